@@ -1,0 +1,215 @@
+//! What each spigo package does with a request, as a plan of call stages.
+//!
+//! Every behaviour is expressed through one mechanism: after its own work, an
+//! instance runs stage 0, 1, … of its plan; each stage launches zero or more
+//! calls in parallel and the next stage starts when they have all answered.
+//! The engine owns the mechanics (queues, timing, replies); this module only
+//! decides *which* calls a stage makes, so adding a package never copies engine code.
+
+use crate::model::Package;
+use crate::rng::Stream;
+use crate::topology::{Service, ServiceId};
+
+/// The request semantics of a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// denominator, elb, zuul: forward each request to ONE dependency (weighted).
+    Router,
+    /// karyon, monolith: call EVERY dependency (subject to probability and calls).
+    Service,
+    /// staash: call cache-like dependencies first; the rest only on a miss.
+    DataAccess,
+    /// store, cache, volume, priamCassandra, riak: leaves; a ring replicates to peers.
+    Store,
+}
+
+impl Role {
+    /// The role of a spigo package.
+    pub fn of(p: Package) -> Role {
+        match p {
+            Package::Denominator | Package::Elb | Package::Zuul => Role::Router,
+            Package::Karyon | Package::Monolith => Role::Service,
+            Package::Staash => Role::DataAccess,
+            Package::Store | Package::Cache | Package::Volume | Package::PriamCassandra | Package::Riak => Role::Store,
+        }
+    }
+}
+
+/// One call a stage asks the engine to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Launch {
+    /// Call dependency `dep` (index into [`Service::deps`]) of the service.
+    Dep(u16),
+    /// Replicate to the ring peer `k` positions after this instance (1-based).
+    Peer(u32),
+}
+
+/// What a stage found, to decide whether a later stage runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StageOutcome {
+    /// Some call of the stage failed.
+    pub any_failed: bool,
+}
+
+/// Fills `out` with the calls stage `stage` makes, or returns false when the
+/// plan is over (the instance then answers). `replica` marks a request that is
+/// itself a ring replication, which is never replicated further.
+pub fn plan_stage(
+    svc: &Service,
+    stage: u8,
+    replica: bool,
+    prev: StageOutcome,
+    rng: &mut Stream,
+    out: &mut Vec<Launch>,
+) -> bool {
+    out.clear();
+    match (svc.role, stage) {
+        (Role::Router, 0) => {
+            if let Some(d) = pick_weighted(svc, rng) {
+                out.push(Launch::Dep(d));
+            }
+            true
+        }
+        (Role::Service, 0) => {
+            every_dep(svc, rng, out, |_| true);
+            true
+        }
+        (Role::DataAccess, 0) => {
+            let has_cache = svc.deps.iter().any(|d| d.cache_like);
+            every_dep(svc, rng, out, |cache| cache || !has_cache);
+            true
+        }
+        (Role::DataAccess, 1) => {
+            let has_cache = svc.deps.iter().any(|d| d.cache_like);
+            // A miss (or a failed cache) goes on to the backing stores.
+            if has_cache && (prev.any_failed || !rng.chance(svc.hit_rate)) {
+                every_dep(svc, rng, out, |cache| !cache);
+            }
+            has_cache
+        }
+        (Role::Store, 0) if !replica => {
+            out.extend((1..=svc.ring_replicas).map(Launch::Peer));
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Whether a failed call to `dep` fails the caller (cache misses never do).
+pub fn failure_is_fatal(svc: &Service, dep: u16) -> bool {
+    let d = &svc.deps[dep as usize];
+    d.critical && !(svc.role == Role::DataAccess && d.cache_like)
+}
+
+fn every_dep(svc: &Service, rng: &mut Stream, out: &mut Vec<Launch>, want_cache: impl Fn(bool) -> bool) {
+    for (i, d) in svc.deps.iter().enumerate() {
+        if want_cache(d.cache_like) && rng.chance(d.probability) {
+            out.extend(std::iter::repeat_n(Launch::Dep(i as u16), d.calls as usize));
+        }
+    }
+}
+
+fn pick_weighted(svc: &Service, rng: &mut Stream) -> Option<u16> {
+    let total: f64 = svc.deps.iter().map(|d| d.weight).sum();
+    if svc.deps.is_empty() || total <= 0.0 {
+        return None;
+    }
+    let mut x = rng.uniform() * total;
+    for (i, d) in svc.deps.iter().enumerate() {
+        if x < d.weight {
+            return Some(i as u16);
+        }
+        x -= d.weight;
+    }
+    Some(svc.deps.len() as u16 - 1)
+}
+
+/// The service a launch calls (peers call the caller's own service).
+pub fn target_of(svc: &Service, own: ServiceId, l: Launch) -> ServiceId {
+    match l {
+        Launch::Dep(d) => svc.deps[d as usize].target,
+        Launch::Peer(_) => own,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::load_arch;
+    use crate::rng::Purpose;
+    use crate::topology::{BuildOptions, Topology};
+
+    fn topo() -> Topology {
+        let text = r#"{"arch":"t","services":[
+            {"name":"evcache","package":"store","count":3},
+            {"name":"cass","package":"priamCassandra","count":6,"dependencies":["cass","eureka"]},
+            {"name":"dal","package":"staash","count":2,"hit_rate":0.75,"dependencies":["evcache","cass"]},
+            {"name":"a","package":"karyon","count":1},
+            {"name":"b","package":"karyon","count":1},
+            {"name":"svc","package":"karyon","count":2,"dependencies":["dal",{"service":"a","calls":3},{"service":"b","probability":0.25}]},
+            {"name":"proxy","package":"zuul","count":2,"dependencies":[{"service":"a","weight":3},"b"]}]}"#;
+        Topology::build(&load_arch(text).unwrap(), &BuildOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn router_sends_one_call_by_weight() {
+        let t = topo();
+        let mut rng = Stream::new(1, Purpose::Routing);
+        let mut out = Vec::new();
+        let mut to_a = 0;
+        for _ in 0..40_000 {
+            assert!(plan_stage(&t.services[6], 0, false, StageOutcome::default(), &mut rng, &mut out));
+            assert_eq!(out.len(), 1);
+            to_a += (out[0] == Launch::Dep(0)) as u32;
+        }
+        // Binomial(40000, 0.75): sd ≈ 87; allow 5 sd.
+        assert!((to_a as f64 - 30_000.0).abs() < 435.0, "{to_a}");
+        assert!(!plan_stage(&t.services[6], 1, false, StageOutcome::default(), &mut rng, &mut out));
+    }
+
+    #[test]
+    fn service_calls_every_dependency_with_probability_and_calls() {
+        let t = topo();
+        let mut rng = Stream::new(2, Purpose::Behaviour);
+        let mut out = Vec::new();
+        let mut b_calls = 0;
+        for _ in 0..40_000 {
+            plan_stage(&t.services[5], 0, false, StageOutcome::default(), &mut rng, &mut out);
+            assert_eq!(out.iter().filter(|l| **l == Launch::Dep(0)).count(), 1);
+            assert_eq!(out.iter().filter(|l| **l == Launch::Dep(1)).count(), 3);
+            b_calls += out.iter().filter(|l| **l == Launch::Dep(2)).count();
+        }
+        assert!((b_calls as f64 - 10_000.0).abs() < 435.0, "{b_calls}");
+    }
+
+    #[test]
+    fn data_access_tries_cache_first_then_store_on_miss() {
+        let t = topo();
+        let dal = &t.services[2];
+        let mut rng = Stream::new(3, Purpose::Behaviour);
+        let mut out = Vec::new();
+        plan_stage(dal, 0, false, StageOutcome::default(), &mut rng, &mut out);
+        assert_eq!(out, vec![Launch::Dep(0)]);
+        let mut misses = 0;
+        for _ in 0..40_000 {
+            assert!(plan_stage(dal, 1, false, StageOutcome::default(), &mut rng, &mut out));
+            misses += !out.is_empty() as u32;
+        }
+        assert!((misses as f64 - 10_000.0).abs() < 435.0, "{misses}");
+        plan_stage(dal, 1, false, StageOutcome { any_failed: true }, &mut rng, &mut out);
+        assert_eq!(out, vec![Launch::Dep(1)], "a failed cache always goes to the store");
+        assert!(!failure_is_fatal(dal, 0) && failure_is_fatal(dal, 1));
+    }
+
+    #[test]
+    fn ring_replicates_once_and_only_from_the_coordinator() {
+        let t = topo();
+        let cass = &t.services[1];
+        let mut rng = Stream::new(4, Purpose::Behaviour);
+        let mut out = Vec::new();
+        plan_stage(cass, 0, false, StageOutcome::default(), &mut rng, &mut out);
+        assert_eq!(out, vec![Launch::Peer(1), Launch::Peer(2)]);
+        assert!(!plan_stage(cass, 0, true, StageOutcome::default(), &mut rng, &mut out));
+        assert!(!plan_stage(&t.services[0], 0, false, StageOutcome::default(), &mut rng, &mut out) || out.is_empty());
+    }
+}

@@ -1,0 +1,146 @@
+//! Calls in flight, in a slab of plain records reused through a free list: a
+//! request costs no heap allocation once the slab has grown to the peak load.
+
+use crate::duration::Nanos;
+
+/// "No call / no instance" in a u32 link.
+pub const NONE: u32 = u32::MAX;
+/// `dep` value of a ring-replication call.
+pub const PEER: u16 = u16::MAX;
+
+/// One request from a caller to one instance (one span of a trace).
+#[derive(Debug, Clone, Copy)]
+pub struct Call {
+    /// The caller's call, or [`NONE`] for a request from outside.
+    pub parent: u32,
+    /// Instance serving the call.
+    pub inst: u32,
+    /// Instance that made the call, or [`NONE`].
+    pub caller: u32,
+    /// Next call in an instance's wait queue, or in the free list.
+    pub next: u32,
+    /// Which dependency of the caller's service this is ([`PEER`] for replication;
+    /// entry index for a root).
+    pub dep: u16,
+    /// Calls of the current stage still unanswered.
+    pub pending: u16,
+    /// Next stage of the behaviour's plan.
+    pub stage: u8,
+    /// A ring replication (never replicated further).
+    pub replica: bool,
+    /// Some call of the current stage failed.
+    pub stage_failed: bool,
+    /// Outcome so far: 0 ok, else a [`crate::metrics::Reason`] code.
+    pub reason: u8,
+    /// When the caller sent it.
+    pub sent: Nanos,
+    /// When it reached the instance.
+    pub arrived: Nanos,
+    /// Trace id shared by every call of one external request.
+    pub trace: u64,
+    /// Span id of this call.
+    pub span: u64,
+}
+
+impl Call {
+    /// A fresh call record.
+    pub fn new(parent: u32, caller: u32, inst: u32, dep: u16, sent: Nanos, trace: u64, span: u64) -> Call {
+        Call {
+            parent,
+            inst,
+            caller,
+            next: NONE,
+            dep,
+            pending: 0,
+            stage: 0,
+            replica: dep == PEER,
+            stage_failed: false,
+            reason: 0,
+            sent,
+            arrived: sent,
+            trace,
+            span,
+        }
+    }
+}
+
+/// Slab of calls with a free list.
+#[derive(Debug, Default)]
+pub struct CallTable {
+    slots: Vec<Call>,
+    free: u32,
+    live: usize,
+}
+
+impl CallTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        CallTable { slots: Vec::new(), free: NONE, live: 0 }
+    }
+
+    /// Stores a call and returns its id.
+    #[inline]
+    pub fn alloc(&mut self, c: Call) -> u32 {
+        self.live += 1;
+        if self.free != NONE {
+            let id = self.free;
+            self.free = self.slots[id as usize].next;
+            self.slots[id as usize] = c;
+            id
+        } else {
+            self.slots.push(c);
+            (self.slots.len() - 1) as u32
+        }
+    }
+
+    /// Returns a call's slot for reuse.
+    #[inline]
+    pub fn free(&mut self, id: u32) {
+        self.live -= 1;
+        self.slots[id as usize].next = self.free;
+        self.free = id;
+    }
+
+    /// Calls in flight.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Slots ever allocated (peak calls in flight).
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+}
+
+impl std::ops::Index<u32> for CallTable {
+    type Output = Call;
+    #[inline]
+    fn index(&self, i: u32) -> &Call {
+        &self.slots[i as usize]
+    }
+}
+
+impl std::ops::IndexMut<u32> for CallTable {
+    #[inline]
+    fn index_mut(&mut self, i: u32) -> &mut Call {
+        &mut self.slots[i as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuses_freed_slots() {
+        let mut t = CallTable::new();
+        let a = t.alloc(Call::new(NONE, NONE, 1, 0, 0, 1, 1));
+        let b = t.alloc(Call::new(a, 1, 2, 0, 0, 1, 2));
+        t.free(a);
+        let c = t.alloc(Call::new(NONE, NONE, 3, 0, 0, 2, 3));
+        assert_eq!(c, a);
+        assert_eq!(t[c].inst, 3);
+        assert_eq!(t[b].parent, a);
+        assert_eq!((t.live(), t.capacity()), (2, 2));
+    }
+}

@@ -1,0 +1,58 @@
+//! Results in the formats other tools read: `summary.json` (DESIGN.md §4) and
+//! spigo's `graph.json`. Writers take any `std::io::Write` so sim-core stays
+//! free of files; the CLI decides where bytes go.
+
+pub mod graph;
+pub mod summary;
+
+use sha2::{Digest, Sha256};
+
+/// Hex SHA-256 of some bytes: the golden digest that native and wasm32 runs
+/// must agree on.
+pub fn digest(parts: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Formats virtual time as an RFC 3339 timestamp counted from the Unix epoch,
+/// so replaying tools see real-looking, reproducible times.
+pub fn timestamp(ns: crate::duration::Nanos) -> String {
+    let secs = ns / 1_000_000_000;
+    let frac = ns % 1_000_000_000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + (m <= 2) as i64;
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:09}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(timestamp(90_061_000_000_123), "1970-01-02T01:01:01.000000123Z");
+        // 2000-03-01 is day 11017 (leap-year arithmetic).
+        assert_eq!(timestamp(11_017 * 86_400 * 1_000_000_000), "2000-03-01T00:00:00.000000000Z");
+    }
+
+    #[test]
+    fn digest_separates_parts() {
+        assert_ne!(digest(&[b"ab", b"c"]), digest(&[b"a", b"bc"]));
+        assert_eq!(digest(&[b"x"]).len(), 64);
+    }
+}

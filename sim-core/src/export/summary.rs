@@ -1,0 +1,114 @@
+//! summary.json (DESIGN.md §4): seed, duration, end-to-end and per-service
+//! requests, outcomes by reason and latency percentiles in milliseconds.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::duration::Nanos;
+use crate::engine::Simulation;
+use crate::metrics::{Reason, Stats};
+
+/// The whole summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Seed of the run.
+    pub seed: u64,
+    /// Simulated duration of offered traffic, in seconds.
+    pub duration_s: f64,
+    /// External requests, from arrival at an entry point to the answer.
+    pub end_to_end: ServiceSummary,
+    /// Each service, as its instances saw requests (arrival to answer).
+    pub services: BTreeMap<String, ServiceSummary>,
+    /// Architecture name.
+    pub arch: String,
+    /// Instances simulated.
+    pub instances: usize,
+    /// Events processed.
+    pub events: u64,
+}
+
+/// Counts and latency of one service (the S of DESIGN.md §4).
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceSummary {
+    /// Requests that arrived.
+    pub requests: u64,
+    /// Answered successfully.
+    pub ok: u64,
+    /// Answered with a failure.
+    pub failed: u64,
+    /// Failures by reason (every reason present, zero or not).
+    pub failures: BTreeMap<&'static str, u64>,
+    /// Response time in ms.
+    pub latency_ms: LatencySummary,
+}
+
+/// Response-time statistics in milliseconds (to the microsecond).
+#[derive(Debug, Clone, Serialize)]
+pub struct LatencySummary {
+    /// Exact mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+fn ms(ns: f64) -> f64 {
+    libm::round(ns / 1_000.0) / 1_000.0
+}
+
+impl ServiceSummary {
+    /// Summarises one [`Stats`].
+    pub fn of(s: &Stats) -> Self {
+        ServiceSummary {
+            requests: s.requests,
+            ok: s.ok,
+            failed: s.failed(),
+            failures: Reason::ALL.iter().map(|r| (r.name(), s.failures[*r as usize - 1])).collect(),
+            latency_ms: LatencySummary {
+                mean: ms(s.mean_ns()),
+                p50: ms(s.quantile_ns(0.5) as f64),
+                p90: ms(s.quantile_ns(0.9) as f64),
+                p99: ms(s.quantile_ns(0.99) as f64),
+                p999: ms(s.quantile_ns(0.999) as f64),
+                max: ms(if s.latency.is_empty() { 0.0 } else { s.latency.max() as f64 }),
+            },
+        }
+    }
+}
+
+impl Summary {
+    /// Summarises a simulation (normally after [`Simulation::run`]).
+    pub fn of(sim: &Simulation) -> Self {
+        let topo = sim.topology();
+        let dur: Nanos = sim.config().duration;
+        Summary {
+            seed: sim.config().seed,
+            duration_s: dur as f64 / 1e9,
+            end_to_end: ServiceSummary::of(sim.end_to_end()),
+            services: topo
+                .services
+                .iter()
+                .zip(sim.service_stats())
+                .map(|(svc, st)| (svc.name.clone(), ServiceSummary::of(st)))
+                .collect(),
+            arch: topo.arch.clone(),
+            instances: topo.instances.len(),
+            events: sim.events(),
+        }
+    }
+
+    /// Pretty JSON with a trailing newline, the bytes of summary.json.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("summary serializes");
+        s.push('\n');
+        s
+    }
+}

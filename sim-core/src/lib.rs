@@ -1,0 +1,79 @@
+//! # sim-core
+//!
+//! microsim's library: it reads an architecture (spigo's JSON format plus
+//! extensions), expands it into instances across regions and zones, and drives
+//! traffic through them in virtual time with a deterministic discrete-event engine.
+//!
+//! It is pure: no files, clocks, threads or network, and it builds for
+//! `wasm32-unknown-unknown`. The same input and seed give byte-identical output
+//! natively and in the browser, because every random draw comes from seeded PCG
+//! streams ([`rng`]) and every transcendental function from `libm` ([`dist`]).
+//!
+//! Modules, in the order a request meets them: [`model`] (the file), [`topology`]
+//! (instances), [`engine`] (events), [`behaviour`] (what packages do),
+//! [`metrics`] (what is measured), [`export`] (what is written).
+
+#![warn(missing_docs)]
+
+pub mod behaviour;
+pub mod dist;
+pub mod duration;
+pub mod engine;
+pub mod error;
+pub mod export;
+pub mod metrics;
+pub mod model;
+pub mod rng;
+pub mod topology;
+
+pub use engine::{RunConfig, Simulation};
+pub use error::InputError;
+pub use export::summary::Summary;
+pub use topology::{BuildOptions, Topology};
+
+/// The bytes a run produces, ready to be written by whoever owns the files.
+#[derive(Debug, Clone)]
+pub struct Outputs {
+    /// summary.json.
+    pub summary_json: String,
+    /// graph.json (empty when the graph was not recorded).
+    pub graph_json: String,
+    /// The summary as data.
+    pub summary: Summary,
+}
+
+impl Outputs {
+    /// SHA-256 over summary.json and graph.json: equal digests, equal outputs.
+    pub fn digest(&self) -> String {
+        export::digest(&[self.summary_json.as_bytes(), self.graph_json.as_bytes()])
+    }
+}
+
+/// Parses, builds and runs an architecture to completion in one call.
+/// `args` is recorded in graph.json (keep it free of paths for reproducibility).
+pub fn simulate(arch_json: &str, opts: &BuildOptions, cfg: RunConfig, args: &str) -> Result<Outputs, InputError> {
+    let spec = model::load_arch(arch_json)?;
+    let topo = Topology::build(&spec, opts)?;
+    let mut sim = Simulation::new(topo, cfg);
+    sim.run();
+    Ok(outputs(&sim, args))
+}
+
+/// Renders a finished simulation's outputs.
+pub fn outputs(sim: &Simulation, args: &str) -> Outputs {
+    let summary = Summary::of(sim);
+    let mut graph = Vec::new();
+    if let Some(rec) = sim.graph() {
+        export::graph::write_graph(&mut graph, sim.topology(), rec, args, sim.now()).expect("writing to memory");
+    }
+    Outputs {
+        summary_json: summary.to_json(),
+        graph_json: String::from_utf8(graph).expect("graph.json is UTF-8"),
+        summary,
+    }
+}
+
+/// JSON Schema of the architecture format, for editors and `microsim schema`.
+pub fn arch_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(model::ArchSpec)).expect("schema serializes")
+}

@@ -1,0 +1,19 @@
+//! Architecture files: the JSON format (spigo's plus extensions), parsing with
+//! precise error positions, and validation of what the parser cannot check.
+
+mod parse;
+mod spec;
+mod validate;
+
+pub use parse::{parse_arch, parse_json};
+pub use spec::*;
+pub use validate::{validate, Limits, LIMITS};
+
+use crate::error::InputError;
+
+/// Parses and validates an architecture file's text.
+pub fn load_arch(text: &str) -> Result<ArchSpec, InputError> {
+    let spec = parse_arch(text)?;
+    validate(&spec)?;
+    Ok(spec)
+}

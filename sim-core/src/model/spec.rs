@@ -1,0 +1,327 @@
+//! The architecture file as written: spigo's keys plus microsim's optional extensions.
+//!
+//! These types mirror the JSON exactly (serde + schemars), so `microsim schema`
+//! publishes the same shape the parser accepts. Meaning is given to them by
+//! [`crate::topology`]; checks that need more than one field live in
+//! [`super::validate`].
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// An architecture: services, their packages, counts, regions and dependencies.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchSpec {
+    /// Name of the architecture; the first part of every instance name.
+    pub arch: String,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Format version as spigo wrote it ("arch-0.0"); informational.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// A service for the chaos monkey to kill at half time (spigo); empty for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub victim: Option<String>,
+    /// Ignored; spigo recorded its command line here.
+    #[serde(default, skip_serializing)]
+    pub args: Option<Value>,
+    /// Ignored; spigo recorded the creation date here.
+    #[serde(default, skip_serializing)]
+    pub date: Option<Value>,
+    /// Traffic offered to every entry point.
+    #[serde(default)]
+    pub traffic: Traffic,
+    /// One-way network latency between instances.
+    #[serde(default)]
+    pub network: Network,
+    /// Availability zones per region (spigo: 3).
+    #[serde(default = "default_zones")]
+    pub zones: u32,
+    /// The services.
+    pub services: Vec<ServiceSpec>,
+}
+
+fn default_zones() -> u32 {
+    3
+}
+
+/// Offered load per entry point.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Traffic {
+    /// Requests per second arriving at each entry point.
+    #[serde(default = "default_rate")]
+    pub rate: f64,
+    /// Inter-arrival process.
+    #[serde(default)]
+    pub arrival: Arrival,
+}
+
+fn default_rate() -> f64 {
+    100.0
+}
+
+impl Default for Traffic {
+    fn default() -> Self {
+        Traffic { rate: default_rate(), arrival: Arrival::Poisson }
+    }
+}
+
+/// How requests arrive.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Arrival {
+    /// Exponential gaps: independent clients.
+    #[default]
+    Poisson,
+    /// Evenly spaced arrivals: a load generator.
+    Constant,
+}
+
+/// One-way latency in milliseconds by how far apart two instances are.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// Between instances in the same zone (and to/from regional and global nodes).
+    #[serde(default = "default_same_zone")]
+    pub same_zone: f64,
+    /// Between zones of one region.
+    #[serde(default = "default_cross_zone")]
+    pub cross_zone: f64,
+    /// Between regions.
+    #[serde(default = "default_cross_region")]
+    pub cross_region: f64,
+}
+
+fn default_same_zone() -> f64 {
+    0.2
+}
+fn default_cross_zone() -> f64 {
+    1.0
+}
+fn default_cross_region() -> f64 {
+    70.0
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            same_zone: default_same_zone(),
+            cross_zone: default_cross_zone(),
+            cross_region: default_cross_region(),
+        }
+    }
+}
+
+/// What a service does with a request; spigo's package names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum Package {
+    /// Global DNS: routes each request to one dependency.
+    #[serde(rename = "denominator")]
+    Denominator,
+    /// Regional load balancer: routes each request to one dependency.
+    #[serde(rename = "elb")]
+    Elb,
+    /// API proxy: routes each request to one dependency.
+    #[serde(rename = "zuul")]
+    Zuul,
+    /// Microservice: calls every dependency.
+    #[serde(rename = "karyon")]
+    Karyon,
+    /// Monolith: calls every dependency.
+    #[serde(rename = "monolith")]
+    Monolith,
+    /// Data-access layer: tries cache-like dependencies first.
+    #[serde(rename = "staash")]
+    Staash,
+    /// Data store (leaf; self-dependency means replica peers).
+    #[serde(rename = "store")]
+    Store,
+    /// Cache (leaf).
+    #[serde(rename = "cache")]
+    Cache,
+    /// Disk volume (leaf).
+    #[serde(rename = "volume")]
+    Volume,
+    /// Cassandra ring managed by Priam (leaf with replica peers).
+    #[serde(rename = "priamCassandra")]
+    PriamCassandra,
+    /// Riak ring (leaf with replica peers).
+    #[serde(rename = "riak")]
+    Riak,
+}
+
+/// One service of the architecture.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// Unique service name.
+    pub name: String,
+    /// Behaviour (spigo package name).
+    pub package: Package,
+    /// Instances per region, spread round-robin over zones; 0 means one regional node (an ELB).
+    #[serde(default)]
+    pub count: i64,
+    /// Regions the service runs in; 0 means one global node (DNS). Default 1 (0 for denominator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<i64>,
+    /// Services called; names or objects with per-call options. `null` means none;
+    /// `"eureka"` means "register with discovery" and is not a call.
+    #[serde(default)]
+    pub dependencies: Option<Vec<DependencySpec>>,
+    /// Work per request, held on a worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_time: Option<DistSpec>,
+    /// Workers per instance; requests beyond wait in a FIFO queue. Default: unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
+    /// Queue capacity per instance; requests beyond it are rejected. Default: unbounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<u32>,
+    /// Steady-state availability of one instance, in (0, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<f64>,
+    /// Instances that must be up for the service to be up (k of n).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<u32>,
+    /// staash: fraction of reads answered by its cache-like dependencies (default 0.9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hit_rate: Option<f64>,
+    /// Stores with a self-dependency: peers each request is replicated to (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
+    /// Ignored (spigo: machine type).
+    #[serde(default, skip_serializing)]
+    pub machine: Option<Value>,
+    /// Ignored (spigo: container image).
+    #[serde(default, skip_serializing)]
+    pub container: Option<Value>,
+    /// Ignored (spigo: process name).
+    #[serde(default, skip_serializing)]
+    pub process: Option<Value>,
+    /// Ignored (spigo: instance type).
+    #[serde(default, skip_serializing)]
+    pub instance: Option<Value>,
+}
+
+/// A dependency: a service name, or an object with per-call options.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum DependencySpec {
+    /// Just the name: a critical call, made once per request.
+    Name(String),
+    /// Name plus options.
+    Call(CallSpec),
+}
+
+/// Per-call options of a dependency.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallSpec {
+    /// The service called.
+    pub service: String,
+    /// false: a failure of this call degrades the caller instead of failing it.
+    #[serde(default = "yes")]
+    pub critical: bool,
+    /// Chance the call is made for a request.
+    #[serde(default = "one")]
+    pub probability: f64,
+    /// Calls per request when made.
+    #[serde(default = "one_u32")]
+    pub calls: u32,
+    /// Routers: relative share of requests sent to this dependency.
+    #[serde(default = "one")]
+    pub weight: f64,
+}
+
+fn yes() -> bool {
+    true
+}
+fn one() -> f64 {
+    1.0
+}
+fn one_u32() -> u32 {
+    1
+}
+
+impl DependencySpec {
+    /// The called service's name.
+    pub fn service(&self) -> &str {
+        match self {
+            DependencySpec::Name(n) => n,
+            DependencySpec::Call(c) => &c.service,
+        }
+    }
+
+    /// The options, with defaults for a bare name.
+    pub fn options(&self) -> CallSpec {
+        match self {
+            DependencySpec::Name(n) => CallSpec {
+                service: n.clone(),
+                critical: true,
+                probability: 1.0,
+                calls: 1,
+                weight: 1.0,
+            },
+            DependencySpec::Call(c) => c.clone(),
+        }
+    }
+}
+
+// A hand-written Deserialize so that a bad object reports its own unknown key
+// instead of serde's "did not match any variant of untagged enum".
+impl<'de> Deserialize<'de> for DependencySpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = DependencySpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a service name or an object like {\"service\": \"name\", \"critical\": false}")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(DependencySpec::Name(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                CallSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(DependencySpec::Call)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A service-time distribution, in milliseconds.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+pub enum DistSpec {
+    /// Always `mean_ms`.
+    Constant {
+        /// The value.
+        mean_ms: f64,
+    },
+    /// Exponential with mean `mean_ms` (M/M/c service).
+    Exponential {
+        /// Mean.
+        mean_ms: f64,
+    },
+    /// Log-normal with mean `mean_ms` and shape `sigma` (of the underlying normal).
+    Lognormal {
+        /// Mean.
+        mean_ms: f64,
+        /// Shape; larger means a longer tail.
+        #[serde(default = "half")]
+        sigma: f64,
+    },
+    /// Uniform between `min_ms` and `max_ms`.
+    Uniform {
+        /// Lower bound.
+        min_ms: f64,
+        /// Upper bound.
+        max_ms: f64,
+    },
+}
+
+fn half() -> f64 {
+    0.5
+}
