@@ -1,1 +1,57 @@
-fn main(){}
+//! `microsim`: simulate microservice architectures from the command line.
+//!
+//! A thin layer over sim-core: it reads files, parses flags, shows progress and
+//! writes outputs. Every user mistake exits with code 2 and one paragraph.
+
+mod archs;
+mod bench;
+mod fail;
+mod output;
+mod run;
+mod table;
+
+use clap::{Parser, Subcommand};
+
+/// Simulate microservice architectures: traffic, latency and failures in virtual time.
+#[derive(Parser)]
+#[command(name = "microsim", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a simulation, print a summary table and write summary.json and graph.json.
+    Run(run::RunArgs),
+    /// Check architecture files without running them.
+    Validate(run::ValidateArgs),
+    /// Print the JSON Schema of the architecture format (for editors).
+    Schema,
+    /// Measure events per second and peak memory at several scales.
+    Bench(bench::BenchArgs),
+    /// List the architectures built into this binary.
+    List,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Validate(a) => run::validate(a),
+        Command::Schema => {
+            println!("{}", serde_json::to_string_pretty(&sim_core::arch_schema()).expect("schema"));
+            Ok(())
+        }
+        Command::Bench(a) => bench::bench(a),
+        Command::List => {
+            for (name, _) in archs::BUILT_IN {
+                println!("{name}");
+            }
+            Ok(())
+        }
+    };
+    if let Err(f) = result {
+        f.exit();
+    }
+}

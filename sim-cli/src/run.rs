@@ -1,0 +1,208 @@
+//! `microsim run` and `microsim validate`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use sim_core::duration::{format_duration, parse_duration, Nanos};
+use sim_core::{model, BuildOptions, RunConfig, Simulation, Topology};
+
+use crate::archs;
+use crate::fail::{fancy_stderr, Fail};
+use crate::output::write_all;
+use crate::table;
+
+/// Options shared by commands that build a topology.
+#[derive(Args, Debug, Clone)]
+pub struct ShapeArgs {
+    /// Scale every instance count by this percentage (spigo's -p); counts never drop below 1.
+    #[arg(long, default_value_t = 100.0, value_name = "PERCENT")]
+    pub scale: f64,
+    /// Multiply every service's regions by N (spigo's -w).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub regions: u32,
+}
+
+impl ShapeArgs {
+    pub fn options(&self) -> BuildOptions {
+        BuildOptions { scale_percent: self.scale, region_multiplier: self.regions }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Architecture file, or the name of a built-in one (see `microsim list`). Default: netflixoss.
+    pub file: Option<String>,
+    /// Virtual time during which traffic is offered (e.g. 500ms, 10s, 2m).
+    #[arg(long, default_value = "60s", value_parser = duration_arg)]
+    pub duration: Nanos,
+    /// Seed of every random stream; the same seed gives the same outputs.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+    /// Requests per second per entry point (overrides the file's traffic.rate).
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// Directory for summary.json and graph.json (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print summary.json to stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Architecture files to check.
+    #[arg(required = true)]
+    pub files: Vec<String>,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+    /// One JSON object per file on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn duration_arg(s: &str) -> Result<Nanos, String> {
+    let d = parse_duration(s).map_err(|e| e.to_string())?;
+    if d == 0 {
+        return Err("the duration must be more than zero. Fix: e.g. --duration 10s".into());
+    }
+    Ok(d)
+}
+
+/// Reads an architecture from a path, or a built-in by name.
+pub fn read_arch(file: Option<&str>) -> Result<(String, String), Fail> {
+    let name = file.unwrap_or(archs::DEFAULT);
+    match std::fs::read_to_string(name) {
+        Ok(text) => Ok((name.to_string(), text)),
+        Err(e) => match archs::built_in(name) {
+            Some(text) => Ok((format!("<built-in {name}>"), text.to_string())),
+            None => Err(Fail::input(format!(
+                "cannot read architecture file {name}: {e}. Fix: give a path to a JSON file, or one of the built-in names: {}.",
+                archs::BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            ))),
+        },
+    }
+}
+
+/// Parses, validates and builds, mapping every input error to exit code 2.
+pub fn load(file: &str, text: &str, opts: &BuildOptions) -> Result<Topology, Fail> {
+    let spec = model::load_arch(text).map_err(|e| Fail::input(e.render(file)))?;
+    Topology::build(&spec, opts).map_err(|e| Fail::input(e.render(file)))
+}
+
+pub fn run(a: RunArgs) -> Result<(), Fail> {
+    if let Some(r) = a.rate {
+        if !(r > 0.0 && r <= model::LIMITS.max_rate) {
+            return Err(Fail::input(format!(
+                "--rate {r} is out of range. Fix: use requests per second above 0 and at most {}.",
+                model::LIMITS.max_rate
+            )));
+        }
+    }
+    let (file, text) = read_arch(a.file.as_deref())?;
+    let opts = a.shape.options();
+    let topo = load(&file, &text, &opts)?;
+    if !a.json {
+        for n in &topo.notes {
+            eprintln!("note: {n}");
+        }
+    }
+    let cfg = RunConfig { seed: a.seed, duration: a.duration, rate: a.rate, record_graph: a.out.is_some() };
+    let args = canonical_args(&a);
+    let mut sim = Simulation::new(topo, cfg);
+    let started = std::time::Instant::now();
+    drive(&mut sim, a.duration, a.quiet || a.json);
+    let wall = started.elapsed();
+    let out = sim_core::outputs(&sim, &args);
+    if let Some(dir) = &a.out {
+        write_all(dir, &[("summary.json", out.summary_json.as_bytes()), ("graph.json", out.graph_json.as_bytes())])?;
+    }
+    if a.json {
+        print!("{}", out.summary_json);
+    } else {
+        print!("{}", table::render(&out.summary, sim.topology()));
+        println!(
+            "{} events in {:.2}s wall ({:.1} M events/s){}",
+            sim.events(),
+            wall.as_secs_f64(),
+            sim.events() as f64 / wall.as_secs_f64().max(1e-9) / 1e6,
+            a.out.as_ref().map(|d| format!("; wrote {}/summary.json and graph.json", d.display())).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Runs to completion, with a progress bar over virtual time on a terminal.
+fn drive(sim: &mut Simulation, duration: Nanos, quiet: bool) {
+    if quiet || !fancy_stderr() {
+        sim.run();
+        return;
+    }
+    let pb = ProgressBar::new(100);
+    let plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let template = if plain { "{bar:40} {pos}% virtual time, {msg}" } else { "{bar:40.cyan/blue} {pos}% virtual time, {msg}" };
+    pb.set_style(ProgressStyle::with_template(template).expect("template"));
+    for step in 1..=100u64 {
+        sim.run_until(duration / 100 * step);
+        pb.set_position(step);
+        pb.set_message(format!("{} events", sim.events()));
+    }
+    pb.set_message("draining requests in flight");
+    sim.run();
+    pb.finish_and_clear();
+}
+
+/// The flags that determine the outputs, without paths: recorded in graph.json.
+fn canonical_args(a: &RunArgs) -> String {
+    let mut s = format!(
+        "[microsim run --seed {} --duration {} --scale {} --regions {}",
+        a.seed,
+        format_duration(a.duration),
+        a.shape.scale,
+        a.shape.regions
+    );
+    if let Some(r) = a.rate {
+        s.push_str(&format!(" --rate {r}"));
+    }
+    s.push(']');
+    s
+}
+
+pub fn validate(a: ValidateArgs) -> Result<(), Fail> {
+    let opts = a.shape.options();
+    let mut bad = 0;
+    for f in &a.files {
+        let result = read_arch(Some(f)).and_then(|(file, text)| load(&file, &text, &opts));
+        match (&result, a.json) {
+            (Ok(t), false) => {
+                println!(
+                    "ok: {f}: {} services, {} instances in {} region(s); entry points: {}",
+                    t.services.len(),
+                    t.instances.len(),
+                    t.regions.len().max(1),
+                    t.entry_points.iter().map(|&e| t.services[e as usize].name.as_str()).collect::<Vec<_>>().join(", ")
+                );
+                for n in &t.notes {
+                    println!("  note: {n}");
+                }
+            }
+            (Ok(t), true) => println!(
+                "{}",
+                serde_json::json!({"file": f, "ok": true, "services": t.services.len(), "instances": t.instances.len(), "notes": t.notes})
+            ),
+            (Err(e), false) => eprintln!("error: {}", e.message),
+            (Err(e), true) => println!("{}", serde_json::json!({"file": f, "ok": false, "error": e.message})),
+        }
+        bad += result.is_err() as usize;
+    }
+    if bad > 0 {
+        return Err(Fail::input(format!("{bad} of {} file(s) failed validation.", a.files.len())));
+    }
+    Ok(())
+}

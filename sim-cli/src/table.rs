@@ -1,0 +1,44 @@
+//! The human-readable summary table.
+
+use sim_core::{Summary, Topology};
+
+/// Renders the end-to-end line and one line per service, entry points first.
+pub fn render(s: &Summary, topo: &Topology) -> String {
+    let mut out = format!(
+        "{} — {} instances, {} s of traffic, seed {}\n",
+        s.arch, s.instances, s.duration_s, s.seed
+    );
+    out.push_str(&format!(
+        "{:<24} {:>10} {:>10} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
+        "service", "requests", "req/s", "failed", "mean ms", "p50", "p99", "p99.9", "max"
+    ));
+    let mut row = |name: &str, v: &sim_core::export::summary::ServiceSummary| {
+        let l = &v.latency_ms;
+        out.push_str(&format!(
+            "{:<24} {:>10} {:>10.1} {:>8} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}\n",
+            name,
+            v.requests,
+            v.requests as f64 / s.duration_s,
+            v.failed,
+            l.mean,
+            l.p50,
+            l.p99,
+            l.p999,
+            l.max
+        ));
+    };
+    row("END TO END", &s.end_to_end);
+    for svc in &topo.services {
+        if let Some(v) = s.services.get(&svc.name) {
+            row(&svc.name, v);
+        }
+    }
+    let e = &s.end_to_end;
+    let fails: Vec<String> = e.failures.iter().filter(|(_, n)| **n > 0).map(|(r, n)| format!("{r} {n}")).collect();
+    out.push_str(&format!(
+        "success {:.4}%{}\n",
+        if e.requests == 0 { 100.0 } else { 100.0 * e.ok as f64 / e.requests as f64 },
+        if fails.is_empty() { String::new() } else { format!(" (failures: {})", fails.join(", ")) }
+    ));
+    out
+}
