@@ -2,7 +2,10 @@
 
 /// (name, JSON) of the project's own architectures.
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("netflixoss", include_str!("../../architectures/netflixoss.json")),
+    (
+        "netflixoss",
+        include_str!("../../architectures/netflixoss.json"),
+    ),
     ("lamp", include_str!("../../architectures/lamp.json")),
     ("mm1", include_str!("../../architectures/mm1.json")),
     ("mmc", include_str!("../../architectures/mmc.json")),

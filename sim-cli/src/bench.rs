@@ -70,20 +70,32 @@ pub fn bench(a: BenchArgs) -> Result<(), Fail> {
         .sum();
     let mut cases: Vec<(f64, Nanos)> = a.scales.iter().map(|&s| (s, a.duration)).collect();
     if a.build_instances > 0 && zoned > 0 {
-        cases.push(((a.build_instances as f64 / zoned as f64).ceil(), sim_core::duration::SEC));
+        cases.push((
+            (a.build_instances as f64 / zoned as f64).ceil(),
+            sim_core::duration::SEC,
+        ));
     }
-    let exe = std::env::current_exe().map_err(|e| Fail::internal(format!("cannot find own binary: {e}")))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Fail::internal(format!("cannot find own binary: {e}")))?;
     let mut results = Vec::new();
     for (scale, dur) in cases {
         let mut cmd = Command::new(&exe);
         cmd.arg("bench").arg("--case-scale").arg(scale.to_string());
-        cmd.arg("--duration").arg(format!("{}ms", dur / 1_000_000)).arg("--rate").arg(a.rate.to_string());
+        cmd.arg("--duration")
+            .arg(format!("{}ms", dur / 1_000_000))
+            .arg("--rate")
+            .arg(a.rate.to_string());
         if let Some(f) = &a.file {
             cmd.arg(f);
         }
-        let out = cmd.output().map_err(|e| Fail::internal(format!("cannot run bench case: {e}")))?;
+        let out = cmd
+            .output()
+            .map_err(|e| Fail::internal(format!("cannot run bench case: {e}")))?;
         if !out.status.success() {
-            return Err(Fail::internal(format!("bench case at scale {scale} failed: {}", String::from_utf8_lossy(&out.stderr))));
+            return Err(Fail::internal(format!(
+                "bench case at scale {scale} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
         }
         let r: CaseResult = serde_json::from_slice(&out.stdout)
             .map_err(|e| Fail::internal(format!("bench case output unreadable: {e}")))?;
@@ -102,7 +114,15 @@ fn print_row(r: &CaseResult, header: bool) {
     if header {
         println!(
             "{:>8} {:>10} {:>8} {:>8} {:>9} {:>12} {:>12} {:>10} {:>10}",
-            "scale", "instances", "virt s", "build s", "run s", "events", "events/s", "peak MB", "B/inst"
+            "scale",
+            "instances",
+            "virt s",
+            "build s",
+            "run s",
+            "events",
+            "events/s",
+            "peak MB",
+            "B/inst"
         );
     }
     println!(
@@ -123,10 +143,18 @@ fn run_case(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<CaseResult, Fa
     let (file, text) = read_arch(a.file.as_deref())?;
     let before = peak_rss_bytes();
     let t0 = Instant::now();
-    let opts = sim_core::BuildOptions { scale_percent: scale * 100.0, region_multiplier: 1 };
+    let opts = sim_core::BuildOptions {
+        scale_percent: scale * 100.0,
+        region_multiplier: 1,
+    };
     let topo = load(&file, &text, &opts)?;
     let instances = topo.instances.len();
-    let cfg = RunConfig { seed: 1, duration, rate: Some(a.rate), record_graph: false };
+    let cfg = RunConfig {
+        seed: 1,
+        duration,
+        rate: Some(a.rate),
+        record_graph: false,
+    };
     let mut sim = Simulation::new(topo, cfg);
     let build_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
@@ -144,7 +172,9 @@ fn run_case(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<CaseResult, Fa
         events_per_s: sim.events() as f64 / run_s.max(1e-9),
         requests: sim.end_to_end().requests,
         peak_rss_mb: peak.map(|p| p as f64 / 1048576.0),
-        bytes_per_instance: peak.zip(before).map(|(p, b)| p.saturating_sub(b) as f64 / instances as f64),
+        bytes_per_instance: peak
+            .zip(before)
+            .map(|(p, b)| p.saturating_sub(b) as f64 / instances as f64),
     })
 }
 

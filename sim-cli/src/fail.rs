@@ -14,18 +14,29 @@ pub struct Fail {
 impl Fail {
     /// Bad input from the user (exit code 2).
     pub fn input(message: impl Into<String>) -> Fail {
-        Fail { code: 2, message: message.into() }
+        Fail {
+            code: 2,
+            message: message.into(),
+        }
     }
 
     /// Something went wrong that is not the user's input (exit code 1).
     pub fn internal(message: impl Into<String>) -> Fail {
-        Fail { code: 1, message: message.into() }
+        Fail {
+            code: 1,
+            message: message.into(),
+        }
     }
 
     /// Prints the message to stderr and exits.
     pub fn exit(self) -> ! {
-        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        let prefix = if color { "\x1b[1;31merror:\x1b[0m" } else { "error:" };
+        let color = std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let prefix = if color {
+            "\x1b[1;31merror:\x1b[0m"
+        } else {
+            "error:"
+        };
         eprintln!("{prefix} {}", self.message);
         std::process::exit(self.code)
     }

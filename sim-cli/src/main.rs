@@ -40,7 +40,10 @@ fn main() {
         Command::Run(a) => run::run(a),
         Command::Validate(a) => run::validate(a),
         Command::Schema => {
-            println!("{}", serde_json::to_string_pretty(&sim_core::arch_schema()).expect("schema"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&sim_core::arch_schema()).expect("schema")
+            );
             Ok(())
         }
         Command::Bench(a) => bench::bench(a),

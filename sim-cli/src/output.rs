@@ -8,9 +8,14 @@ use crate::fail::Fail;
 
 /// Writes `(file name, bytes)` pairs into `dir`, creating it if needed.
 pub fn write_all(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), Fail> {
-    let io = |what: &str, p: &Path, e: std::io::Error| Fail::input(format!("cannot {what} {}: {e}.", p.display()));
+    let io = |what: &str, p: &Path, e: std::io::Error| {
+        Fail::input(format!("cannot {what} {}: {e}.", p.display()))
+    };
     if dir.exists() && !dir.is_dir() {
-        return Err(Fail::input(format!("--out {} exists and is not a directory. Fix: choose another --out.", dir.display())));
+        return Err(Fail::input(format!(
+            "--out {} exists and is not a directory. Fix: choose another --out.",
+            dir.display()
+        )));
     }
     fs::create_dir_all(dir).map_err(|e| io("create directory", dir, e))?;
     let mut staged = Vec::new();

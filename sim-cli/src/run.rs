@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use sim_core::duration::{format_duration, parse_duration, Nanos};
+use sim_core::duration::{parse_duration, Nanos};
 use sim_core::{model, BuildOptions, RunConfig, Simulation, Topology};
 
 use crate::archs;
@@ -25,7 +25,10 @@ pub struct ShapeArgs {
 
 impl ShapeArgs {
     pub fn options(&self) -> BuildOptions {
-        BuildOptions { scale_percent: self.scale, region_multiplier: self.regions }
+        BuildOptions {
+            scale_percent: self.scale,
+            region_multiplier: self.regions,
+        }
     }
 }
 
@@ -113,15 +116,26 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
             eprintln!("note: {n}");
         }
     }
-    let cfg = RunConfig { seed: a.seed, duration: a.duration, rate: a.rate, record_graph: a.out.is_some() };
-    let args = canonical_args(&a);
+    let cfg = RunConfig {
+        seed: a.seed,
+        duration: a.duration,
+        rate: a.rate,
+        record_graph: a.out.is_some(),
+    };
+    let args = sim_core::run_args(&cfg, &opts);
     let mut sim = Simulation::new(topo, cfg);
     let started = std::time::Instant::now();
     drive(&mut sim, a.duration, a.quiet || a.json);
     let wall = started.elapsed();
     let out = sim_core::outputs(&sim, &args);
     if let Some(dir) = &a.out {
-        write_all(dir, &[("summary.json", out.summary_json.as_bytes()), ("graph.json", out.graph_json.as_bytes())])?;
+        write_all(
+            dir,
+            &[
+                ("summary.json", out.summary_json.as_bytes()),
+                ("graph.json", out.graph_json.as_bytes()),
+            ],
+        )?;
     }
     if a.json {
         print!("{}", out.summary_json);
@@ -132,7 +146,10 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
             sim.events(),
             wall.as_secs_f64(),
             sim.events() as f64 / wall.as_secs_f64().max(1e-9) / 1e6,
-            a.out.as_ref().map(|d| format!("; wrote {}/summary.json and graph.json", d.display())).unwrap_or_default()
+            a.out
+                .as_ref()
+                .map(|d| format!("; wrote {}/summary.json and graph.json", d.display()))
+                .unwrap_or_default()
         );
     }
     Ok(())
@@ -146,7 +163,11 @@ fn drive(sim: &mut Simulation, duration: Nanos, quiet: bool) {
     }
     let pb = ProgressBar::new(100);
     let plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let template = if plain { "{bar:40} {pos}% virtual time, {msg}" } else { "{bar:40.cyan/blue} {pos}% virtual time, {msg}" };
+    let template = if plain {
+        "{bar:40} {pos}% virtual time, {msg}"
+    } else {
+        "{bar:40.cyan/blue} {pos}% virtual time, {msg}"
+    };
     pb.set_style(ProgressStyle::with_template(template).expect("template"));
     for step in 1..=100u64 {
         sim.run_until(duration / 100 * step);
@@ -156,22 +177,6 @@ fn drive(sim: &mut Simulation, duration: Nanos, quiet: bool) {
     pb.set_message("draining requests in flight");
     sim.run();
     pb.finish_and_clear();
-}
-
-/// The flags that determine the outputs, without paths: recorded in graph.json.
-fn canonical_args(a: &RunArgs) -> String {
-    let mut s = format!(
-        "[microsim run --seed {} --duration {} --scale {} --regions {}",
-        a.seed,
-        format_duration(a.duration),
-        a.shape.scale,
-        a.shape.regions
-    );
-    if let Some(r) = a.rate {
-        s.push_str(&format!(" --rate {r}"));
-    }
-    s.push(']');
-    s
 }
 
 pub fn validate(a: ValidateArgs) -> Result<(), Fail> {
@@ -186,7 +191,11 @@ pub fn validate(a: ValidateArgs) -> Result<(), Fail> {
                     t.services.len(),
                     t.instances.len(),
                     t.regions.len().max(1),
-                    t.entry_points.iter().map(|&e| t.services[e as usize].name.as_str()).collect::<Vec<_>>().join(", ")
+                    t.entry_points
+                        .iter()
+                        .map(|&e| t.services[e as usize].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
                 for n in &t.notes {
                     println!("  note: {n}");
@@ -197,12 +206,18 @@ pub fn validate(a: ValidateArgs) -> Result<(), Fail> {
                 serde_json::json!({"file": f, "ok": true, "services": t.services.len(), "instances": t.instances.len(), "notes": t.notes})
             ),
             (Err(e), false) => eprintln!("error: {}", e.message),
-            (Err(e), true) => println!("{}", serde_json::json!({"file": f, "ok": false, "error": e.message})),
+            (Err(e), true) => println!(
+                "{}",
+                serde_json::json!({"file": f, "ok": false, "error": e.message})
+            ),
         }
         bad += result.is_err() as usize;
     }
     if bad > 0 {
-        return Err(Fail::input(format!("{bad} of {} file(s) failed validation.", a.files.len())));
+        return Err(Fail::input(format!(
+            "{bad} of {} file(s) failed validation.",
+            a.files.len()
+        )));
     }
     Ok(())
 }

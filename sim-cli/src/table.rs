@@ -34,11 +34,24 @@ pub fn render(s: &Summary, topo: &Topology) -> String {
         }
     }
     let e = &s.end_to_end;
-    let fails: Vec<String> = e.failures.iter().filter(|(_, n)| **n > 0).map(|(r, n)| format!("{r} {n}")).collect();
+    let fails: Vec<String> = e
+        .failures
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(r, n)| format!("{r} {n}"))
+        .collect();
     out.push_str(&format!(
         "success {:.4}%{}\n",
-        if e.requests == 0 { 100.0 } else { 100.0 * e.ok as f64 / e.requests as f64 },
-        if fails.is_empty() { String::new() } else { format!(" (failures: {})", fails.join(", ")) }
+        if e.requests == 0 {
+            100.0
+        } else {
+            100.0 * e.ok as f64 / e.requests as f64
+        },
+        if fails.is_empty() {
+            String::new()
+        } else {
+            format!(" (failures: {})", fails.join(", "))
+        }
     ));
     out
 }

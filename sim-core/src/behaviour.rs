@@ -30,7 +30,11 @@ impl Role {
             Package::Denominator | Package::Elb | Package::Zuul => Role::Router,
             Package::Karyon | Package::Monolith => Role::Service,
             Package::Staash => Role::DataAccess,
-            Package::Store | Package::Cache | Package::Volume | Package::PriamCassandra | Package::Riak => Role::Store,
+            Package::Store
+            | Package::Cache
+            | Package::Volume
+            | Package::PriamCassandra
+            | Package::Riak => Role::Store,
         }
     }
 }
@@ -101,7 +105,12 @@ pub fn failure_is_fatal(svc: &Service, dep: u16) -> bool {
     d.critical && !(svc.role == Role::DataAccess && d.cache_like)
 }
 
-fn every_dep(svc: &Service, rng: &mut Stream, out: &mut Vec<Launch>, want_cache: impl Fn(bool) -> bool) {
+fn every_dep(
+    svc: &Service,
+    rng: &mut Stream,
+    out: &mut Vec<Launch>,
+    want_cache: impl Fn(bool) -> bool,
+) {
     for (i, d) in svc.deps.iter().enumerate() {
         if want_cache(d.cache_like) && rng.chance(d.probability) {
             out.extend(std::iter::repeat_n(Launch::Dep(i as u16), d.calls as usize));
@@ -158,13 +167,27 @@ mod tests {
         let mut out = Vec::new();
         let mut to_a = 0;
         for _ in 0..40_000 {
-            assert!(plan_stage(&t.services[6], 0, false, StageOutcome::default(), &mut rng, &mut out));
+            assert!(plan_stage(
+                &t.services[6],
+                0,
+                false,
+                StageOutcome::default(),
+                &mut rng,
+                &mut out
+            ));
             assert_eq!(out.len(), 1);
             to_a += (out[0] == Launch::Dep(0)) as u32;
         }
         // Binomial(40000, 0.75): sd ≈ 87; allow 5 sd.
         assert!((to_a as f64 - 30_000.0).abs() < 435.0, "{to_a}");
-        assert!(!plan_stage(&t.services[6], 1, false, StageOutcome::default(), &mut rng, &mut out));
+        assert!(!plan_stage(
+            &t.services[6],
+            1,
+            false,
+            StageOutcome::default(),
+            &mut rng,
+            &mut out
+        ));
     }
 
     #[test]
@@ -174,7 +197,14 @@ mod tests {
         let mut out = Vec::new();
         let mut b_calls = 0;
         for _ in 0..40_000 {
-            plan_stage(&t.services[5], 0, false, StageOutcome::default(), &mut rng, &mut out);
+            plan_stage(
+                &t.services[5],
+                0,
+                false,
+                StageOutcome::default(),
+                &mut rng,
+                &mut out,
+            );
             assert_eq!(out.iter().filter(|l| **l == Launch::Dep(0)).count(), 1);
             assert_eq!(out.iter().filter(|l| **l == Launch::Dep(1)).count(), 3);
             b_calls += out.iter().filter(|l| **l == Launch::Dep(2)).count();
@@ -192,12 +222,30 @@ mod tests {
         assert_eq!(out, vec![Launch::Dep(0)]);
         let mut misses = 0;
         for _ in 0..40_000 {
-            assert!(plan_stage(dal, 1, false, StageOutcome::default(), &mut rng, &mut out));
+            assert!(plan_stage(
+                dal,
+                1,
+                false,
+                StageOutcome::default(),
+                &mut rng,
+                &mut out
+            ));
             misses += !out.is_empty() as u32;
         }
         assert!((misses as f64 - 10_000.0).abs() < 435.0, "{misses}");
-        plan_stage(dal, 1, false, StageOutcome { any_failed: true }, &mut rng, &mut out);
-        assert_eq!(out, vec![Launch::Dep(1)], "a failed cache always goes to the store");
+        plan_stage(
+            dal,
+            1,
+            false,
+            StageOutcome { any_failed: true },
+            &mut rng,
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            vec![Launch::Dep(1)],
+            "a failed cache always goes to the store"
+        );
         assert!(!failure_is_fatal(dal, 0) && failure_is_fatal(dal, 1));
     }
 
@@ -209,7 +257,23 @@ mod tests {
         let mut out = Vec::new();
         plan_stage(cass, 0, false, StageOutcome::default(), &mut rng, &mut out);
         assert_eq!(out, vec![Launch::Peer(1), Launch::Peer(2)]);
-        assert!(!plan_stage(cass, 0, true, StageOutcome::default(), &mut rng, &mut out));
-        assert!(!plan_stage(&t.services[0], 0, false, StageOutcome::default(), &mut rng, &mut out) || out.is_empty());
+        assert!(!plan_stage(
+            cass,
+            0,
+            true,
+            StageOutcome::default(),
+            &mut rng,
+            &mut out
+        ));
+        assert!(
+            !plan_stage(
+                &t.services[0],
+                0,
+                false,
+                StageOutcome::default(),
+                &mut rng,
+                &mut out
+            ) || out.is_empty()
+        );
     }
 }

@@ -32,7 +32,10 @@ impl Dist {
             DistSpec::Exponential { mean_ms } => Dist::Exponential(mean_ms * ns),
             DistSpec::Lognormal { mean_ms, sigma } => {
                 // E[X] = exp(mu + sigma²/2)  =>  mu = ln(mean) - sigma²/2.
-                Dist::Lognormal { mu: libm::log(mean_ms * ns) - sigma * sigma / 2.0, sigma }
+                Dist::Lognormal {
+                    mu: libm::log(mean_ms * ns) - sigma * sigma / 2.0,
+                    sigma,
+                }
             }
             DistSpec::Uniform { min_ms, max_ms } => Dist::Uniform(min_ms * ns, max_ms * ns),
         }
@@ -89,7 +92,10 @@ mod tests {
 
     #[test]
     fn lognormal_mean_matches() {
-        let d = Dist::from_spec(&DistSpec::Lognormal { mean_ms: 1.0, sigma: 0.5 });
+        let d = Dist::from_spec(&DistSpec::Lognormal {
+            mean_ms: 1.0,
+            sigma: 0.5,
+        });
         assert!((d.mean() - 1e6).abs() < 1.0);
         let m = sample_mean(d, 200_000);
         // sd of a lognormal = mean·sqrt(exp(σ²)-1) ≈ 0.533 mean.
@@ -99,8 +105,14 @@ mod tests {
 
     #[test]
     fn constant_and_uniform() {
-        assert_eq!(sample_mean(Dist::from_spec(&DistSpec::Constant { mean_ms: 1.5 }), 10), 1.5e6);
-        let d = Dist::from_spec(&DistSpec::Uniform { min_ms: 1.0, max_ms: 3.0 });
+        assert_eq!(
+            sample_mean(Dist::from_spec(&DistSpec::Constant { mean_ms: 1.5 }), 10),
+            1.5e6
+        );
+        let d = Dist::from_spec(&DistSpec::Uniform {
+            min_ms: 1.0,
+            max_ms: 3.0,
+        });
         let m = sample_mean(d, 100_000);
         assert!((m - 2e6).abs() < 5.0 * 0.577e6 / (100_000f64).sqrt(), "{m}");
     }

@@ -72,7 +72,13 @@ fn split_decimal(t: &str) -> Option<(f64, &str)> {
 
 /// Formats nanoseconds as the shortest exact unit string ("1500ms", "10s").
 pub fn format_duration(ns: Nanos) -> String {
-    for (unit, scale) in [("h", 3600 * SEC), ("m", 60 * SEC), ("s", SEC), ("ms", MS), ("us", 1_000)] {
+    for (unit, scale) in [
+        ("h", 3600 * SEC),
+        ("m", 60 * SEC),
+        ("s", SEC),
+        ("ms", MS),
+        ("us", 1_000),
+    ] {
         if ns >= scale && ns % scale == 0 {
             return format!("{}{unit}", ns / scale);
         }

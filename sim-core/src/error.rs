@@ -22,7 +22,12 @@ pub struct InputError {
 impl InputError {
     /// An error at a JSON path with no line information (semantic errors).
     pub fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
-        InputError { path: path.into(), position: None, message: message.into(), hint: None }
+        InputError {
+            path: path.into(),
+            position: None,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     /// Adds a suggestion to the error.
@@ -59,7 +64,10 @@ impl fmt::Display for InputError {
 impl std::error::Error for InputError {}
 
 /// Returns the candidate closest to `word` when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -74,7 +82,10 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(did_you_mean("concurency", ["concurrency", "queue"]), Some("concurrency"));
+        assert_eq!(
+            did_you_mean("concurency", ["concurrency", "queue"]),
+            Some("concurrency")
+        );
         assert_eq!(did_you_mean("zzz", ["concurrency", "queue"]), None);
     }
 
@@ -82,6 +93,9 @@ mod tests {
     fn renders_file_position_and_hint() {
         let mut e = InputError::at("services[1].count", "count is negative").hint("use 0 or more");
         e.position = Some((3, 7));
-        assert_eq!(e.render("a.json"), "a.json:3:7: at services[1].count: count is negative Fix: use 0 or more");
+        assert_eq!(
+            e.render("a.json"),
+            "a.json:3:7: at services[1].count: count is negative Fix: use 0 or more"
+        );
     }
 }

@@ -51,7 +51,12 @@ impl Outputs {
 
 /// Parses, builds and runs an architecture to completion in one call.
 /// `args` is recorded in graph.json (keep it free of paths for reproducibility).
-pub fn simulate(arch_json: &str, opts: &BuildOptions, cfg: RunConfig, args: &str) -> Result<Outputs, InputError> {
+pub fn simulate(
+    arch_json: &str,
+    opts: &BuildOptions,
+    cfg: RunConfig,
+    args: &str,
+) -> Result<Outputs, InputError> {
     let spec = model::load_arch(arch_json)?;
     let topo = Topology::build(&spec, opts)?;
     let mut sim = Simulation::new(topo, cfg);
@@ -64,13 +69,32 @@ pub fn outputs(sim: &Simulation, args: &str) -> Outputs {
     let summary = Summary::of(sim);
     let mut graph = Vec::new();
     if let Some(rec) = sim.graph() {
-        export::graph::write_graph(&mut graph, sim.topology(), rec, args, sim.now()).expect("writing to memory");
+        export::graph::write_graph(&mut graph, sim.topology(), rec, args, sim.now())
+            .expect("writing to memory");
     }
     Outputs {
         summary_json: summary.to_json(),
         graph_json: String::from_utf8(graph).expect("graph.json is UTF-8"),
         summary,
     }
+}
+
+/// The flags that determine a run's outputs, as recorded in graph.json's `args`.
+/// Paths are left out on purpose: the same run from another directory, or in
+/// the browser, must produce the same bytes.
+pub fn run_args(cfg: &RunConfig, opts: &BuildOptions) -> String {
+    let mut s = format!(
+        "[microsim run --seed {} --duration {} --scale {} --regions {}",
+        cfg.seed,
+        duration::format_duration(cfg.duration),
+        opts.scale_percent,
+        opts.region_multiplier
+    );
+    if let Some(r) = cfg.rate {
+        s.push_str(&format!(" --rate {r}"));
+    }
+    s.push(']');
+    s
 }
 
 /// JSON Schema of the architecture format, for editors and `microsim schema`.

@@ -28,8 +28,14 @@ pub enum Reason {
 
 impl Reason {
     /// All reasons, in output order.
-    pub const ALL: [Reason; 6] =
-        [Reason::Timeout, Reason::Refused, Reason::Rejected, Reason::ShortCircuited, Reason::Injected, Reason::Dependency];
+    pub const ALL: [Reason; 6] = [
+        Reason::Timeout,
+        Reason::Refused,
+        Reason::Rejected,
+        Reason::ShortCircuited,
+        Reason::Injected,
+        Reason::Dependency,
+    ];
 
     /// The name used in summary.json.
     pub fn name(self) -> &'static str {
@@ -71,7 +77,8 @@ impl Default for Stats {
             ok: 0,
             failures: [0; 6],
             // 1 µs to 1 day at 3 significant digits.
-            latency: Histogram::new_with_bounds(1_000, 86_400_000_000_000, 3).expect("valid bounds"),
+            latency: Histogram::new_with_bounds(1_000, 86_400_000_000_000, 3)
+                .expect("valid bounds"),
             latency_sum: 0,
         }
     }
@@ -125,8 +132,7 @@ mod tests {
 
     #[test]
     fn counts_outcomes_and_exact_mean() {
-        let mut s = Stats::default();
-        s.requests = 3;
+        let mut s = Stats { requests: 3, ..Default::default() };
         s.record(1_000_000, 0);
         s.record(3_000_000, Reason::Rejected as u8);
         s.record(2_000_000, Reason::Dependency as u8);

@@ -80,7 +80,9 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_independent() {
-        let a: Vec<u64> = (0..4).map(|_| Stream::new(7, Purpose::Work).next_u64()).collect();
+        let a: Vec<u64> = (0..4)
+            .map(|_| Stream::new(7, Purpose::Work).next_u64())
+            .collect();
         assert!(a.windows(2).all(|w| w[0] == w[1]));
         let mut w = Stream::new(7, Purpose::Work);
         let mut r = Stream::new(7, Purpose::Routing);
@@ -98,7 +100,10 @@ mod tests {
             counts[s.below(3) as usize] += 1;
         }
         // Each cell ~ Binomial(30000, 1/3): sd ≈ 82; 5 sd = 410.
-        assert!(counts.iter().all(|&c| (c as i64 - 10_000).abs() < 410), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (c as i64 - 10_000).abs() < 410),
+            "{counts:?}"
+        );
     }
 
     #[test]

@@ -26,8 +26,18 @@ pub const ANY_ZONE: u8 = u8::MAX;
 
 /// AWS region names, in the order spigo used; beyond them, `region-N`.
 const REGION_NAMES: [&str; 12] = [
-    "us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-northeast-1",
-    "ap-southeast-2", "sa-east-1", "us-west-1", "ap-south-1", "ca-central-1", "eu-west-2",
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "ap-southeast-2",
+    "sa-east-1",
+    "us-west-1",
+    "ap-south-1",
+    "ca-central-1",
+    "eu-west-2",
 ];
 
 /// Scale and region multiplier (spigo's `-p` and `-w`).
@@ -42,7 +52,10 @@ pub struct BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions { scale_percent: 100.0, region_multiplier: 1 }
+        BuildOptions {
+            scale_percent: 100.0,
+            region_multiplier: 1,
+        }
     }
 }
 
@@ -172,36 +185,67 @@ impl Topology {
     /// before allocating anything.
     pub fn build(spec: &ArchSpec, opts: &BuildOptions) -> Result<Topology, InputError> {
         if !(opts.scale_percent > 0.0 && opts.scale_percent <= 1e7) {
-            return Err(InputError::at("--scale", format!("scale {}% is out of range.", opts.scale_percent))
-                .hint("use a percentage above 0, e.g. 100 for as written or 1000 for ten times."));
+            return Err(InputError::at(
+                "--scale",
+                format!("scale {}% is out of range.", opts.scale_percent),
+            )
+            .hint("use a percentage above 0, e.g. 100 for as written or 1000 for ten times."));
         }
         if opts.region_multiplier == 0 {
-            return Err(InputError::at("--regions", "the region multiplier is 0.").hint("use 1 or more."));
+            return Err(
+                InputError::at("--regions", "the region multiplier is 0.").hint("use 1 or more.")
+            );
         }
         let mut notes = Vec::new();
-        let index_of = |name: &str| spec.services.iter().position(|s| s.name == name).map(|i| i as ServiceId);
+        let index_of = |name: &str| {
+            spec.services
+                .iter()
+                .position(|s| s.name == name)
+                .map(|i| i as ServiceId)
+        };
 
         // Placement and sizes, checked in u128 so that nothing overflows.
         let mut total: u128 = 0;
         let mut max_regions = 0u32;
         let mut shapes = Vec::with_capacity(spec.services.len());
         for (i, s) in spec.services.iter().enumerate() {
-            let file_regions = s.regions.unwrap_or(if s.package == Package::Denominator { 0 } else { 1 }) as u128;
+            let file_regions = s.regions.unwrap_or(if s.package == Package::Denominator {
+                0
+            } else {
+                1
+            }) as u128;
             let (placement, regions, per_region) = if file_regions == 0 {
                 if s.count > 1 {
-                    notes.push(format!("{}: regions 0 makes one global node; count {} ignored", s.name, s.count));
+                    notes.push(format!(
+                        "{}: regions 0 makes one global node; count {} ignored",
+                        s.name, s.count
+                    ));
                 }
                 (Placement::Global, 1u128, 1u128)
             } else if s.count == 0 {
-                (Placement::Regional, file_regions * opts.region_multiplier as u128, 1)
+                (
+                    Placement::Regional,
+                    file_regions * opts.region_multiplier as u128,
+                    1,
+                )
             } else {
-                let scaled = libm::round(s.count as f64 * opts.scale_percent / 100.0).max(1.0) as u128;
-                (Placement::Zoned, file_regions * opts.region_multiplier as u128, scaled)
+                let scaled =
+                    libm::round(s.count as f64 * opts.scale_percent / 100.0).max(1.0) as u128;
+                (
+                    Placement::Zoned,
+                    file_regions * opts.region_multiplier as u128,
+                    scaled,
+                )
             };
             if regions > LIMITS.max_regions as u128 {
-                return Err(InputError::at(format!("services[{i}] \"{}\".regions", s.name), format!(
-                    "{regions} regions after --regions is more than the {} supported.", LIMITS.max_regions))
-                    .hint("use fewer regions."));
+                return Err(InputError::at(
+                    format!("services[{i}] \"{}\".regions", s.name),
+                    format!(
+                        "{regions} regions after --regions is more than the {} supported.",
+                        LIMITS.max_regions
+                    ),
+                )
+                .hint("use fewer regions."));
             }
             total += regions * per_region;
             if total > LIMITS.max_instances as u128 {
@@ -227,7 +271,12 @@ impl Topology {
                         Placement::Regional => (r as u16, ANY_ZONE),
                         Placement::Zoned => (r as u16, (idx % spec.zones) as u8),
                     };
-                    instances.push(Instance { service: sid, index: idx, region, zone });
+                    instances.push(Instance {
+                        service: sid,
+                        index: idx,
+                        region,
+                        zone,
+                    });
                 }
             }
             let mut deps = Vec::new();
@@ -243,13 +292,17 @@ impl Topology {
                     continue;
                 }
                 if role == Role::Store {
-                    notes.push(format!("{}: stores are leaves; its dependency on {name} is drawn but never called", s.name));
+                    notes.push(format!(
+                        "{}: stores are leaves; its dependency on {name} is drawn but never called",
+                        s.name
+                    ));
                     continue;
                 }
                 let o = d.options();
                 let tp = spec.services[target as usize].package;
                 let cache_like = matches!(tp, Package::Cache)
-                    || (matches!(tp, Package::Store) && name.to_ascii_lowercase().contains("cache"));
+                    || (matches!(tp, Package::Store)
+                        && name.to_ascii_lowercase().contains("cache"));
                 deps.push(Dependency {
                     target,
                     critical: o.critical,
@@ -260,7 +313,11 @@ impl Topology {
                 });
             }
             let per_region_peers = per_region.saturating_sub(1);
-            let ring_replicas = if ring { s.replicas.unwrap_or(2).min(per_region_peers) } else { 0 };
+            let ring_replicas = if ring {
+                s.replicas.unwrap_or(2).min(per_region_peers)
+            } else {
+                0
+            };
             let default_time = match role {
                 Role::Router => Dist::Constant(MS / 10),
                 _ => Dist::Constant(MS),
@@ -273,7 +330,11 @@ impl Topology {
                 regions,
                 per_region,
                 first,
-                service_time: s.service_time.as_ref().map(Dist::from_spec).unwrap_or(default_time),
+                service_time: s
+                    .service_time
+                    .as_ref()
+                    .map(Dist::from_spec)
+                    .unwrap_or(default_time),
                 concurrency: s.concurrency.unwrap_or(u32::MAX),
                 queue: s.queue.unwrap_or(u32::MAX),
                 deps,
@@ -285,7 +346,9 @@ impl Topology {
         }
 
         let mut graph = DiGraph::with_capacity(services.len(), services.len() * 2);
-        let nodes: Vec<NodeIndex> = (0..services.len()).map(|i| graph.add_node(i as ServiceId)).collect();
+        let nodes: Vec<NodeIndex> = (0..services.len())
+            .map(|i| graph.add_node(i as ServiceId))
+            .collect();
         for (i, s) in services.iter().enumerate() {
             for (j, d) in s.deps.iter().enumerate() {
                 graph.add_edge(nodes[i], nodes[d.target as usize], j);
@@ -293,22 +356,45 @@ impl Topology {
         }
         check_cycles(&graph, &services)?;
 
-        let mut entry_points: Vec<ServiceId> =
-            services.iter().enumerate().filter(|(_, s)| s.package == Package::Denominator).map(|(i, _)| i as ServiceId).collect();
+        let mut entry_points: Vec<ServiceId> = services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.package == Package::Denominator)
+            .map(|(i, _)| i as ServiceId)
+            .collect();
         if entry_points.is_empty() {
             entry_points = (0..services.len() as ServiceId)
-                .filter(|&i| graph.neighbors_directed(nodes[i as usize], petgraph::Incoming).next().is_none())
+                .filter(|&i| {
+                    graph
+                        .neighbors_directed(nodes[i as usize], petgraph::Incoming)
+                        .next()
+                        .is_none()
+                })
                 .collect();
-            let names: Vec<&str> = entry_points.iter().map(|&i| services[i as usize].name.as_str()).collect();
-            notes.push(format!("no denominator service: traffic enters at {} (nothing depends on them)", names.join(", ")));
+            let names: Vec<&str> = entry_points
+                .iter()
+                .map(|&i| services[i as usize].name.as_str())
+                .collect();
+            notes.push(format!(
+                "no denominator service: traffic enters at {} (nothing depends on them)",
+                names.join(", ")
+            ));
         }
         if entry_points.is_empty() {
-            return Err(InputError::at("services", "no entry point: every service is called by another.")
-                .hint("add a \"denominator\" service that depends on the front door."));
+            return Err(InputError::at(
+                "services",
+                "no entry point: every service is called by another.",
+            )
+            .hint("add a \"denominator\" service that depends on the front door."));
         }
 
         let regions = (0..max_regions as usize)
-            .map(|r| REGION_NAMES.get(r).map(|s| s.to_string()).unwrap_or_else(|| format!("region-{}", r + 1)))
+            .map(|r| {
+                REGION_NAMES
+                    .get(r)
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| format!("region-{}", r + 1))
+            })
             .collect();
         let ms = |x: f64| (x * MS as f64) as Nanos;
         Ok(Topology {
@@ -332,7 +418,10 @@ impl Topology {
 
     /// Looks a service up by name.
     pub fn service_id(&self, name: &str) -> Option<ServiceId> {
-        self.services.iter().position(|s| s.name == name).map(|i| i as ServiceId)
+        self.services
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| i as ServiceId)
     }
 
     /// The instance ids of `service` in region slot `r` (0 for global services).
@@ -361,9 +450,20 @@ impl Topology {
     /// spigo-style instance name: `arch.region.zone.serviceNN` (`*` for spans).
     pub fn instance_name(&self, id: InstanceId) -> String {
         let i = self.instances[id as usize];
-        let region = if i.region == GLOBAL { "*" } else { &self.regions[i.region as usize] };
-        let zone = if i.zone == ANY_ZONE { "*".to_string() } else { format!("zone{}", (b'A' + i.zone) as char) };
-        format!("{}.{}.{}.{}{:02}", self.arch, region, zone, self.services[i.service as usize].name, i.index)
+        let region = if i.region == GLOBAL {
+            "*"
+        } else {
+            &self.regions[i.region as usize]
+        };
+        let zone = if i.zone == ANY_ZONE {
+            "*".to_string()
+        } else {
+            format!("zone{}", (b'A' + i.zone) as char)
+        };
+        format!(
+            "{}.{}.{}.{}{:02}",
+            self.arch, region, zone, self.services[i.service as usize].name, i.index
+        )
     }
 }
 
@@ -373,7 +473,10 @@ fn check_cycles(graph: &DiGraph<ServiceId, usize>, services: &[Service]) -> Resu
     for scc in petgraph::algo::tarjan_scc(graph) {
         let looped = scc.len() > 1 || graph.contains_edge(scc[0], scc[0]);
         if looped {
-            let mut names: Vec<&str> = scc.iter().map(|n| services[graph[*n] as usize].name.as_str()).collect();
+            let mut names: Vec<&str> = scc
+                .iter()
+                .map(|n| services[graph[*n] as usize].name.as_str())
+                .collect();
             names.sort_unstable();
             return Err(InputError::at("services", format!(
                 "dependency cycle between {}: a request would call itself forever.", names.join(", ")))
@@ -413,12 +516,26 @@ mod tests {
 
     #[test]
     fn scales_and_multiplies_regions() {
-        let t = topo(SMALL, BuildOptions { scale_percent: 250.0, region_multiplier: 8 }).unwrap();
+        let t = topo(
+            SMALL,
+            BuildOptions {
+                scale_percent: 250.0,
+                region_multiplier: 8,
+            },
+        )
+        .unwrap();
         // db 3→8 (7.5 rounds to 8), app 4→10, per region × 8 regions, lb ×8, www 1.
         assert_eq!(t.instances.len(), (8 + 10 + 1) * 8 + 1);
         assert_eq!(t.regions.len(), 8);
         assert_eq!(t.regions[7], "sa-east-1");
-        let t = topo(SMALL, BuildOptions { scale_percent: 1.0, region_multiplier: 13 }).unwrap();
+        let t = topo(
+            SMALL,
+            BuildOptions {
+                scale_percent: 1.0,
+                region_multiplier: 13,
+            },
+        )
+        .unwrap();
         // A positive count never scales to zero.
         assert_eq!(t.services[1].per_region, 1);
         assert_eq!(t.regions[12], "region-13");
@@ -426,7 +543,14 @@ mod tests {
 
     #[test]
     fn refuses_absurd_sizes_before_allocating() {
-        let e = topo(SMALL, BuildOptions { scale_percent: 1e7, region_multiplier: 100 }).unwrap_err();
+        let e = topo(
+            SMALL,
+            BuildOptions {
+                scale_percent: 1e7,
+                region_multiplier: 100,
+            },
+        )
+        .unwrap_err();
         assert!(e.message.contains("more than 10000000 instances"), "{e}");
     }
 
@@ -444,7 +568,14 @@ mod tests {
 
     #[test]
     fn latency_by_distance() {
-        let t = topo(SMALL, BuildOptions { scale_percent: 100.0, region_multiplier: 2 }).unwrap();
+        let t = topo(
+            SMALL,
+            BuildOptions {
+                scale_percent: 100.0,
+                region_multiplier: 2,
+            },
+        )
+        .unwrap();
         let app = |r, i| t.instances_in(1, r).start + i;
         assert_eq!(t.latency(app(0, 0), app(0, 3)), t.latency.same_zone);
         assert_eq!(t.latency(app(0, 0), app(0, 1)), t.latency.cross_zone);

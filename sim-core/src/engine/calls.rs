@@ -44,7 +44,15 @@ pub struct Call {
 
 impl Call {
     /// A fresh call record.
-    pub fn new(parent: u32, caller: u32, inst: u32, dep: u16, sent: Nanos, trace: u64, span: u64) -> Call {
+    pub fn new(
+        parent: u32,
+        caller: u32,
+        inst: u32,
+        dep: u16,
+        sent: Nanos,
+        trace: u64,
+        span: u64,
+    ) -> Call {
         Call {
             parent,
             inst,
@@ -75,7 +83,11 @@ pub struct CallTable {
 impl CallTable {
     /// An empty table.
     pub fn new() -> Self {
-        CallTable { slots: Vec::new(), free: NONE, live: 0 }
+        CallTable {
+            slots: Vec::new(),
+            free: NONE,
+            live: 0,
+        }
     }
 
     /// Stores a call and returns its id.

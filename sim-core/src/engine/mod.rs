@@ -37,7 +37,12 @@ pub struct RunConfig {
 
 impl Default for RunConfig {
     fn default() -> Self {
-        RunConfig { seed: 1, duration: 60 * crate::duration::SEC, rate: None, record_graph: true }
+        RunConfig {
+            seed: 1,
+            duration: 60 * crate::duration::SEC,
+            rate: None,
+            record_graph: true,
+        }
     }
 }
 
@@ -77,13 +82,23 @@ impl Simulation {
     /// Prepares a run: instance state, streams, and the first arrival at each entry point.
     pub fn new(topo: Topology, cfg: RunConfig) -> Simulation {
         let rate = cfg.rate.unwrap_or(topo.traffic.rate);
-        let graph = cfg.record_graph.then(|| GraphRecorder::new(topo.instances.len()));
+        let graph = cfg
+            .record_graph
+            .then(|| GraphRecorder::new(topo.instances.len()));
         let mut sim = Simulation {
             now: 0,
             events: 0,
             queue: EventQueue::default(),
             calls: CallTable::new(),
-            inst: vec![InstState { busy: 0, queued: 0, head: NONE, tail: NONE }; topo.instances.len()],
+            inst: vec![
+                InstState {
+                    busy: 0,
+                    queued: 0,
+                    head: NONE,
+                    tail: NONE
+                };
+                topo.instances.len()
+            ],
             stats: vec![Stats::default(); topo.services.len()],
             end_to_end: Stats::default(),
             gap_ns: 1e9 / rate,
@@ -185,7 +200,9 @@ impl Simulation {
         let inst = self.pick_instance(svc, GLOBAL);
         let trace = self.ids.next_u64() | 1;
         let span = self.ids.next_u64() | 1;
-        let c = self.calls.alloc(Call::new(NONE, NONE, inst, e as u16, self.now, trace, span));
+        let c = self
+            .calls
+            .alloc(Call::new(NONE, NONE, inst, e as u16, self.now, trace, span));
         self.on_arrive(c);
         let t = self.next_gap();
         if t < self.cfg.duration {
@@ -227,10 +244,19 @@ impl Simulation {
         let mut out = std::mem::take(&mut self.scratch);
         loop {
             let call = &self.calls[c];
-            let outcome = StageOutcome { any_failed: call.stage_failed };
+            let outcome = StageOutcome {
+                any_failed: call.stage_failed,
+            };
             let svc = &self.topo.services[sid as usize];
             if call.reason != 0
-                || !behaviour::plan_stage(svc, call.stage, call.replica, outcome, &mut self.behaviour, &mut out)
+                || !behaviour::plan_stage(
+                    svc,
+                    call.stage,
+                    call.replica,
+                    outcome,
+                    &mut self.behaviour,
+                    &mut out,
+                )
             {
                 self.scratch = out;
                 self.respond(c, true);
@@ -257,7 +283,10 @@ impl Simulation {
         let (to, dep) = match l {
             Launch::Dep(d) => {
                 let target = behaviour::target_of(svc, sid, l);
-                (self.pick_instance(target, self.topo.instances[from as usize].region), d)
+                (
+                    self.pick_instance(target, self.topo.instances[from as usize].region),
+                    d,
+                )
             }
             Launch::Peer(k) => {
                 // Ring successors within the region: how Cassandra places replicas.
@@ -267,7 +296,9 @@ impl Simulation {
             }
         };
         let span = self.ids.next_u64() | 1;
-        let child = self.calls.alloc(Call::new(parent, from, to, dep, self.now, trace, span));
+        let child = self
+            .calls
+            .alloc(Call::new(parent, from, to, dep, self.now, trace, span));
         if let Some(g) = &mut self.graph {
             g.record_edge(from, to, self.now);
         }
@@ -307,7 +338,10 @@ impl Simulation {
             st.tail = NONE;
         }
         st.queued -= 1;
-        let t = self.now + self.topo.services[sid as usize].service_time.sample(&mut self.work);
+        let t = self.now
+            + self.topo.services[sid as usize]
+                .service_time
+                .sample(&mut self.work);
         self.queue.push(t, Kind::WorkDone, next);
     }
 
@@ -317,7 +351,8 @@ impl Simulation {
         let p = call.parent;
         if call.reason != 0 {
             let psid = self.topo.instances[self.calls[p].inst as usize].service;
-            let fatal = call.dep == PEER || failure_is_fatal(&self.topo.services[psid as usize], call.dep);
+            let fatal =
+                call.dep == PEER || failure_is_fatal(&self.topo.services[psid as usize], call.dep);
             let parent = &mut self.calls[p];
             parent.stage_failed = true;
             if fatal && parent.reason == 0 {

@@ -69,7 +69,11 @@ impl EventQueue {
     #[inline]
     pub fn push(&mut self, time: Nanos, kind: Kind, id: u32) {
         self.seq += 1;
-        self.heap.push(Event { key: ((time as u128) << 64) | self.seq as u128, id, kind });
+        self.heap.push(Event {
+            key: ((time as u128) << 64) | self.seq as u128,
+            id,
+            kind,
+        });
     }
 
     /// Time of the next event, if any.

@@ -65,15 +65,27 @@ struct DoneEntry<'a> {
 
 /// Writes graph.json: header, every instance as a node at time 0, every edge at
 /// its first use, and `done` for every instance at `end`.
-pub fn write_graph<W: Write>(w: &mut W, topo: &Topology, rec: &GraphRecorder, args: &str, end: Nanos) -> io::Result<()> {
+pub fn write_graph<W: Write>(
+    w: &mut W,
+    topo: &Topology,
+    rec: &GraphRecorder,
+    args: &str,
+    end: Nanos,
+) -> io::Result<()> {
     let json = |v: &str| serde_json::to_string(v).expect("strings serialize");
     writeln!(w, "{{")?;
     writeln!(w, "  \"arch\":{},", json(&topo.arch))?;
-    writeln!(w, "  \"version\":{},", json(concat!("microsim-", env!("CARGO_PKG_VERSION"))))?;
+    writeln!(
+        w,
+        "  \"version\":{},",
+        json(concat!("microsim-", env!("CARGO_PKG_VERSION")))
+    )?;
     writeln!(w, "  \"args\":{},", json(args))?;
     writeln!(w, "  \"date\":{},", json(&timestamp(0)))?;
     writeln!(w, "  \"graph\":[")?;
-    let names: Vec<String> = (0..topo.instances.len() as InstanceId).map(|i| topo.instance_name(i)).collect();
+    let names: Vec<String> = (0..topo.instances.len() as InstanceId)
+        .map(|i| topo.instance_name(i))
+        .collect();
     let t0 = timestamp(0);
     let mut first = true;
     let mut entry = |w: &mut W, s: String| -> io::Result<()> {
@@ -84,19 +96,33 @@ pub fn write_graph<W: Write>(w: &mut W, topo: &Topology, rec: &GraphRecorder, ar
         write!(w, "    {s}")
     };
     for (i, inst) in topo.instances.iter().enumerate() {
-        let package = serde_json::to_value(topo.services[inst.service as usize].package).expect("package");
-        let e = NodeEntry { node: &names[i], package: package.as_str().unwrap_or(""), timestamp: &t0 };
+        let package =
+            serde_json::to_value(topo.services[inst.service as usize].package).expect("package");
+        let e = NodeEntry {
+            node: &names[i],
+            package: package.as_str().unwrap_or(""),
+            timestamp: &t0,
+        };
         entry(w, serde_json::to_string(&e).expect("entry"))?;
     }
     for (n, &(t, a, b)) in rec.edges().iter().enumerate() {
         let id = format!("e{}", n + 1);
         let ts = timestamp(t);
-        let e = EdgeEntry { edge: &id, source: &names[a as usize], target: &names[b as usize], timestamp: &ts };
+        let e = EdgeEntry {
+            edge: &id,
+            source: &names[a as usize],
+            target: &names[b as usize],
+            timestamp: &ts,
+        };
         entry(w, serde_json::to_string(&e).expect("entry"))?;
     }
     let te = timestamp(end);
     for name in &names {
-        let e = DoneEntry { done: name, exit: "normal", timestamp: &te };
+        let e = DoneEntry {
+            done: name,
+            exit: "normal",
+            timestamp: &te,
+        };
         entry(w, serde_json::to_string(&e).expect("entry"))?;
     }
     writeln!(w)?;

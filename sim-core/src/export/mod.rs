@@ -35,7 +35,12 @@ pub fn timestamp(ns: crate::duration::Nanos) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + (m <= 2) as i64;
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:09}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:09}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]
@@ -45,9 +50,15 @@ mod tests {
     #[test]
     fn timestamps_are_rfc3339() {
         assert_eq!(timestamp(0), "1970-01-01T00:00:00.000000000Z");
-        assert_eq!(timestamp(90_061_000_000_123), "1970-01-02T01:01:01.000000123Z");
+        assert_eq!(
+            timestamp(90_061_000_000_123),
+            "1970-01-02T01:01:01.000000123Z"
+        );
         // 2000-03-01 is day 11017 (leap-year arithmetic).
-        assert_eq!(timestamp(11_017 * 86_400 * 1_000_000_000), "2000-03-01T00:00:00.000000000Z");
+        assert_eq!(
+            timestamp(11_017 * 86_400 * 1_000_000_000),
+            "2000-03-01T00:00:00.000000000Z"
+        );
     }
 
     #[test]

@@ -71,14 +71,21 @@ impl ServiceSummary {
             requests: s.requests,
             ok: s.ok,
             failed: s.failed(),
-            failures: Reason::ALL.iter().map(|r| (r.name(), s.failures[*r as usize - 1])).collect(),
+            failures: Reason::ALL
+                .iter()
+                .map(|r| (r.name(), s.failures[*r as usize - 1]))
+                .collect(),
             latency_ms: LatencySummary {
                 mean: ms(s.mean_ns()),
                 p50: ms(s.quantile_ns(0.5) as f64),
                 p90: ms(s.quantile_ns(0.9) as f64),
                 p99: ms(s.quantile_ns(0.99) as f64),
                 p999: ms(s.quantile_ns(0.999) as f64),
-                max: ms(if s.latency.is_empty() { 0.0 } else { s.latency.max() as f64 }),
+                max: ms(if s.latency.is_empty() {
+                    0.0
+                } else {
+                    s.latency.max() as f64
+                }),
             },
         }
     }

@@ -17,7 +17,14 @@ pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, InputError> {
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        explain(if path == "." { String::new() } else { path }, &inner)
+        explain(
+            if path == "." || path == "?" {
+                String::new()
+            } else {
+                path
+            },
+            &inner,
+        )
     })?;
     de.end().map_err(|e| explain(String::new(), &e))?;
     Ok(value)
@@ -33,7 +40,17 @@ fn explain(path: String, e: &serde_json::Error) -> InputError {
     };
     let position = (e.line() > 0).then(|| (e.line(), e.column()));
     let hint = hint_for(&message, e);
-    let mut err = InputError { path, position, message: sentence(&message), hint: None };
+    // The hint carries the list of accepted names; keep the message short.
+    let message = match message.find(", expected one of") {
+        Some(i) if hint.is_some() => message[..i].to_string(),
+        _ => message,
+    };
+    let mut err = InputError {
+        path,
+        position,
+        message: sentence(&message),
+        hint: None,
+    };
     if let Some(h) = hint {
         err = err.hint(h);
     }
@@ -50,10 +67,17 @@ fn sentence(m: &str) -> String {
 
 fn hint_for(message: &str, e: &serde_json::Error) -> Option<String> {
     use serde_json::error::Category;
-    if let Some(rest) = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `")) {
+    if let Some(rest) = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))
+    {
         let (word, tail) = rest.split_once('`')?;
         let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
-        let what = if message.starts_with("unknown field") { "key" } else { "value" };
+        let what = if message.starts_with("unknown field") {
+            "key"
+        } else {
+            "value"
+        };
         return Some(match did_you_mean(word, expected.iter().copied()) {
             Some(best) => format!("did you mean \"{best}\"?"),
             None if expected.is_empty() => format!("remove the {what} \"{word}\"."),
@@ -61,13 +85,19 @@ fn hint_for(message: &str, e: &serde_json::Error) -> Option<String> {
         });
     }
     match e.classify() {
-        Category::Syntax if message.contains("expected `,` or") => Some(
-            "a comma is probably missing between the previous value and this one.".into(),
-        ),
-        Category::Syntax if message.contains("trailing comma") => Some("remove the comma before the closing bracket.".into()),
-        Category::Syntax => Some("check the JSON syntax at this position (quotes, commas, brackets).".into()),
+        Category::Syntax if message.contains("expected `,` or") => {
+            Some("a comma is probably missing between the previous value and this one.".into())
+        }
+        Category::Syntax if message.contains("trailing comma") => {
+            Some("remove the comma before the closing bracket.".into())
+        }
+        Category::Syntax => {
+            Some("check the JSON syntax at this position (quotes, commas, brackets).".into())
+        }
         Category::Eof => Some("the file ends too early: close every { and [.".into()),
-        Category::Data if message.contains("invalid type") => Some("check the type of this value against `microsim schema`.".into()),
+        Category::Data if message.contains("invalid type") => {
+            Some("check the type of this value against `microsim schema`.".into())
+        }
         _ => None,
     }
 }
@@ -87,7 +117,8 @@ mod tests {
 
     #[test]
     fn unknown_extension_key_suggests_the_right_one() {
-        let text = r#"{"arch":"x","services":[{"name":"a","package":"karyon","count":1,"concurency":4}]}"#;
+        let text =
+            r#"{"arch":"x","services":[{"name":"a","package":"karyon","count":1,"concurency":4}]}"#;
         let e = parse_arch(text).unwrap_err();
         assert_eq!(e.path, "services[0].concurency");
         assert!(e.message.contains("unknown field `concurency`"), "{e}");

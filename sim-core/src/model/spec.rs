@@ -65,7 +65,10 @@ fn default_rate() -> f64 {
 
 impl Default for Traffic {
     fn default() -> Self {
-        Traffic { rate: default_rate(), arrival: Arrival::Poisson }
+        Traffic {
+            rate: default_rate(),
+            arrival: Arrival::Poisson,
+        }
     }
 }
 
@@ -278,13 +281,19 @@ impl<'de> Deserialize<'de> for DependencySpec {
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = DependencySpec;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a service name or an object like {\"service\": \"name\", \"critical\": false}")
+                f.write_str(
+                    "a service name or an object like {\"service\": \"name\", \"critical\": false}",
+                )
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 Ok(DependencySpec::Name(v.to_owned()))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                CallSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(DependencySpec::Call)
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                CallSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(DependencySpec::Call)
             }
         }
         d.deserialize_any(V)

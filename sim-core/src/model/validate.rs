@@ -40,13 +40,40 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
             .hint("add at least one service, e.g. {\"name\": \"web\", \"package\": \"karyon\", \"count\": 3}"));
     }
     if spec.zones == 0 || spec.zones > LIMITS.max_zones {
-        return Err(InputError::at("zones", format!("zones is {}, outside 1..={}.", spec.zones, LIMITS.max_zones))
-            .hint("use 3, as AWS regions have."));
+        return Err(InputError::at(
+            "zones",
+            format!("zones is {}, outside 1..={}.", spec.zones, LIMITS.max_zones),
+        )
+        .hint("use 3, as AWS regions have."));
     }
-    check_range("traffic.rate", spec.traffic.rate, f64::MIN_POSITIVE, LIMITS.max_rate, "requests per second")?;
-    check_range("network.same_zone", spec.network.same_zone, 0.0, LIMITS.max_ms, "ms")?;
-    check_range("network.cross_zone", spec.network.cross_zone, 0.0, LIMITS.max_ms, "ms")?;
-    check_range("network.cross_region", spec.network.cross_region, 0.0, LIMITS.max_ms, "ms")?;
+    check_range(
+        "traffic.rate",
+        spec.traffic.rate,
+        f64::MIN_POSITIVE,
+        LIMITS.max_rate,
+        "requests per second",
+    )?;
+    check_range(
+        "network.same_zone",
+        spec.network.same_zone,
+        0.0,
+        LIMITS.max_ms,
+        "ms",
+    )?;
+    check_range(
+        "network.cross_zone",
+        spec.network.cross_zone,
+        0.0,
+        LIMITS.max_ms,
+        "ms",
+    )?;
+    check_range(
+        "network.cross_region",
+        spec.network.cross_region,
+        0.0,
+        LIMITS.max_ms,
+        "ms",
+    )?;
 
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, s) in spec.services.iter().enumerate() {
@@ -56,46 +83,72 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
                 .hint("use a non-empty name without dots, spaces or slashes (dots separate parts of instance names)."));
         }
         if s.name == "eureka" {
-            return Err(InputError::at(at("name"), "\"eureka\" is reserved for service discovery.")
-                .hint("rename the service."));
+            return Err(InputError::at(
+                at("name"),
+                "\"eureka\" is reserved for service discovery.",
+            )
+            .hint("rename the service."));
         }
         if let Some(first) = names.insert(&s.name, i) {
-            return Err(InputError::at(at("name"), format!("duplicate service name \"{}\" (also services[{first}]).", s.name))
-                .hint("give each service a unique name, or merge the two entries."));
+            return Err(InputError::at(
+                at("name"),
+                format!(
+                    "duplicate service name \"{}\" (also services[{first}]).",
+                    s.name
+                ),
+            )
+            .hint("give each service a unique name, or merge the two entries."));
         }
         if s.count < 0 {
             return Err(InputError::at(at("count"), format!("count is {}, which is negative.", s.count))
                 .hint("use 0 for one regional node (a load balancer) or a positive number of instances per region."));
         }
         if s.count as u64 > LIMITS.max_instances {
-            return Err(InputError::at(at("count"), format!(
-                "count is {}, more than the {} instances microsim can build.", s.count, LIMITS.max_instances))
-                .hint("use a smaller count; --scale grows an architecture proportionally."));
+            return Err(InputError::at(
+                at("count"),
+                format!(
+                    "count is {}, more than the {} instances microsim can build.",
+                    s.count, LIMITS.max_instances
+                ),
+            )
+            .hint("use a smaller count; --scale grows an architecture proportionally."));
         }
         if let Some(r) = s.regions {
             if r < 0 || r as u64 > LIMITS.max_regions {
-                return Err(InputError::at(at("regions"), format!("regions is {r}, outside 0..={}.", LIMITS.max_regions))
-                    .hint("use 1 (one region; --regions multiplies it) or 0 for one global node."));
+                return Err(InputError::at(
+                    at("regions"),
+                    format!("regions is {r}, outside 0..={}.", LIMITS.max_regions),
+                )
+                .hint("use 1 (one region; --regions multiplies it) or 0 for one global node."));
             }
         }
         if let Some(d) = &s.service_time {
             check_dist(&at("service_time"), d)?;
         }
         if s.concurrency == Some(0) {
-            return Err(InputError::at(at("concurrency"), "concurrency is 0, so no request could ever run.")
-                .hint("use 1 or more workers, or remove the key for unlimited."));
+            return Err(InputError::at(
+                at("concurrency"),
+                "concurrency is 0, so no request could ever run.",
+            )
+            .hint("use 1 or more workers, or remove the key for unlimited."));
         }
         if let Some(a) = s.availability {
             if !(a > 0.0 && a <= 1.0) {
-                return Err(InputError::at(at("availability"), format!("availability is {a}, outside (0, 1]."))
-                    .hint("write a fraction, e.g. 0.9999 for four nines."));
+                return Err(InputError::at(
+                    at("availability"),
+                    format!("availability is {a}, outside (0, 1]."),
+                )
+                .hint("write a fraction, e.g. 0.9999 for four nines."));
             }
         }
         if let Some(q) = s.quorum {
             let n = s.count.max(1) as u64;
             if q == 0 || q as u64 > n {
-                return Err(InputError::at(at("quorum"), format!("quorum is {q} but the service has {n} instance(s) per region."))
-                    .hint(format!("use a quorum between 1 and {n}.")));
+                return Err(InputError::at(
+                    at("quorum"),
+                    format!("quorum is {q} but the service has {n} instance(s) per region."),
+                )
+                .hint(format!("use a quorum between 1 and {n}.")));
             }
         }
         if let Some(h) = s.hit_rate {
@@ -111,23 +164,45 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
                 let mut e = InputError::at(&at, format!("\"{}\" depends on \"{target}\", which is not a service of this architecture.", s.name));
                 e = match did_you_mean(target, names.keys().copied()) {
                     Some(best) => e.hint(format!("did you mean \"{best}\"?")),
-                    None => e.hint(format!("add a service named \"{target}\" or remove the dependency.")),
+                    None => e.hint(format!(
+                        "add a service named \"{target}\" or remove the dependency."
+                    )),
                 };
                 return Err(e);
             }
             let o = d.options();
-            check_range(&format!("{at}.probability"), o.probability, 0.0, 1.0, "(a fraction)")?;
-            check_range(&format!("{at}.weight"), o.weight, 0.0, 1e9, "(a relative share)")?;
+            check_range(
+                &format!("{at}.probability"),
+                o.probability,
+                0.0,
+                1.0,
+                "(a fraction)",
+            )?;
+            check_range(
+                &format!("{at}.weight"),
+                o.weight,
+                0.0,
+                1e9,
+                "(a relative share)",
+            )?;
             if o.calls == 0 || o.calls > LIMITS.max_calls {
-                return Err(InputError::at(format!("{at}.calls"), format!("calls is {}, outside 1..={}.", o.calls, LIMITS.max_calls))
-                    .hint("use probability 0 to skip a call, or a small number of calls per request."));
+                return Err(InputError::at(
+                    format!("{at}.calls"),
+                    format!("calls is {}, outside 1..={}.", o.calls, LIMITS.max_calls),
+                )
+                .hint(
+                    "use probability 0 to skip a call, or a small number of calls per request.",
+                ));
             }
         }
     }
 
     if let Some(v) = spec.victim.as_deref().filter(|v| !v.is_empty()) {
         if !names.contains_key(v) {
-            let mut e = InputError::at("victim", format!("the victim \"{v}\" is not a service of this architecture."));
+            let mut e = InputError::at(
+                "victim",
+                format!("the victim \"{v}\" is not a service of this architecture."),
+            );
             if let Some(best) = did_you_mean(v, names.keys().copied()) {
                 e = e.hint(format!("did you mean \"{best}\"?"));
             } else {
@@ -143,23 +218,50 @@ fn check_range(at: &str, v: f64, lo: f64, hi: f64, unit: &str) -> Result<(), Inp
     if v.is_finite() && v >= lo && v <= hi {
         return Ok(());
     }
-    let lo_s = if lo == f64::MIN_POSITIVE { "more than 0".to_string() } else { format!("at least {lo}") };
-    Err(InputError::at(at, format!("{v} is out of range: it must be {lo_s} and at most {hi} {unit}."))
-        .hint("change the value to a sensible one."))
+    let lo_s = if lo == f64::MIN_POSITIVE {
+        "more than 0".to_string()
+    } else {
+        format!("at least {lo}")
+    };
+    Err(InputError::at(
+        at,
+        format!("{v} is out of range: it must be {lo_s} and at most {hi} {unit}."),
+    )
+    .hint("change the value to a sensible one."))
 }
 
 fn check_dist(at: &str, d: &DistSpec) -> Result<(), InputError> {
     let max = LIMITS.max_ms;
     match *d {
-        DistSpec::Constant { mean_ms } => check_range(&format!("{at}.mean_ms"), mean_ms, 0.0, max, "ms"),
-        DistSpec::Exponential { mean_ms } => check_range(&format!("{at}.mean_ms"), mean_ms, f64::MIN_POSITIVE, max, "ms"),
+        DistSpec::Constant { mean_ms } => {
+            check_range(&format!("{at}.mean_ms"), mean_ms, 0.0, max, "ms")
+        }
+        DistSpec::Exponential { mean_ms } => check_range(
+            &format!("{at}.mean_ms"),
+            mean_ms,
+            f64::MIN_POSITIVE,
+            max,
+            "ms",
+        ),
         DistSpec::Lognormal { mean_ms, sigma } => {
-            check_range(&format!("{at}.mean_ms"), mean_ms, f64::MIN_POSITIVE, max, "ms")?;
+            check_range(
+                &format!("{at}.mean_ms"),
+                mean_ms,
+                f64::MIN_POSITIVE,
+                max,
+                "ms",
+            )?;
             check_range(&format!("{at}.sigma"), sigma, 0.0, 5.0, "")
         }
         DistSpec::Uniform { min_ms, max_ms } => {
             check_range(&format!("{at}.min_ms"), min_ms, 0.0, max, "ms")?;
-            check_range(&format!("{at}.max_ms"), max_ms, min_ms, max, "ms (and not below min_ms)")
+            check_range(
+                &format!("{at}.max_ms"),
+                max_ms,
+                min_ms,
+                max,
+                "ms (and not below min_ms)",
+            )
         }
     }
 }
@@ -174,23 +276,33 @@ mod tests {
 
     #[test]
     fn accepts_a_minimal_file() {
-        load_arch(r#"{"arch":"x","services":[{"name":"a","package":"karyon","count":1}]}"#).unwrap();
+        load_arch(r#"{"arch":"x","services":[{"name":"a","package":"karyon","count":1}]}"#)
+            .unwrap();
     }
 
     #[test]
     fn refuses_negative_and_absurd_counts() {
         let e = err(r#"{"arch":"x","services":[{"name":"a","package":"karyon","count":-3}]}"#);
         assert!(e.contains("count is -3") && e.contains("Fix:"), "{e}");
-        let e = err(r#"{"arch":"x","services":[{"name":"a","package":"karyon","count":1000000000000}]}"#);
+        let e = err(
+            r#"{"arch":"x","services":[{"name":"a","package":"karyon","count":1000000000000}]}"#,
+        );
         assert!(e.contains("more than the 10000000 instances"), "{e}");
     }
 
     #[test]
     fn refuses_duplicates_and_missing_dependencies() {
-        let e = err(r#"{"arch":"x","services":[{"name":"a","package":"karyon","count":1},{"name":"a","package":"karyon","count":1}]}"#);
+        let e = err(
+            r#"{"arch":"x","services":[{"name":"a","package":"karyon","count":1},{"name":"a","package":"karyon","count":1}]}"#,
+        );
         assert!(e.contains("duplicate service name \"a\""), "{e}");
-        let e = err(r#"{"arch":"x","services":[{"name":"web","package":"karyon","count":1,"dependencies":["dbb"]},{"name":"db","package":"store","count":1}]}"#);
-        assert!(e.contains("\"dbb\"") && e.contains("did you mean \"db\""), "{e}");
+        let e = err(
+            r#"{"arch":"x","services":[{"name":"web","package":"karyon","count":1,"dependencies":["dbb"]},{"name":"db","package":"store","count":1}]}"#,
+        );
+        assert!(
+            e.contains("\"dbb\"") && e.contains("did you mean \"db\""),
+            "{e}"
+        );
     }
 
     #[test]
@@ -199,10 +311,18 @@ mod tests {
             (r#""availability":1.5"#, "availability is 1.5"),
             (r#""quorum":3"#, "quorum is 3"),
             (r#""concurrency":0"#, "concurrency is 0"),
-            (r#""service_time":{"dist":"exponential","mean_ms":-1}"#, "service_time.mean_ms"),
-            (r#""dependencies":[{"service":"a","probability":2}]"#, "probability"),
+            (
+                r#""service_time":{"dist":"exponential","mean_ms":-1}"#,
+                "service_time.mean_ms",
+            ),
+            (
+                r#""dependencies":[{"service":"a","probability":2}]"#,
+                "probability",
+            ),
         ] {
-            let text = format!(r#"{{"arch":"x","services":[{{"name":"a","package":"store","count":2,{frag}}}]}}"#);
+            let text = format!(
+                r#"{{"arch":"x","services":[{{"name":"a","package":"store","count":2,{frag}}}]}}"#
+            );
             assert!(parse_arch(&text).is_ok(), "{text}");
             let e = err(&text);
             assert!(e.contains(want), "{frag}: {e}");
@@ -211,7 +331,9 @@ mod tests {
 
     #[test]
     fn refuses_unknown_victim() {
-        let e = err(r#"{"arch":"x","victim":"b","services":[{"name":"a","package":"karyon","count":1}]}"#);
+        let e = err(
+            r#"{"arch":"x","victim":"b","services":[{"name":"a","package":"karyon","count":1}]}"#,
+        );
         assert!(e.contains("victim \"b\""), "{e}");
     }
 }

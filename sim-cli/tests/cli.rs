@@ -1,0 +1,248 @@
+//! The `microsim` binary end to end: spigo's files run, bad input exits 2 with
+//! one paragraph and no output files, and runs are reproducible byte for byte.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn microsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_microsim"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn shared(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared")
+        .join(rel)
+}
+
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_spigo_architecture_runs_unmodified() {
+    let files = json_files(&shared("spigo/json_arch"));
+    assert_eq!(files.len(), 15, "spigo ships 15 architectures");
+    for f in files {
+        let out = microsim(&["run", f.to_str().unwrap(), "--duration", "10s", "--json"]);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            f.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let e = &s["end_to_end"];
+        assert!(
+            e["requests"].as_u64().unwrap() > 500,
+            "{}: {e}",
+            f.display()
+        );
+        assert_eq!(
+            e["requests"],
+            e["ok"],
+            "{}: nothing fails without faults",
+            f.display()
+        );
+        for (name, svc) in s["services"].as_object().unwrap() {
+            let (r, ok, failed) = (
+                svc["requests"].as_u64().unwrap(),
+                svc["ok"].as_u64().unwrap(),
+                svc["failed"].as_u64().unwrap(),
+            );
+            assert_eq!(r, ok + failed, "{}: {name}", f.display());
+        }
+    }
+}
+
+/// Runs a bad input, expecting exit 2, one paragraph naming `want`, and no files in --out.
+fn refused(args: &[&str], want: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let mut all: Vec<&str> = args.to_vec();
+    let o = out_dir.to_str().unwrap().to_string();
+    all.extend(["--out", &o]);
+    let out = microsim(&all);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(want), "{args:?}: expected {want:?} in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("Fix:") || err.contains("--help"),
+        "a suggestion is given: {err}"
+    );
+    let paragraph = err
+        .trim_end()
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .count();
+    assert_eq!(paragraph, 1, "one paragraph: {err}");
+    assert!(!out_dir.exists(), "no partial output for {args:?}");
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn bad_input_exits_2_with_one_clear_paragraph() {
+    for (f, want) in [
+        ("testBadPackage_arch.json", "services[2].package"),
+        (
+            "testDuplicate_arch.json",
+            "duplicate service name \"signup-node\"",
+        ),
+        (
+            "testMissingDep_arch.json",
+            "\"missing\", which is not a service",
+        ),
+    ] {
+        let p = shared("spigo/bad_arch").join(f);
+        refused(&["run", p.to_str().unwrap()], want);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let comma = write(
+        d,
+        "comma.json",
+        "{\n  \"arch\": \"x\"\n  \"services\": []\n}\n",
+    );
+    refused(&["run", &comma], "comma.json:3:3: expected `,`");
+    let svc = |extra: &str| {
+        format!(r#"{{"arch":"x","services":[{{"name":"a","package":"karyon",{extra}}}]}}"#)
+    };
+    refused(
+        &["run", &write(d, "neg.json", &svc(r#""count":-1"#))],
+        "count is -1",
+    );
+    refused(
+        &[
+            "run",
+            &write(d, "huge.json", &svc(r#""count":1000000000000"#)),
+        ],
+        "count is 1000000000000",
+    );
+    refused(
+        &[
+            "run",
+            &write(
+                d,
+                "key.json",
+                &svc(r#""count":1,"servce_time":{"dist":"constant","mean_ms":1}"#),
+            ),
+        ],
+        "unknown field `servce_time`",
+    );
+    refused(&["run", "--duration", "10x"], "bad duration \"10x\"");
+    refused(&["run", "--duration", "10"], "has no unit");
+    refused(
+        &[
+            "run",
+            &write(d, "scale.json", &svc(r#""count":100"#)),
+            "--scale",
+            "100000000",
+        ],
+        "scale",
+    );
+    refused(
+        &["run", "/no/such/file.json"],
+        "cannot read architecture file",
+    );
+}
+
+#[test]
+fn same_seed_gives_identical_files_and_other_seeds_differ() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |seed: &str, name: &str| {
+        let dir = tmp.path().join(name);
+        let out = microsim(&[
+            "run",
+            "--duration",
+            "5s",
+            "--seed",
+            seed,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            std::fs::read(dir.join("summary.json")).unwrap(),
+            std::fs::read(dir.join("graph.json")).unwrap(),
+        )
+    };
+    let (a, b, c) = (run("5", "a"), run("5", "b"), run("6", "c"));
+    assert_eq!(a, b);
+    let mean = |s: &[u8]| {
+        serde_json::from_slice::<serde_json::Value>(s).unwrap()["end_to_end"]["latency_ms"]["mean"]
+            .clone()
+    };
+    assert_ne!(mean(&a.0), mean(&c.0));
+    let summary: serde_json::Value = serde_json::from_slice(&a.0).unwrap();
+    for key in ["seed", "duration_s", "end_to_end", "services"] {
+        assert!(summary.get(key).is_some(), "summary.json has {key}");
+    }
+    for key in ["requests", "ok", "failed", "failures", "latency_ms"] {
+        assert!(summary["end_to_end"].get(key).is_some(), "S has {key}");
+    }
+    for key in ["mean", "p50", "p90", "p99", "p999", "max"] {
+        assert!(
+            summary["end_to_end"]["latency_ms"].get(key).is_some(),
+            "latency_ms has {key}"
+        );
+    }
+}
+
+#[test]
+fn validate_schema_list_help_and_version() {
+    let archs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../architectures");
+    let files: Vec<String> = json_files(&archs)
+        .iter()
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    assert!(files.len() >= 4);
+    let mut args = vec!["validate"];
+    args.extend(files.iter().map(String::as_str));
+    let out = microsim(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bad = shared("spigo/bad_arch/testDuplicate_arch.json");
+    assert_eq!(
+        microsim(&["validate", bad.to_str().unwrap()]).status.code(),
+        Some(2)
+    );
+
+    let schema: serde_json::Value = serde_json::from_slice(&microsim(&["schema"]).stdout).unwrap();
+    assert!(schema["properties"]["services"].is_object());
+    assert!(String::from_utf8_lossy(&microsim(&["list"]).stdout).contains("netflixoss"));
+    assert!(microsim(&["--version"]).status.success());
+    let help = String::from_utf8_lossy(&microsim(&["run", "--help"]).stdout).to_string();
+    for flag in [
+        "--duration",
+        "--seed",
+        "--scale",
+        "--regions",
+        "--rate",
+        "--out",
+        "--json",
+    ] {
+        assert!(help.contains(flag), "run --help mentions {flag}");
+    }
+}

@@ -1,0 +1,93 @@
+//! Simulated queues against queueing theory.
+//!
+//! Sources: L. Kleinrock, *Queueing Systems, Vol. 1: Theory* (Wiley, 1975):
+//! M/M/1 mean response time T = 1/(μ − λ) (§3.2, eq. 3.26); M/M/c waiting
+//! probability by Erlang's C formula and T = C(c, a)/(cμ − λ) + 1/μ (§3.5).
+//!
+//! Tolerances are derived from run length, not picked: each test runs R
+//! independent replications (different seeds), estimates the standard error of
+//! the grand mean from the spread of replication means, and requires both that
+//! the result lies within 3 % of theory (the bound) and that 3 standard
+//! errors fit inside that 3 % — i.e. the run is long enough for the bound to
+//! mean something. A too-short run fails the second assertion.
+
+use sim_core::duration::SEC;
+use sim_core::{model, BuildOptions, RunConfig, Simulation, Topology};
+
+/// Mean response time (ms) of each replication of `arch` run for `secs`.
+fn replications(arch: &str, reps: u64, secs: u64) -> Vec<f64> {
+    let spec = model::load_arch(arch).unwrap();
+    (0..reps)
+        .map(|seed| {
+            let topo = Topology::build(&spec, &BuildOptions::default()).unwrap();
+            let cfg = RunConfig {
+                seed: 1000 + seed,
+                duration: secs * SEC,
+                rate: None,
+                record_graph: false,
+            };
+            let mut sim = Simulation::new(topo, cfg);
+            sim.run();
+            let e = sim.end_to_end();
+            assert_eq!(e.requests, e.ok, "no request may fail in a queueing check");
+            e.mean_ns() / 1e6
+        })
+        .collect()
+}
+
+/// (grand mean, standard error of the grand mean).
+fn mean_se(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
+    (m, (var / n).sqrt())
+}
+
+fn check(name: &str, xs: &[f64], theory: f64) {
+    let (m, se) = mean_se(xs);
+    let rel = (m - theory).abs() / theory;
+    eprintln!(
+        "{name}: simulated {m:.4} ms ± {se:.4} (SE), theory {theory:.4} ms, error {:.2} %",
+        rel * 100.0
+    );
+    assert!(
+        3.0 * se < 0.03 * theory,
+        "{name}: run too short for a 3 % bound (SE {se:.4} ms)"
+    );
+    assert!(
+        rel < 0.03,
+        "{name}: {m:.4} ms is more than 3 % from {theory:.4} ms"
+    );
+}
+
+/// Erlang C: probability that an arrival waits, for c servers and offered load a = λ/μ.
+fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut term = 1.0;
+    let mut sum = 1.0; // k = 0
+    for k in 1..c {
+        term *= a / k as f64;
+        sum += term;
+    }
+    let top = term * a / c as f64 * (c as f64 / (c as f64 - a));
+    top / (sum + top)
+}
+
+#[test]
+fn mm1_mean_response_time_is_one_over_mu_minus_lambda() {
+    let arch = include_str!("../../architectures/mm1.json");
+    let (lambda, mu) = (800.0, 1000.0);
+    let theory_ms = 1000.0 / (mu - lambda); // 5 ms
+    assert!((theory_ms - 5.0f64).abs() < 1e-12);
+    check("M/M/1", &replications(arch, 20, 250), theory_ms);
+}
+
+#[test]
+fn mmc_mean_response_time_matches_erlang_c() {
+    let arch = include_str!("../../architectures/mmc.json");
+    let (lambda, mu, c) = (2000.0, 1000.0, 3);
+    let pw = erlang_c(c, lambda / mu);
+    assert!((pw - 4.0 / 9.0).abs() < 1e-12, "C(3, 2) = 4/9");
+    let theory_ms = 1000.0 * (pw / (c as f64 * mu - lambda) + 1.0 / mu); // 1.444 ms
+    assert!((theory_ms - 1.4444).abs() < 1e-3);
+    check("M/M/3", &replications(arch, 20, 100), theory_ms);
+}
