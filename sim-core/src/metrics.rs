@@ -132,7 +132,10 @@ mod tests {
 
     #[test]
     fn counts_outcomes_and_exact_mean() {
-        let mut s = Stats { requests: 3, ..Default::default() };
+        let mut s = Stats {
+            requests: 3,
+            ..Default::default()
+        };
         s.record(1_000_000, 0);
         s.record(3_000_000, Reason::Rejected as u8);
         s.record(2_000_000, Reason::Dependency as u8);

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the tests need, then runs every check: formatting, lints
+# (native and wasm32), the wasm32 build of sim-core, all Rust tests, the wasm
+# tests under Node, and a short benchmark smoke run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+bash scripts/install-test-deps.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings (native)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "sim-core and sim-wasm build for wasm32-unknown-unknown"
+cargo clippy -p sim-core -p sim-wasm --target wasm32-unknown-unknown -- -D warnings
+cargo build -p sim-core -p sim-wasm --target wasm32-unknown-unknown --release
+
+step "wasm32 tests (golden digest equals native) under Node"
+cargo test -p sim-wasm --target wasm32-unknown-unknown
+
+step "bench smoke run (no timing assertions)"
+cargo run --release -q -p sim-cli -- bench --scales 1 --duration 1s --rate 1000 --build-instances 0
+
+step "all Rust tests"
+cargo test --workspace
