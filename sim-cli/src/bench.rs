@@ -154,6 +154,7 @@ fn run_case(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<CaseResult, Fa
         duration,
         rate: Some(a.rate),
         record_graph: false,
+        ..RunConfig::default()
     };
     let mut sim = Simulation::new(topo, cfg);
     let build_s = t0.elapsed().as_secs_f64();

@@ -121,6 +121,7 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
         duration: a.duration,
         rate: a.rate,
         record_graph: a.out.is_some(),
+        ..RunConfig::default()
     };
     let args = sim_core::run_args(&cfg, &opts);
     let mut sim = Simulation::new(topo, cfg);

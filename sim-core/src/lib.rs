@@ -68,8 +68,8 @@ pub fn simulate(
 pub fn outputs(sim: &Simulation, args: &str) -> Outputs {
     let summary = Summary::of(sim);
     let mut graph = Vec::new();
-    if let Some(rec) = sim.graph() {
-        export::graph::write_graph(&mut graph, sim.topology(), rec, args, sim.now())
+    if let Some(flows) = sim.flows() {
+        export::graph::write_graph(&mut graph, sim.topology(), flows, args, sim.now())
             .expect("writing to memory");
     }
     Outputs {

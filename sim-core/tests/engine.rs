@@ -20,6 +20,7 @@ fn cfg(seed: u64, secs: u64) -> RunConfig {
         duration: secs * SEC,
         rate: None,
         record_graph: false,
+        ..RunConfig::default()
     }
 }
 
@@ -81,6 +82,7 @@ fn same_seed_same_bytes_other_seed_other_latencies() {
             duration: 3 * SEC,
             rate: None,
             record_graph: true,
+            ..RunConfig::default()
         };
         let args = sim_core::run_args(&c, &opts);
         simulate(arch, &opts, c, &args).unwrap()
@@ -104,6 +106,7 @@ fn graph_json_is_spigo_shaped() {
         duration: SEC,
         rate: None,
         record_graph: true,
+        ..RunConfig::default()
     };
     let out = simulate(arch, &opts, c, "[test]").unwrap();
     let g: serde_json::Value = serde_json::from_str(&out.graph_json).unwrap();

@@ -17,6 +17,7 @@ fn digest_matches_golden() {
         duration: 2 * sim_core::duration::SEC,
         rate: None,
         record_graph: true,
+        ..RunConfig::default()
     };
     let args = sim_core::run_args(&cfg, &opts);
     let out = sim_core::simulate(ARCH, &opts, cfg, &args).unwrap();

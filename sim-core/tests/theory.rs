@@ -25,6 +25,7 @@ fn replications(arch: &str, reps: u64, secs: u64) -> Vec<f64> {
                 duration: secs * SEC,
                 rate: None,
                 record_graph: false,
+                ..RunConfig::default()
             };
             let mut sim = Simulation::new(topo, cfg);
             sim.run();

@@ -32,6 +32,7 @@ fn run(
         duration: (duration_ms * MS as f64) as u64,
         rate: None,
         record_graph: true,
+        ..RunConfig::default()
     };
     let args = sim_core::run_args(&cfg, &opts);
     sim_core::simulate(arch_json, &opts, cfg, &args)

@@ -32,6 +32,10 @@ pub struct Call {
     pub stage_failed: bool,
     /// Outcome so far: 0 ok, else a [`crate::metrics::Reason`] code.
     pub reason: u8,
+    /// Part of a sampled trace: its span is recorded.
+    pub sampled: bool,
+    /// Index of the caller-to-instance flow, or [`NONE`] when flows are not recorded.
+    pub flow: u32,
     /// When the caller sent it.
     pub sent: Nanos,
     /// When it reached the instance.
@@ -64,6 +68,8 @@ impl Call {
             replica: dep == PEER,
             stage_failed: false,
             reason: 0,
+            sampled: false,
+            flow: NONE,
             sent,
             arrived: sent,
             trace,

@@ -13,8 +13,7 @@ mod queue;
 
 use crate::behaviour::{self, failure_is_fatal, Launch, StageOutcome};
 use crate::duration::Nanos;
-use crate::export::graph::GraphRecorder;
-use crate::metrics::{Reason, Stats};
+use crate::metrics::{Flows, Reason, Series, SpanRecord, Spans, Stats, END_TO_END};
 use crate::model::Arrival;
 use crate::rng::{Purpose, Stream};
 use crate::topology::{InstanceId, ServiceId, Topology, GLOBAL};
@@ -31,8 +30,14 @@ pub struct RunConfig {
     pub duration: Nanos,
     /// Requests per second per entry point, overriding the file's `traffic.rate`.
     pub rate: Option<f64>,
-    /// Keep the instance graph (nodes and first use of each edge) for graph.json.
+    /// Keep instance-to-instance flows (first use, calls, failures) for graph exports.
     pub record_graph: bool,
+    /// Width of the time-series buckets.
+    pub bucket: Nanos,
+    /// Fraction of external requests whose traces are kept.
+    pub trace_sample: f64,
+    /// At most this many traces are kept.
+    pub max_traces: u32,
 }
 
 impl Default for RunConfig {
@@ -42,6 +47,9 @@ impl Default for RunConfig {
             duration: 60 * crate::duration::SEC,
             rate: None,
             record_graph: true,
+            bucket: crate::duration::SEC,
+            trace_sample: 0.01,
+            max_traces: 1000,
         }
     }
 }
@@ -75,16 +83,15 @@ pub struct Simulation {
     behaviour: Stream,
     ids: Stream,
     scratch: Vec<Launch>,
-    graph: Option<GraphRecorder>,
+    series: Series,
+    flows: Option<Flows>,
+    spans: Spans,
 }
 
 impl Simulation {
     /// Prepares a run: instance state, streams, and the first arrival at each entry point.
     pub fn new(topo: Topology, cfg: RunConfig) -> Simulation {
         let rate = cfg.rate.unwrap_or(topo.traffic.rate);
-        let graph = cfg
-            .record_graph
-            .then(|| GraphRecorder::new(topo.instances.len()));
         let mut sim = Simulation {
             now: 0,
             events: 0,
@@ -108,7 +115,9 @@ impl Simulation {
             behaviour: Stream::new(cfg.seed, Purpose::Behaviour),
             ids: Stream::new(cfg.seed, Purpose::Ids),
             scratch: Vec::with_capacity(16),
-            graph,
+            series: Series::new(topo.services.len(), cfg.bucket),
+            flows: cfg.record_graph.then(Flows::default),
+            spans: Spans::new(cfg.trace_sample, cfg.max_traces),
             topo,
             cfg,
         };
@@ -156,9 +165,19 @@ impl Simulation {
         &self.end_to_end
     }
 
-    /// The recorded instance graph, when `record_graph` was set.
-    pub fn graph(&self) -> Option<&GraphRecorder> {
-        self.graph.as_ref()
+    /// Instance-to-instance flows, when `record_graph` was set.
+    pub fn flows(&self) -> Option<&Flows> {
+        self.flows.as_ref()
+    }
+
+    /// Per-bucket time series (complete once [`Simulation::run`] has returned).
+    pub fn series(&self) -> &Series {
+        &self.series
+    }
+
+    /// Spans of sampled traces.
+    pub fn spans(&self) -> &Spans {
+        &self.spans
     }
 
     /// Processes every event up to and including virtual time `t`. Returns true
@@ -168,6 +187,9 @@ impl Simulation {
             if next > t {
                 self.now = self.now.max(t);
                 return true;
+            }
+            if next >= self.series.next_boundary() {
+                self.series.advance(next);
             }
             let ev = self.queue.pop().expect("peeked");
             self.now = next;
@@ -185,6 +207,7 @@ impl Simulation {
     /// Runs until traffic has stopped and every request has been answered.
     pub fn run(&mut self) {
         self.run_until(Nanos::MAX);
+        self.series.finish();
     }
 
     fn next_gap(&mut self) -> Nanos {
@@ -203,6 +226,8 @@ impl Simulation {
         let c = self
             .calls
             .alloc(Call::new(NONE, NONE, inst, e as u16, self.now, trace, span));
+        self.calls[c].sampled = self.spans.admit(trace);
+        self.series.arrival(END_TO_END);
         self.on_arrive(c);
         let t = self.next_gap();
         if t < self.cfg.duration {
@@ -215,6 +240,7 @@ impl Simulation {
         self.calls[c].arrived = self.now;
         let sid = self.topo.instances[inst as usize].service;
         self.stats[sid as usize].requests += 1;
+        self.series.arrival(sid);
         let svc = &self.topo.services[sid as usize];
         let st = &mut self.inst[inst as usize];
         if st.busy < svc.concurrency {
@@ -296,11 +322,14 @@ impl Simulation {
             }
         };
         let span = self.ids.next_u64() | 1;
+        let sampled = self.calls[parent].sampled;
         let child = self
             .calls
             .alloc(Call::new(parent, from, to, dep, self.now, trace, span));
-        if let Some(g) = &mut self.graph {
-            g.record_edge(from, to, self.now);
+        let call = &mut self.calls[child];
+        call.sampled = sampled;
+        if let Some(f) = &mut self.flows {
+            call.flow = f.call(from, to, self.now);
         }
         let t = self.now + self.topo.latency(from, to);
         self.queue.push(t, Kind::Arrive, child);
@@ -312,12 +341,32 @@ impl Simulation {
         let call = self.calls[c];
         let sid = self.topo.instances[call.inst as usize].service;
         self.stats[sid as usize].record(self.now - call.arrived, call.reason);
+        self.series
+            .answer(sid, self.now - call.arrived, call.reason);
+        if call.sampled {
+            let parent = if call.parent == NONE {
+                0
+            } else {
+                self.calls[call.parent].span
+            };
+            self.spans.record(SpanRecord {
+                trace: call.trace,
+                span: call.span,
+                parent,
+                instance: call.inst,
+                start: call.arrived,
+                end: self.now,
+                reason: call.reason,
+            });
+        }
         if held_worker {
             self.release_worker(call.inst, sid);
         }
         if call.parent == NONE {
             self.end_to_end.requests += 1;
             self.end_to_end.record(self.now - call.sent, call.reason);
+            self.series
+                .answer(END_TO_END, self.now - call.sent, call.reason);
             self.calls.free(c);
         } else {
             let t = self.now + self.topo.latency(call.inst, call.caller);
@@ -350,6 +399,9 @@ impl Simulation {
         self.calls.free(c);
         let p = call.parent;
         if call.reason != 0 {
+            if let Some(f) = &mut self.flows {
+                f.failed(call.flow);
+            }
             let psid = self.topo.instances[self.calls[p].inst as usize].service;
             let fatal =
                 call.dep == PEER || failure_is_fatal(&self.topo.services[psid as usize], call.dep);

@@ -7,39 +7,12 @@
 
 use std::io::{self, Write};
 
-use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use super::timestamp;
 use crate::duration::Nanos;
+use crate::metrics::Flows;
 use crate::topology::{InstanceId, Topology};
-
-/// Records the first use of each instance-to-instance edge during a run.
-#[derive(Debug, Default)]
-pub struct GraphRecorder {
-    seen: FxHashSet<u64>,
-    edges: Vec<(Nanos, InstanceId, InstanceId)>,
-}
-
-impl GraphRecorder {
-    /// A recorder for a topology of `instances` instances.
-    pub fn new(_instances: usize) -> Self {
-        GraphRecorder::default()
-    }
-
-    /// Notes a call from `from` to `to` at `t`; only the first is kept.
-    #[inline]
-    pub fn record_edge(&mut self, from: InstanceId, to: InstanceId, t: Nanos) {
-        if self.seen.insert(((from as u64) << 32) | to as u64) {
-            self.edges.push((t, from, to));
-        }
-    }
-
-    /// Edges in order of first use.
-    pub fn edges(&self) -> &[(Nanos, InstanceId, InstanceId)] {
-        &self.edges
-    }
-}
 
 #[derive(Serialize)]
 struct NodeEntry<'a> {
@@ -68,7 +41,7 @@ struct DoneEntry<'a> {
 pub fn write_graph<W: Write>(
     w: &mut W,
     topo: &Topology,
-    rec: &GraphRecorder,
+    flows: &Flows,
     args: &str,
     end: Nanos,
 ) -> io::Result<()> {
@@ -105,13 +78,13 @@ pub fn write_graph<W: Write>(
         };
         entry(w, serde_json::to_string(&e).expect("entry"))?;
     }
-    for (n, &(t, a, b)) in rec.edges().iter().enumerate() {
+    for (n, f) in flows.all().iter().enumerate() {
         let id = format!("e{}", n + 1);
-        let ts = timestamp(t);
+        let ts = timestamp(f.first);
         let e = EdgeEntry {
             edge: &id,
-            source: &names[a as usize],
-            target: &names[b as usize],
+            source: &names[f.from as usize],
+            target: &names[f.to as usize],
             timestamp: &ts,
         };
         entry(w, serde_json::to_string(&e).expect("entry"))?;

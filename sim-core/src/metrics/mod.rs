@@ -1,0 +1,15 @@
+//! What a run measures, recorded by the engine as it goes:
+//! - [`Stats`]: whole-run counters and latency per service and end to end;
+//! - [`Series`]: the same per fixed time bucket, so a run shows when errors rose and fell;
+//! - [`Flows`]: instance-to-instance calls (first use, count, failures) for graph exports;
+//! - [`Spans`]: sampled request traces for Zipkin and OTLP.
+
+mod flows;
+mod series;
+mod spans;
+mod stats;
+
+pub use flows::{Flow, Flows};
+pub use series::{Row, Series, END_TO_END};
+pub use spans::{SpanRecord, Spans};
+pub use stats::{Reason, Stats};
