@@ -20,3 +20,14 @@ if [ "$got" != "$want" ]; then
 fi
 
 have node || { echo "node is required for the wasm tests" >&2; exit 1; }
+
+# Real readers for the export tests: Graphviz from Debian, Python packages in a venv.
+if ! have dot; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+fi
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import pytest, networkx, jsonschema, yaml, opentelemetry.proto" 2>/dev/null; then
+  .venv/bin/pip install -q -r tests/readers/requirements.txt
+fi

@@ -26,5 +26,9 @@ cargo test -p sim-wasm --target wasm32-unknown-unknown
 step "bench smoke run (no timing assertions)"
 cargo run --release -q -p sim-cli -- bench --scales 1 --duration 1s --rate 1000 --build-instances 0
 
+step "exports read back by real readers (networkx, graphviz, opentelemetry-proto, jsonschema, csv)"
+cargo build --release -q -p sim-cli
+.venv/bin/python -m pytest -q tests/readers
+
 step "all Rust tests"
 cargo test --workspace

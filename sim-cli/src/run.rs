@@ -56,6 +56,15 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Width of the time buckets in metrics.csv.
+    #[arg(long, default_value = "1s", value_parser = duration_arg)]
+    pub bucket: Nanos,
+    /// Fraction of requests whose traces go to traces.zipkin.json and traces.otlp.json.
+    #[arg(long, default_value_t = 0.01, value_parser = fraction_arg, value_name = "FRACTION")]
+    pub trace_sample: f64,
+    /// At most this many traces are written.
+    #[arg(long, default_value_t = 1000)]
+    pub max_traces: u32,
 }
 
 #[derive(Args, Debug)]
@@ -68,6 +77,15 @@ pub struct ValidateArgs {
     /// One JSON object per file on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+fn fraction_arg(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!(
+            "\"{s}\" is not a fraction between 0 and 1. Fix: e.g. --trace-sample 0.01"
+        )),
+    }
 }
 
 fn duration_arg(s: &str) -> Result<Nanos, String> {
@@ -121,7 +139,9 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
         duration: a.duration,
         rate: a.rate,
         record_graph: a.out.is_some(),
-        ..RunConfig::default()
+        bucket: a.bucket,
+        trace_sample: a.trace_sample,
+        max_traces: a.max_traces,
     };
     let args = sim_core::run_args(&cfg, &opts);
     let mut sim = Simulation::new(topo, cfg);
@@ -130,13 +150,17 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
     let wall = started.elapsed();
     let out = sim_core::outputs(&sim, &args);
     if let Some(dir) = &a.out {
-        write_all(
-            dir,
-            &[
-                ("summary.json", out.summary_json.as_bytes()),
-                ("graph.json", out.graph_json.as_bytes()),
-            ],
-        )?;
+        let t = std::time::Instant::now();
+        let files = sim_core::export::all_files(&sim, &args);
+        let named: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+        write_all(dir, &named)?;
+        if !a.json {
+            eprintln!(
+                "exported {} files in {:.2}s",
+                files.len(),
+                t.elapsed().as_secs_f64()
+            );
+        }
     }
     if a.json {
         print!("{}", out.summary_json);
@@ -149,7 +173,7 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
             sim.events() as f64 / wall.as_secs_f64().max(1e-9) / 1e6,
             a.out
                 .as_ref()
-                .map(|d| format!("; wrote {}/summary.json and graph.json", d.display()))
+                .map(|d| format!("; outputs in {}", d.display()))
                 .unwrap_or_default()
         );
     }

@@ -2,8 +2,56 @@
 //! spigo's `graph.json`. Writers take any `std::io::Write` so sim-core stays
 //! free of files; the CLI decides where bytes go.
 
+pub mod csv;
+pub mod dot;
+pub mod flows;
 pub mod graph;
+pub mod graphml;
 pub mod summary;
+pub mod traces;
+pub mod vizceral;
+
+use crate::engine::Simulation;
+
+/// Every output file of a finished run, as (file name, bytes), in a fixed order.
+/// Flow-based files (graph.json, GraphML, DOT, Vizceral) need `record_graph`.
+pub fn all_files(sim: &Simulation, args: &str) -> Vec<(&'static str, Vec<u8>)> {
+    let topo = sim.topology();
+    let seconds = sim.config().duration as f64 / 1e9;
+    let pretty = |v: &serde_json::Value| {
+        let mut s = serde_json::to_vec_pretty(v).expect("json");
+        s.push(b'\n');
+        s
+    };
+    let base = crate::outputs(sim, args);
+    let mut files = vec![("summary.json", base.summary_json.into_bytes())];
+    if let Some(flows) = sim.flows() {
+        files.push(("graph.json", base.graph_json.into_bytes()));
+        let mut g = Vec::new();
+        graphml::write_graphml(&mut g, topo, flows).expect("memory");
+        files.push(("graph.graphml", g));
+        let mut d = Vec::new();
+        dot::write_dot(&mut d, topo, flows, seconds).expect("memory");
+        files.push(("graph.dot", d));
+        let v = vizceral::vizceral(
+            topo,
+            flows,
+            sim.service_stats(),
+            seconds,
+            sim.now() / 1_000_000,
+        );
+        files.push(("vizceral.json", pretty(&v)));
+    }
+    files.push((
+        "traces.zipkin.json",
+        pretty(&traces::zipkin(topo, sim.spans())),
+    ));
+    files.push(("traces.otlp.json", pretty(&traces::otlp(topo, sim.spans()))));
+    let mut c = Vec::new();
+    csv::write_csv(&mut c, topo, sim.series()).expect("memory");
+    files.push(("metrics.csv", c));
+    files
+}
 
 use sha2::{Digest, Sha256};
 
