@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+pub mod availability;
 pub mod behaviour;
 pub mod dist;
 pub mod duration;

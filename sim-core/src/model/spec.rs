@@ -39,6 +39,15 @@ pub struct ArchSpec {
     /// Availability zones per region (spigo: 3).
     #[serde(default = "default_zones")]
     pub zones: u32,
+    /// Availability of one availability zone: a zone outage takes down every
+    /// instance placed in it at once (`microsim availability`). Default 1.0: zones never fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_availability: Option<f64>,
+    /// Mean time to repair a zone outage, in hours (default 1). Only the Monte Carlo
+    /// check (`microsim availability --simulate`) uses it: steady-state figures depend on
+    /// availability alone, the length of outages changes only their spread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_mttr_h: Option<f64>,
     /// The services.
     pub services: Vec<ServiceSpec>,
 }
@@ -186,9 +195,17 @@ pub struct ServiceSpec {
     /// Steady-state availability of one instance, in (0, 1].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<f64>,
-    /// Instances that must be up for the service to be up (k of n).
+    /// Instances that must be up for the service to be up (k of n, per region).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quorum: Option<u32>,
+    /// Mean time between failures of one instance, in hours. With `mttr_h` it gives
+    /// the instance availability MTBF / (MTBF + MTTR); use it instead of `availability`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtbf_h: Option<f64>,
+    /// Mean time to repair (replace) one instance, in hours (default 1). Used with
+    /// `mtbf_h`, and by the Monte Carlo check for the length of instance outages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mttr_h: Option<f64>,
     /// staash: fraction of reads answered by its cache-like dependencies (default 0.9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hit_rate: Option<f64>,

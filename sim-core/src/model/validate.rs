@@ -75,6 +75,19 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
         "ms",
     )?;
 
+    if let Some(a) = spec.zone_availability {
+        if !(a > 0.0 && a <= 1.0) {
+            return Err(InputError::at(
+                "zone_availability",
+                format!("zone_availability is {a}, outside (0, 1]."),
+            )
+            .hint("write a fraction, e.g. 0.9995 for a zone down about 4.4 hours a year."));
+        }
+    }
+    if let Some(m) = spec.zone_mttr_h {
+        check_range("zone_mttr_h", m, f64::MIN_POSITIVE, MAX_HOURS, "hours")?;
+    }
+
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, s) in spec.services.iter().enumerate() {
         let at = |key: &str| format!("services[{i}] \"{}\".{key}", s.name);
@@ -140,6 +153,19 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
                 )
                 .hint("write a fraction, e.g. 0.9999 for four nines."));
             }
+        }
+        if let Some(m) = s.mtbf_h {
+            if s.availability.is_some() {
+                return Err(InputError::at(
+                    at("mtbf_h"),
+                    "both availability and mtbf_h are given; they say the same thing twice.",
+                )
+                .hint("keep one: availability, or mtbf_h with mttr_h (availability = MTBF / (MTBF + MTTR))."));
+            }
+            check_range(&at("mtbf_h"), m, f64::MIN_POSITIVE, MAX_HOURS, "hours")?;
+        }
+        if let Some(m) = s.mttr_h {
+            check_range(&at("mttr_h"), m, f64::MIN_POSITIVE, MAX_HOURS, "hours")?;
         }
         if let Some(q) = s.quorum {
             let n = s.count.max(1) as u64;
@@ -213,6 +239,10 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
     }
     Ok(())
 }
+
+/// Longest MTBF or MTTR accepted, in hours (a thousand years): beyond it the
+/// Monte Carlo clock (integer milliseconds) would not see a single failure.
+const MAX_HOURS: f64 = 1000.0 * 8766.0;
 
 fn check_range(at: &str, v: f64, lo: f64, hi: f64, unit: &str) -> Result<(), InputError> {
     if v.is_finite() && v >= lo && v <= hi {
@@ -310,6 +340,12 @@ mod tests {
         for (frag, want) in [
             (r#""availability":1.5"#, "availability is 1.5"),
             (r#""quorum":3"#, "quorum is 3"),
+            (r#""availability":0"#, "availability is 0"),
+            (
+                r#""availability":0.9,"mtbf_h":100"#,
+                "both availability and mtbf_h",
+            ),
+            (r#""mttr_h":-1"#, "mttr_h"),
             (r#""concurrency":0"#, "concurrency is 0"),
             (
                 r#""service_time":{"dist":"exponential","mean_ms":-1}"#,

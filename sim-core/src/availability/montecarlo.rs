@@ -1,0 +1,334 @@
+//! One Monte Carlo replication: every instance and zone fails and is repaired
+//! in virtual time, and each entry point's servable share of requests is
+//! integrated over the run.
+//!
+//! Up and down times are exponential: a component with availability A and mean
+//! repair time MTTR stays up for a mean MTTR·A/(1−A), so its long-run up share
+//! is A. Each component starts in its steady state (up with probability A, and
+//! by memorylessness the time to its next change is again exponential), so a
+//! replication of any length is an unbiased estimate of the steady state.
+//!
+//! At every instant the model's own structure function ([`Structure::served`])
+//! is applied to the current state: a service is up in a region when at least
+//! `quorum` of its instances there are up and their zones are up. Only when a
+//! service crosses its quorum does the servable share change, so events are
+//! cheap. Time is integer milliseconds, events are ordered by (time, sequence),
+//! draws come from the seeded [`Purpose::Faults`] stream and logarithms from
+//! libm: one seed, one result, on every platform. No threads here; the CLI
+//! runs replications in parallel.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::analytic::{insert, remove, Bits, Structure};
+use super::Model;
+use crate::rng::{Purpose, Stream};
+use crate::topology::{ServiceId, ANY_ZONE, GLOBAL};
+
+/// Milliseconds in a year of 365.25 days.
+pub const MS_PER_YEAR: f64 = 365.25 * 24.0 * 3600.0 * 1000.0;
+const MS_PER_HOUR: f64 = 3600.0 * 1000.0;
+
+/// The seed of replication `i` under a run's `seed`: well mixed (splitmix64),
+/// so replications of nearby seeds never share streams.
+pub fn replication_seed(seed: u64, i: u64) -> u64 {
+    let mut z = seed ^ i.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// One replication's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replication {
+    /// Share of time each entry point could serve (in `topo.entry_points` order).
+    pub served: Vec<f64>,
+    /// Failure and repair events processed.
+    pub events: u64,
+}
+
+/// Per-region state of the services.
+struct Region {
+    up: Bits,
+    /// Current servable share per entry point.
+    served: Vec<f64>,
+}
+
+/// Runs one replication of `years` of virtual time.
+pub fn replicate(m: &Model, years: f64, seed: u64) -> Replication {
+    let topo = &m.topo;
+    let st: &Structure = &m.structure;
+    let mut rng = Stream::new(seed, Purpose::Faults);
+    let horizon = (years * MS_PER_YEAR).max(1.0) as u64;
+    let n_inst = topo.instances.len();
+    let n_regions = topo.regions.len().max(1);
+    let z = topo.zones as usize;
+
+    // Effective up count per (service, region slot); slot 0 for global nodes.
+    let slot_base: Vec<usize> = topo
+        .services
+        .iter()
+        .scan(0usize, |acc, s| {
+            let b = *acc;
+            *acc += s.regions as usize;
+            Some(b)
+        })
+        .collect();
+    let slot_of = |i: usize| {
+        let inst = topo.instances[i];
+        let r = if inst.region == GLOBAL {
+            0
+        } else {
+            inst.region as usize
+        };
+        slot_base[inst.service as usize] + r
+    };
+    let zone_of = |i: usize| {
+        let inst = topo.instances[i];
+        (inst.zone != ANY_ZONE && inst.region != GLOBAL)
+            .then(|| inst.region as usize * z + inst.zone as usize)
+    };
+    let n_slots = topo.services.iter().map(|s| s.regions as usize).sum();
+    let mut count = vec![0u32; n_slots];
+    let mut zone_members: Vec<Vec<u32>> = vec![Vec::new(); n_regions * z];
+    for i in 0..n_inst {
+        if let Some(zz) = zone_of(i) {
+            zone_members[zz].push(i as u32);
+        }
+    }
+
+    // Mean up and down times in ms; a component at availability 1 never fails.
+    let means = |a: f64, mttr_h: f64| {
+        let down = mttr_h * MS_PER_HOUR;
+        (down * a / (1.0 - a), down)
+    };
+    let inst_means: Vec<(f64, f64)> = topo
+        .services
+        .iter()
+        .enumerate()
+        .map(|(s, _)| means(m.instance_availability[s], m.mttr_h[s]))
+        .collect();
+    let zone_means = means(m.zone_availability, m.zone_mttr_h);
+    let exp = |rng: &mut Stream, mean: f64| -> u64 {
+        // Inverse CDF on libm; at least 1 ms so time always advances.
+        ((-mean * libm::log(1.0 - rng.uniform())) as u64).max(1)
+    };
+
+    let mut queue: BinaryHeap<Reverse<(u64, u64, u32)>> = BinaryHeap::new();
+    let mut seq = 0u64;
+    let mut schedule = |q: &mut BinaryHeap<Reverse<(u64, u64, u32)>>, at: u64, item: u32| {
+        if at < horizon {
+            q.push(Reverse((at, seq, item)));
+            seq += 1;
+        }
+    };
+
+    // Initial steady state: zones first, then instances.
+    let mut zone_up = vec![true; n_regions * z];
+    if m.zone_availability < 1.0 {
+        for (zz, up) in zone_up.iter_mut().enumerate() {
+            *up = rng.chance(m.zone_availability);
+            let mean = if *up { zone_means.0 } else { zone_means.1 };
+            let t = exp(&mut rng, mean);
+            schedule(&mut queue, t, (n_inst + zz) as u32);
+        }
+    }
+    let mut inst_up = vec![true; n_inst];
+    for i in 0..n_inst {
+        let s = topo.instances[i].service as usize;
+        let a = m.instance_availability[s];
+        if a < 1.0 {
+            inst_up[i] = rng.chance(a);
+            let (u, d) = inst_means[s];
+            let t = exp(&mut rng, if inst_up[i] { u } else { d });
+            schedule(&mut queue, t, i as u32);
+        }
+        if inst_up[i] && zone_of(i).is_none_or(|zz| zone_up[zz]) {
+            count[slot_of(i)] += 1;
+        }
+    }
+
+    // Which slot each service uses in region r (r modulo its regions).
+    let slot_in = |s: usize, r: usize| slot_base[s] + r % topo.services[s].regions as usize;
+    let service_up =
+        |count: &[u32], s: usize, r: usize| count[slot_in(s, r)] >= topo.services[s].quorum;
+    let entries = &topo.entry_points;
+    let mut regions: Vec<Region> = (0..n_regions)
+        .map(|r| {
+            let mut up = st.no_services();
+            for s in 0..topo.services.len() {
+                if service_up(&count, s, r) {
+                    insert(&mut up, s as ServiceId);
+                }
+            }
+            let served = entries.iter().map(|&e| st.served(e, &up)).collect();
+            Region { up, served }
+        })
+        .collect();
+    let mean_served = |regions: &[Region], k: usize| {
+        regions.iter().map(|r| r.served[k]).sum::<f64>() / regions.len() as f64
+    };
+    let mut current: Vec<f64> = (0..entries.len())
+        .map(|k| mean_served(&regions, k))
+        .collect();
+    let mut integral = vec![0.0f64; entries.len()];
+    let mut now = 0u64;
+    let mut events = 0u64;
+    let mut touched: Vec<usize> = Vec::new();
+
+    while let Some(Reverse((t, _, item))) = queue.pop() {
+        let dt = (t - now) as f64;
+        for (acc, c) in integral.iter_mut().zip(&current) {
+            *acc += c * dt;
+        }
+        now = t;
+        events += 1;
+        touched.clear();
+        let item = item as usize;
+        if item < n_inst {
+            let s = topo.instances[item].service as usize;
+            inst_up[item] = !inst_up[item];
+            if zone_of(item).is_none_or(|zz| zone_up[zz]) {
+                let c = &mut count[slot_of(item)];
+                if inst_up[item] {
+                    *c += 1
+                } else {
+                    *c -= 1
+                };
+                touched.push(s);
+            }
+            let (u, d) = inst_means[s];
+            let next = t + exp(&mut rng, if inst_up[item] { u } else { d });
+            schedule(&mut queue, next, item as u32);
+        } else {
+            let zz = item - n_inst;
+            zone_up[zz] = !zone_up[zz];
+            for &i in &zone_members[zz] {
+                let i = i as usize;
+                if inst_up[i] {
+                    let c = &mut count[slot_of(i)];
+                    if zone_up[zz] {
+                        *c += 1
+                    } else {
+                        *c -= 1
+                    };
+                    touched.push(topo.instances[i].service as usize);
+                }
+            }
+            let next = t + exp(
+                &mut rng,
+                if zone_up[zz] {
+                    zone_means.0
+                } else {
+                    zone_means.1
+                },
+            );
+            schedule(&mut queue, next, item as u32);
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        let mut changed = false;
+        for (r, reg) in regions.iter_mut().enumerate() {
+            let mut flipped = false;
+            for &s in &touched {
+                let up = service_up(&count, s, r);
+                if up != reg.up.has(s as ServiceId) {
+                    if up {
+                        insert(&mut reg.up, s as ServiceId)
+                    } else {
+                        remove(&mut reg.up, s as ServiceId)
+                    }
+                    flipped = true;
+                }
+            }
+            if flipped {
+                for (k, &e) in entries.iter().enumerate() {
+                    reg.served[k] = st.served(e, &reg.up);
+                }
+                changed = true;
+            }
+        }
+        if changed {
+            for (k, c) in current.iter_mut().enumerate() {
+                *c = mean_served(&regions, k);
+            }
+        }
+    }
+    let dt = (horizon - now) as f64;
+    for (acc, c) in integral.iter_mut().zip(&current) {
+        *acc += c * dt;
+    }
+    Replication {
+        served: integral.iter().map(|x| x / horizon as f64).collect(),
+        events,
+    }
+}
+
+/// Mean and 95 % confidence interval (Student's t over replications) of one
+/// entry point's simulated availability.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Estimate {
+    /// Mean over replications.
+    pub mean: f64,
+    /// Lower end of the 95 % interval.
+    pub ci95_low: f64,
+    /// Upper end of the 95 % interval.
+    pub ci95_high: f64,
+    /// Replications averaged.
+    pub replications: usize,
+}
+
+/// Combines replications (in a fixed order, so the result does not depend on
+/// how they were scheduled) into one estimate per entry point.
+pub fn estimate(reps: &[Replication]) -> Vec<Estimate> {
+    let n = reps.len();
+    let k = reps.first().map_or(0, |r| r.served.len());
+    (0..k)
+        .map(|e| {
+            let mean = reps.iter().map(|r| r.served[e]).sum::<f64>() / n as f64;
+            let var = if n > 1 {
+                reps.iter()
+                    .map(|r| (r.served[e] - mean) * (r.served[e] - mean))
+                    .sum::<f64>()
+                    / (n - 1) as f64
+            } else {
+                f64::INFINITY
+            };
+            let half =
+                super::formulas::t_975(n.saturating_sub(1) as u32) * libm::sqrt(var / n as f64);
+            Estimate {
+                mean,
+                ci95_low: mean - half,
+                ci95_high: mean + half,
+                replications: n,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::load_arch;
+    use crate::topology::BuildOptions;
+
+    #[test]
+    fn one_instance_is_up_its_availability() {
+        let text = r#"{"arch":"t","services":[{"name":"s","package":"store","count":1,"availability":0.9,"mttr_h":1}]}"#;
+        let m = Model::new(&load_arch(text).unwrap(), &BuildOptions::default()).unwrap();
+        let reps: Vec<_> = (0..20)
+            .map(|i| replicate(&m, 20.0, replication_seed(3, i)))
+            .collect();
+        let e = estimate(&reps)[0];
+        // 400 years of a 0.9 component with 1 h outages: sd of the mean ≈ 3e-4.
+        assert!(e.ci95_low <= 0.9 && 0.9 <= e.ci95_high, "{e:?}");
+        assert!(e.ci95_high - e.ci95_low < 0.005, "{e:?}");
+    }
+
+    #[test]
+    fn seeds_are_distinct_and_mixed() {
+        assert_ne!(replication_seed(1, 0), replication_seed(0, 1));
+        assert_ne!(replication_seed(1, 1), replication_seed(2, 0));
+    }
+}
