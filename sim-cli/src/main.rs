@@ -4,6 +4,7 @@
 //! writes outputs. Every user mistake exits with code 2 and one paragraph.
 
 mod archs;
+mod availability;
 mod bench;
 mod fail;
 mod output;
@@ -32,6 +33,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// List the architectures built into this binary.
     List,
+    /// Steady-state availability of every service and entry point, what-ifs and a Monte Carlo check.
+    Availability(availability::AvailabilityArgs),
 }
 
 fn main() {
@@ -47,6 +50,7 @@ fn main() {
             Ok(())
         }
         Command::Bench(a) => bench::bench(a),
+        Command::Availability(a) => availability::availability(a),
         Command::List => {
             for (name, _) in archs::BUILT_IN {
                 println!("{name}");

@@ -1,0 +1,217 @@
+//! `microsim availability` end to end: the JSON contract, published figures,
+//! what-ifs before and after, the Monte Carlo check, and bad input exiting 2.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn microsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_microsim"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn arch(name: &str) -> String {
+    let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../architectures")
+        .join(name);
+    p.to_str().unwrap().to_string()
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = microsim(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn json_gives_every_entry_point_and_service() {
+    let args = ["availability", "netflixoss", "--json"];
+    let v = json(&args);
+    let www = &v["end_to_end"]["www"];
+    let a = www["availability"].as_f64().unwrap();
+    assert!(a > 0.9998 && a < 0.99999, "{a}");
+    let nines = www["nines"].as_f64().unwrap();
+    assert!((nines + (1.0 - a).log10()).abs() < 1e-9);
+    let down = www["downtime_per_year_min"].as_f64().unwrap();
+    assert!((down - (1.0 - a) * 525_960.0).abs() < 1e-6);
+    assert_eq!(www["critical_path"][0]["service"], "www");
+    assert_eq!(www["weakest_links"][0]["service"], "www-elb");
+    let services = v["services"].as_object().unwrap();
+    assert_eq!(services.len(), 9);
+    assert!(services["cassandra"]["availability"].as_f64().unwrap() > 0.99999);
+    assert_eq!(
+        services["homepage"]["soft_dependencies"][0]["service"],
+        "recommendations"
+    );
+    // Deterministic bytes.
+    assert_eq!(microsim(&args).stdout, microsim(&args).stdout);
+}
+
+/// Hystrix wiki ("How it Works"): 99.99 %^30 = 99.7 %, 2+ hours down a month
+/// (2.16 h in 30 days); the seed's ten at 99.99 % give 99.90 %.
+#[test]
+fn published_figures_from_the_command_line() {
+    let v = json(&[
+        "availability",
+        &arch("availability-hystrix30.json"),
+        "--json",
+    ]);
+    let e = &v["end_to_end"]["api"];
+    assert!((e["availability"].as_f64().unwrap() - 0.997).abs() < 1e-5);
+    let h = e["downtime_per_month_min"].as_f64().unwrap() / 60.0;
+    assert!((h - 2.16).abs() < 0.005, "{h}");
+    let v = json(&[
+        "availability",
+        &arch("availability-series10.json"),
+        "--json",
+    ]);
+    assert!((v["end_to_end"]["svc01"]["availability"].as_f64().unwrap() - 0.999).abs() < 1e-6);
+    let out = microsim(&["availability", &arch("availability-hystrix30.json")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2.16 h"), "{text}");
+}
+
+#[test]
+fn what_ifs_show_before_and_after() {
+    let v = json(&[
+        "availability",
+        "netflixoss",
+        "--json",
+        "--instance-availability",
+        "0.99",
+        "--make-noncritical",
+        "login",
+        "--zones",
+        "2",
+    ]);
+    let before = v["before"]["end_to_end"]["www"]["availability"]
+        .as_f64()
+        .unwrap();
+    let after = v["end_to_end"]["www"]["availability"].as_f64().unwrap();
+    assert!(after < before, "{after} vs {before}");
+    assert_eq!(v["what_if"].as_array().unwrap().len(), 3);
+    assert_eq!(v["zones"], 2);
+    let out = microsim(&["availability", "netflixoss", "--make-noncritical", "login"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("what if: calls to login fail soft"), "{text}");
+    assert!(text.contains(" → "), "{text}");
+}
+
+#[test]
+fn monte_carlo_brackets_the_analysis_and_is_reproducible() {
+    let args = [
+        "availability",
+        "netflixoss",
+        "--json",
+        "--simulate",
+        "4000",
+        "--replications",
+        "16",
+        "--seed",
+        "5",
+    ];
+    let v = json(&args);
+    let s = &v["simulated"]["www"];
+    let (lo, hi, an) = (
+        s["ci95_low"].as_f64().unwrap(),
+        s["ci95_high"].as_f64().unwrap(),
+        s["analytic"].as_f64().unwrap(),
+    );
+    assert!(lo <= an && an <= hi, "{s}");
+    assert_eq!(s["replications"], 16);
+    // Replications run in parallel but are combined in order: same bytes.
+    assert_eq!(microsim(&args).stdout, microsim(&args).stdout);
+    let text = String::from_utf8_lossy(
+        &microsim(&["availability", "--simulate", "100", "--replications", "4"]).stdout,
+    )
+    .to_string();
+    assert!(text.contains("95% CI"), "{text}");
+}
+
+/// Bad input: exit 2, one paragraph naming the place, and a fix.
+fn refused(args: &[&str], want: &str) {
+    let out = microsim(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(want), "{args:?}: expected {want:?} in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("Fix:") || err.contains("--help"),
+        "{args:?}: {err}"
+    );
+    // One paragraph (clap's own errors add a "try --help" line after a blank one).
+    let first = err.trim().split("\n\n").next().unwrap();
+    assert_eq!(first.lines().count(), 1, "one paragraph: {err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn bad_input_exits_2_with_a_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let a = write(
+        "a.json",
+        r#"{"arch":"x","services":[{"name":"s","package":"store","count":2,"availability":1.5}]}"#,
+    );
+    refused(
+        &["availability", &a],
+        "services[0] \"s\".availability: availability is 1.5, outside (0, 1]",
+    );
+    let z = write(
+        "z.json",
+        r#"{"arch":"x","services":[{"name":"s","package":"store","count":2,"availability":0}]}"#,
+    );
+    refused(&["availability", &z], "availability is 0, outside (0, 1]");
+    let q = write(
+        "q.json",
+        r#"{"arch":"x","services":[{"name":"s","package":"store","count":6,"quorum":7}]}"#,
+    );
+    refused(
+        &["availability", &q],
+        "services[0] \"s\".quorum: quorum is 7 but the service has 6",
+    );
+    refused(
+        &["availability", "netflixoss", "--make-noncritical", "logn"],
+        "--make-noncritical: \"logn\" is not a service of this architecture. Fix: did you mean \"login\"?",
+    );
+    refused(
+        &["availability", "netflixoss", "--make-noncritical", "www"],
+        "nothing depends on \"www\"",
+    );
+    for bad in ["1.5", "0", "-0.2"] {
+        refused(
+            &[
+                "availability",
+                "netflixoss",
+                &format!("--instance-availability={bad}"),
+            ],
+            "--instance-availability: ",
+        );
+    }
+    refused(
+        &[
+            "availability",
+            "netflixoss",
+            "--instance-availability",
+            "abc",
+        ],
+        "--instance-availability",
+    );
+    refused(&["availability", "netflixoss", "--zones", "0"], "--zones");
+    refused(
+        &["availability", "netflixoss", "--simulate", "0"],
+        "--simulate",
+    );
+}
