@@ -6,8 +6,10 @@
 mod archs;
 mod availability;
 mod bench;
+mod charts;
 mod fail;
 mod output;
+mod report;
 mod run;
 mod table;
 
@@ -23,8 +25,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a simulation, print a summary table and write summary.json and graph.json.
+    /// Run a simulation, print a summary table and write every output (see README) to --out.
     Run(run::RunArgs),
+    /// Run a simulation and write one self-contained HTML page with its charts.
+    Report(report::ReportArgs),
     /// Check architecture files without running them.
     Validate(run::ValidateArgs),
     /// Print the JSON Schema of the architecture format (for editors).
@@ -41,6 +45,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(a) => run::run(a),
+        Command::Report(a) => report::report(a),
         Command::Validate(a) => run::validate(a),
         Command::Schema => {
             println!(

@@ -117,7 +117,15 @@ pub fn load(file: &str, text: &str, opts: &BuildOptions) -> Result<Topology, Fai
     Topology::build(&spec, opts).map_err(|e| Fail::input(e.render(file)))
 }
 
-pub fn run(a: RunArgs) -> Result<(), Fail> {
+/// A finished simulation and what is needed to export it.
+pub struct Finished {
+    pub sim: Simulation,
+    pub args: String,
+    pub wall: std::time::Duration,
+}
+
+/// Loads, checks and runs what `a` describes (shared by `run` and `report`).
+pub fn execute(a: &RunArgs, record_graph: bool) -> Result<Finished, Fail> {
     if let Some(r) = a.rate {
         if !(r > 0.0 && r <= model::LIMITS.max_rate) {
             return Err(Fail::input(format!(
@@ -138,7 +146,7 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
         seed: a.seed,
         duration: a.duration,
         rate: a.rate,
-        record_graph: a.out.is_some(),
+        record_graph,
         bucket: a.bucket,
         trace_sample: a.trace_sample,
         max_traces: a.max_traces,
@@ -147,11 +155,44 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
     let mut sim = Simulation::new(topo, cfg);
     let started = std::time::Instant::now();
     drive(&mut sim, a.duration, a.quiet || a.json);
-    let wall = started.elapsed();
-    let out = sim_core::outputs(&sim, &args);
+    Ok(Finished {
+        sim,
+        args,
+        wall: started.elapsed(),
+    })
+}
+
+/// One line saying how the run was made.
+pub fn describe(sim: &Simulation) -> String {
+    let c = sim.config();
+    format!(
+        "Bucket {} s, trace sample {}.",
+        c.bucket as f64 / 1e9,
+        c.trace_sample
+    )
+}
+
+/// The charts of a finished run.
+pub fn charts(f: &Finished) -> Result<Vec<(&'static str, Vec<u8>)>, Fail> {
+    let sim = &f.sim;
+    let data = crate::charts::ChartData {
+        topo: sim.topology(),
+        rows: sim.series().rows(),
+        bucket_s: sim.series().width() as f64 / 1e9,
+        stats: sim.service_stats(),
+        faults: &[],
+    };
+    crate::charts::render(&data).map_err(|e| Fail::internal(format!("drawing charts failed: {e}")))
+}
+
+pub fn run(a: RunArgs) -> Result<(), Fail> {
+    let f = execute(&a, a.out.is_some())?;
+    let (sim, wall) = (&f.sim, f.wall);
+    let out = sim_core::outputs(sim, &f.args);
     if let Some(dir) = &a.out {
         let t = std::time::Instant::now();
-        let files = sim_core::export::all_files(&sim, &args);
+        let mut files = sim_core::export::all_files(sim, &f.args);
+        files.extend(charts(&f)?);
         let named: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
         write_all(dir, &named)?;
         if !a.json {

@@ -1,0 +1,265 @@
+//! Charts of a run with plotters: latency percentiles over time, error rate
+//! over time with fault windows shaded, and a latency histogram per service.
+//! Each chart is drawn once per backend: SVG always, PNG with an embedded
+//! DejaVu font so it renders the same on a machine with no fonts installed.
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use sim_core::metrics::{Row, Stats, END_TO_END};
+use sim_core::Topology;
+
+const W: u32 = 960;
+const H: u32 = 540;
+
+/// What the charts are drawn from.
+pub struct ChartData<'a> {
+    /// The topology (service names).
+    pub topo: &'a Topology,
+    /// Time-series rows of the run.
+    pub rows: &'a [Row],
+    /// Bucket width in seconds.
+    pub bucket_s: f64,
+    /// Whole-run statistics per service.
+    pub stats: &'a [Stats],
+    /// Fault windows to shade, in seconds (start, end).
+    pub faults: &'a [(f64, f64)],
+}
+
+type Drawn = Result<(), String>;
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+fn e2e<'a>(d: &'a ChartData) -> impl Iterator<Item = &'a Row> {
+    d.rows.iter().filter(|r| r.service == END_TO_END)
+}
+
+fn shade<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    d: &ChartData,
+    top: f64,
+) -> Drawn {
+    chart
+        .draw_series(d.faults.iter().map(|&(a, b)| {
+            Rectangle::new(
+                [(a, 0.0), (b, top)],
+                RGBColor(255, 200, 200).mix(0.5).filled(),
+            )
+        }))
+        .map_err(err)?;
+    Ok(())
+}
+
+fn latency<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
+    root.fill(&WHITE).map_err(err)?;
+    let pts = |f: fn(&Row) -> u64| -> Vec<(f64, f64)> {
+        e2e(d)
+            .map(|r| (r.bucket as f64 * d.bucket_s, f(r) as f64 / 1e6))
+            .collect()
+    };
+    let (p50, p90, p99) = (pts(|r| r.p50), pts(|r| r.p90), pts(|r| r.p99));
+    let t_max = p50.last().map(|p| p.0 + d.bucket_s).unwrap_or(1.0);
+    let y_max = p99.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("{}: end-to-end latency", d.topo.arch),
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..t_max, 0.0..y_max)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("virtual time (s)")
+        .y_desc("latency (ms)")
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    shade(&mut chart, d, y_max)?;
+    for (name, series, colour) in [
+        ("p50", p50, BLUE),
+        ("p90", p90, RGBColor(230, 140, 0)),
+        ("p99", p99, RED),
+    ] {
+        chart
+            .draw_series(LineSeries::new(series, colour.stroke_width(2)))
+            .map_err(err)?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+fn errors<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
+    root.fill(&WHITE).map_err(err)?;
+    let pts: Vec<(f64, f64)> = e2e(d)
+        .map(|r| {
+            let n = r.ok + r.failed();
+            (
+                r.bucket as f64 * d.bucket_s,
+                if n == 0 {
+                    0.0
+                } else {
+                    100.0 * r.failed() as f64 / n as f64
+                },
+            )
+        })
+        .collect();
+    let t_max = pts.last().map(|p| p.0 + d.bucket_s).unwrap_or(1.0);
+    let y_max = pts.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("{}: end-to-end error rate (faults shaded)", d.topo.arch),
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..t_max, 0.0..y_max)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("virtual time (s)")
+        .y_desc("failed requests (%)")
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    shade(&mut chart, d, y_max)?;
+    chart
+        .draw_series(LineSeries::new(pts, RED.stroke_width(2)))
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+fn histograms<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
+    root.fill(&WHITE).map_err(err)?;
+    let n = d.topo.services.len().max(1);
+    let cols = (n as f64).sqrt().ceil() as usize;
+    let rows = n.div_ceil(cols);
+    let panels = root.split_evenly((rows, cols));
+    for (i, svc) in d.topo.services.iter().enumerate() {
+        let h = &d.stats[i].latency;
+        let mut bars: Vec<(f64, f64, u64)> = Vec::new();
+        let mut prev = 1_000.0f64;
+        if !h.is_empty() {
+            for step in h.iter_log(1_000, 1.5) {
+                let hi = step.value_iterated_to() as f64;
+                bars.push((
+                    prev / 1e6,
+                    hi.max(prev + 1.0) / 1e6,
+                    step.count_since_last_iteration(),
+                ));
+                prev = hi;
+            }
+        }
+        let x_lo = 0.001;
+        let x_hi = bars.last().map(|b| b.1).unwrap_or(1.0).max(x_lo * 10.0);
+        let y_hi = bars.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64 * 1.1;
+        let mut chart = ChartBuilder::on(&panels[i])
+            .caption(&svc.name, ("sans-serif", 14))
+            .margin(6)
+            .x_label_area_size(20)
+            .y_label_area_size(36)
+            .build_cartesian_2d((x_lo..x_hi).log_scale(), 0.0..y_hi)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(4)
+            .y_labels(3)
+            .label_style(("sans-serif", 10))
+            .x_desc("ms")
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(bars.iter().filter(|b| b.2 > 0).map(|&(a, b, c)| {
+                Rectangle::new([(a.max(x_lo), 0.0), (b, c as f64)], BLUE.mix(0.6).filled())
+            }))
+            .map_err(err)?;
+    }
+    root.present().map_err(err)
+}
+
+#[derive(Clone, Copy)]
+enum Chart {
+    Latency,
+    Errors,
+    Histograms,
+}
+
+fn draw<DB: DrawingBackend>(c: Chart, root: DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
+    match c {
+        Chart::Latency => latency(root, d),
+        Chart::Errors => errors(root, d),
+        Chart::Histograms => histograms(root, d),
+    }
+}
+
+fn svg(c: Chart, d: &ChartData) -> Result<Vec<u8>, String> {
+    let mut s = String::new();
+    draw(
+        c,
+        SVGBackend::with_string(&mut s, (W, H)).into_drawing_area(),
+        d,
+    )?;
+    Ok(s.into_bytes())
+}
+
+/// Registers the one font every chart uses, compiled into the binary, so
+/// text is measured (SVG) and drawn (PNG) the same on a machine with no fonts.
+fn register_font() -> Result<(), String> {
+    static FONT: Once = Once::new();
+    let mut result = Ok(());
+    FONT.call_once(|| {
+        result = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        )
+        .map_err(|_| "the embedded DejaVu font is invalid".to_string());
+    });
+    result
+}
+
+fn png(c: Chart, d: &ChartData) -> Result<Vec<u8>, String> {
+    let mut buf = vec![0u8; (W * H * 3) as usize];
+    draw(
+        c,
+        BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area(),
+        d,
+    )?;
+    let img = image::RgbImage::from_raw(W, H, buf).ok_or("bitmap size")?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(err)?;
+    Ok(out.into_inner())
+}
+
+/// Every chart as (file name, bytes).
+pub fn render(d: &ChartData) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
+    register_font()?;
+    Ok(vec![
+        ("latency.svg", svg(Chart::Latency, d)?),
+        ("latency.png", png(Chart::Latency, d)?),
+        ("errors.svg", svg(Chart::Errors, d)?),
+        ("errors.png", png(Chart::Errors, d)?),
+        ("histograms.svg", svg(Chart::Histograms, d)?),
+        ("histograms.png", png(Chart::Histograms, d)?),
+    ])
+}

@@ -1,0 +1,93 @@
+//! `run --out` writes every export and chart; `report` writes one
+//! self-contained HTML page. (Formats are read back by real readers in
+//! tests/readers; here: presence, shape, and no external references.)
+
+use std::process::Command;
+
+fn microsim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_microsim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn run_writes_every_export_and_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let out = microsim(&[
+        "run",
+        "--duration",
+        "3s",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "summary.json",
+        "graph.json",
+        "graph.graphml",
+        "graph.dot",
+        "vizceral.json",
+        "traces.zipkin.json",
+        "traces.otlp.json",
+        "metrics.csv",
+        "latency.svg",
+        "latency.png",
+        "errors.svg",
+        "errors.png",
+        "histograms.svg",
+        "histograms.png",
+    ] {
+        let bytes = std::fs::read(dir.join(f)).unwrap_or_else(|_| panic!("{f} written"));
+        assert!(bytes.len() > 100, "{f} is not empty");
+        if f.ends_with(".png") {
+            assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{f} is a PNG");
+        }
+        if f.ends_with(".svg") {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(
+                text.starts_with("<svg") && text.contains("</svg>"),
+                "{f} is an SVG"
+            );
+        }
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary files remain");
+}
+
+#[test]
+fn report_is_one_self_contained_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let page = tmp.path().join("r").join("report.html");
+    let out = microsim(&[
+        "report",
+        "lamp",
+        "--duration",
+        "3s",
+        "--quiet",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(html.matches("<svg").count(), 3, "three inline charts");
+    assert!(html.contains("<td>apache</td>") && html.contains("microsim report: lamp"));
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "nothing loaded from elsewhere"
+    );
+}
