@@ -114,7 +114,7 @@ pub fn read_arch(file: Option<&str>) -> Result<(String, String), Fail> {
 /// Parses, validates and builds, mapping every input error to exit code 2.
 pub fn load(file: &str, text: &str, opts: &BuildOptions) -> Result<Topology, Fail> {
     let spec = model::load_arch(text).map_err(|e| Fail::input(e.render(file)))?;
-    Topology::build(&spec, opts).map_err(|e| Fail::input(e.render(file)))
+    sim_core::build(&spec, opts).map_err(|e| Fail::input(e.render(file)))
 }
 
 /// A finished simulation and what is needed to export it.

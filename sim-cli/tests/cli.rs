@@ -246,3 +246,27 @@ fn validate_schema_list_help_and_version() {
         assert!(help.contains(flag), "run --help mentions {flag}");
     }
 }
+
+#[test]
+fn run_summary_carries_the_availability_prediction() {
+    let run: serde_json::Value =
+        serde_json::from_slice(&microsim(&["run", "--duration", "2s", "--json"]).stdout).unwrap();
+    let avail: serde_json::Value =
+        serde_json::from_slice(&microsim(&["availability", "--json"]).stdout).unwrap();
+    let predicted = run["availability"]["www"]["predicted"].as_f64().unwrap();
+    assert_eq!(
+        predicted,
+        avail["end_to_end"]["www"]["availability"].as_f64().unwrap()
+    );
+    assert!(predicted > 0.999 && predicted < 1.0, "{predicted}");
+    assert_eq!(
+        run["availability"]["www"]["observed"].as_f64(),
+        Some(1.0),
+        "no faults yet: nothing fails"
+    );
+    // Files without availability figures keep the summary as DESIGN.md §4 has it.
+    let mm1: serde_json::Value =
+        serde_json::from_slice(&microsim(&["run", "mm1", "--duration", "1s", "--json"]).stdout)
+            .unwrap();
+    assert!(mm1.get("availability").is_none());
+}

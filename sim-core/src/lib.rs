@@ -50,6 +50,32 @@ impl Outputs {
     }
 }
 
+/// Builds the topology of a validated architecture and, when the file gives
+/// availability figures (instance `availability` or `mtbf_h`, or
+/// `zone_availability`), attaches the analytic end-to-end prediction so that a
+/// run's summary can be compared with it.
+pub fn build(spec: &model::ArchSpec, opts: &BuildOptions) -> Result<Topology, InputError> {
+    let mut topo = Topology::build(spec, opts)?;
+    let has_figures = spec.zone_availability.is_some_and(|a| a < 1.0)
+        || spec
+            .services
+            .iter()
+            .any(|s| s.availability.is_some_and(|a| a < 1.0) || s.mtbf_h.is_some());
+    if has_figures {
+        let model = availability::Model::new(spec, opts)?;
+        topo.predicted_availability = Some(
+            model
+                .topo
+                .entry_points
+                .iter()
+                .copied()
+                .zip(model.end_to_end())
+                .collect(),
+        );
+    }
+    Ok(topo)
+}
+
 /// Parses, builds and runs an architecture to completion in one call.
 /// `args` is recorded in graph.json (keep it free of paths for reproducibility).
 pub fn simulate(
@@ -59,7 +85,7 @@ pub fn simulate(
     args: &str,
 ) -> Result<Outputs, InputError> {
     let spec = model::load_arch(arch_json)?;
-    let topo = Topology::build(&spec, opts)?;
+    let topo = build(&spec, opts)?;
     let mut sim = Simulation::new(topo, cfg);
     sim.run();
     Ok(outputs(&sim, args))

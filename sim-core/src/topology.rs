@@ -178,6 +178,9 @@ pub struct Topology {
     pub traffic: Traffic,
     /// Things the user should know about how the file was read.
     pub notes: Vec<String>,
+    /// Analytic end-to-end availability per entry point, when the file gives
+    /// instances an availability (set by [`crate::build`]; see [`crate::availability`]).
+    pub predicted_availability: Option<Vec<(ServiceId, f64)>>,
 }
 
 impl Topology {
@@ -413,6 +416,7 @@ impl Topology {
             },
             traffic: spec.traffic.clone(),
             notes,
+            predicted_availability: None,
         })
     }
 

@@ -26,6 +26,19 @@ pub struct Summary {
     pub instances: usize,
     /// Events processed.
     pub events: u64,
+    /// Per entry point: availability predicted from the file's figures and
+    /// observed in this run (present only when the file gives availabilities).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability: Option<BTreeMap<String, AvailabilityCheck>>,
+}
+
+/// Predicted against observed availability of one entry point.
+#[derive(Debug, Clone, Serialize)]
+pub struct AvailabilityCheck {
+    /// Analytic steady-state availability (`microsim availability`).
+    pub predicted: f64,
+    /// Fraction of the entry point's requests answered successfully in this run.
+    pub observed: f64,
 }
 
 /// Counts and latency of one service (the S of DESIGN.md §4).
@@ -109,6 +122,25 @@ impl Summary {
             arch: topo.arch.clone(),
             instances: topo.instances.len(),
             events: sim.events(),
+            availability: topo.predicted_availability.as_ref().map(|p| {
+                p.iter()
+                    .map(|&(sid, predicted)| {
+                        let st = &sim.service_stats()[sid as usize];
+                        let observed = if st.requests == 0 {
+                            1.0
+                        } else {
+                            st.ok as f64 / st.requests as f64
+                        };
+                        (
+                            topo.services[sid as usize].name.clone(),
+                            AvailabilityCheck {
+                                predicted,
+                                observed,
+                            },
+                        )
+                    })
+                    .collect()
+            }),
         }
     }
 
