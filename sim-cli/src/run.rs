@@ -47,7 +47,7 @@ pub struct RunArgs {
     /// Requests per second per entry point (overrides the file's traffic.rate).
     #[arg(long, value_name = "R")]
     pub rate: Option<f64>,
-    /// Directory for summary.json and graph.json (created if missing).
+    /// Directory for every output: summary.json, graph.json, GraphML, DOT, Vizceral, traces, metrics.csv, charts (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print summary.json to stdout instead of the table.
@@ -126,14 +126,6 @@ pub struct Finished {
 
 /// Loads, checks and runs what `a` describes (shared by `run` and `report`).
 pub fn execute(a: &RunArgs, record_graph: bool) -> Result<Finished, Fail> {
-    if let Some(r) = a.rate {
-        if !(r > 0.0 && r <= model::LIMITS.max_rate) {
-            return Err(Fail::input(format!(
-                "--rate {r} is out of range. Fix: use requests per second above 0 and at most {}.",
-                model::LIMITS.max_rate
-            )));
-        }
-    }
     let (file, text) = read_arch(a.file.as_deref())?;
     let opts = a.shape.options();
     let topo = load(&file, &text, &opts)?;
@@ -151,6 +143,7 @@ pub fn execute(a: &RunArgs, record_graph: bool) -> Result<Finished, Fail> {
         trace_sample: a.trace_sample,
         max_traces: a.max_traces,
     };
+    cfg.validate().map_err(|e| Fail::input(e.to_string()))?;
     let args = sim_core::run_args(&cfg, &opts);
     let mut sim = Simulation::new(topo, cfg);
     let started = std::time::Instant::now();

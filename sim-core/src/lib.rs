@@ -84,6 +84,7 @@ pub fn simulate(
     cfg: RunConfig,
     args: &str,
 ) -> Result<Outputs, InputError> {
+    cfg.validate()?;
     let spec = model::load_arch(arch_json)?;
     let topo = build(&spec, opts)?;
     let mut sim = Simulation::new(topo, cfg);

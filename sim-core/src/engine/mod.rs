@@ -54,6 +54,55 @@ impl Default for RunConfig {
     }
 }
 
+impl RunConfig {
+    /// Most time buckets a run may ask for (memory grows with buckets × services).
+    pub const MAX_BUCKETS: u64 = 100_000;
+
+    /// Refuses settings that make no sense or would exhaust memory.
+    pub fn validate(&self) -> Result<(), crate::error::InputError> {
+        use crate::error::InputError;
+        if self.duration == 0 || self.duration > crate::duration::MAX_DURATION {
+            return Err(InputError::at(
+                "--duration",
+                "the duration must be above zero and at most 100 days.",
+            )
+            .hint("e.g. --duration 60s"));
+        }
+        if self.bucket == 0 || self.duration / self.bucket > Self::MAX_BUCKETS {
+            return Err(InputError::at(
+                "--bucket",
+                format!(
+                    "{} buckets of {} would be needed; the most is {}.",
+                    self.duration / self.bucket.max(1),
+                    crate::duration::format_duration(self.bucket),
+                    Self::MAX_BUCKETS
+                ),
+            )
+            .hint("use a wider --bucket, e.g. 1s for runs up to a day."));
+        }
+        if let Some(r) = self.rate {
+            if !(r > 0.0 && r <= crate::model::LIMITS.max_rate) {
+                return Err(InputError::at(
+                    "--rate",
+                    format!("{r} requests per second is out of range."),
+                )
+                .hint(format!(
+                    "use a rate above 0 and at most {}.",
+                    crate::model::LIMITS.max_rate
+                )));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.trace_sample) {
+            return Err(InputError::at(
+                "--trace-sample",
+                format!("{} is not a fraction.", self.trace_sample),
+            )
+            .hint("use a number between 0 and 1, e.g. 0.01."));
+        }
+        Ok(())
+    }
+}
+
 /// Runtime state of one instance: busy workers and its FIFO wait queue, linked
 /// through the call records (no per-instance allocation).
 #[derive(Debug, Clone, Copy)]
