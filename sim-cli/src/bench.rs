@@ -60,6 +60,17 @@ pub fn bench(a: BenchArgs) -> Result<(), Fail> {
         println!("{}", serde_json::to_string(&r).expect("json"));
         return Ok(());
     }
+    let probe = RunConfig {
+        duration: a.duration,
+        rate: Some(a.rate),
+        ..RunConfig::default()
+    };
+    probe.validate().map_err(|e| Fail::input(e.to_string()))?;
+    if let Some(s) = a.scales.iter().find(|s| !(**s > 0.0 && **s <= 100_000.0)) {
+        return Err(Fail::input(format!(
+            "--scales {s} is out of range. Fix: use multiples above 0, e.g. 1,100,10000."
+        )));
+    }
     let (file, text) = read_arch(a.file.as_deref())?;
     let base = load(&file, &text, &Default::default())?;
     let zoned: u64 = base
@@ -156,6 +167,7 @@ fn run_case(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<CaseResult, Fa
         record_graph: false,
         ..RunConfig::default()
     };
+    cfg.validate().map_err(|e| Fail::input(e.to_string()))?;
     let mut sim = Simulation::new(topo, cfg);
     let build_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();

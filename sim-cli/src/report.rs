@@ -23,20 +23,7 @@ pub struct ReportArgs {
 pub fn report(mut a: ReportArgs) -> Result<(), Fail> {
     a.run.json = false;
     let f = execute(&a.run, true)?;
-    let summary = Summary::of(&f.sim);
-    let charts = charts(&f)?;
-    let svg = |name: &str| {
-        charts
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
-            .unwrap_or_default()
-    };
-    let html = page(
-        &summary,
-        &f.sim,
-        &[svg("latency.svg"), svg("errors.svg"), svg("histograms.svg")],
-    );
+    let html = html(&f.sim, &charts(&f)?);
     let dir = a
         .html
         .parent()
@@ -51,6 +38,22 @@ pub fn report(mut a: ReportArgs) -> Result<(), Fail> {
     write_all(&dir, &[(name, html.as_bytes())])?;
     println!("wrote {}", a.html.display());
     Ok(())
+}
+
+/// The report page of a finished run, given its rendered charts.
+pub fn html(sim: &sim_core::Simulation, charts: &[(&'static str, Vec<u8>)]) -> String {
+    let svg = |name: &str| {
+        charts
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
+    };
+    page(
+        &Summary::of(sim),
+        sim,
+        &[svg("latency.svg"), svg("errors.svg"), svg("histograms.svg")],
+    )
 }
 
 fn page(s: &Summary, sim: &sim_core::Simulation, svgs: &[String]) -> String {

@@ -185,7 +185,9 @@ pub fn run(a: RunArgs) -> Result<(), Fail> {
     if let Some(dir) = &a.out {
         let t = std::time::Instant::now();
         let mut files = sim_core::export::all_files(sim, &f.args);
-        files.extend(charts(&f)?);
+        let drawn = charts(&f)?;
+        files.push(("report.html", crate::report::html(sim, &drawn).into_bytes()));
+        files.extend(drawn);
         let named: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
         write_all(dir, &named)?;
         if !a.json {

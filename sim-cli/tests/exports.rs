@@ -43,6 +43,7 @@ fn run_writes_every_export_and_chart() {
         "errors.png",
         "histograms.svg",
         "histograms.png",
+        "report.html",
     ] {
         let bytes = std::fs::read(dir.join(f)).unwrap_or_else(|_| panic!("{f} written"));
         assert!(bytes.len() > 100, "{f} is not empty");

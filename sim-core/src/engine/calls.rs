@@ -23,7 +23,7 @@ pub struct Call {
     /// entry index for a root).
     pub dep: u16,
     /// Calls of the current stage still unanswered.
-    pub pending: u16,
+    pub pending: u32,
     /// Next stage of the behaviour's plan.
     pub stage: u8,
     /// A ring replication (never replicated further).

@@ -343,7 +343,7 @@ impl Simulation {
             if out.is_empty() {
                 continue;
             }
-            call.pending = out.len() as u16;
+            call.pending = out.len() as u32;
             let trace = call.trace;
             for &l in &out {
                 self.launch(c, inst, sid, trace, l);

@@ -29,7 +29,6 @@ fn field(s: &str) -> String {
 /// Writes metrics.csv.
 pub fn write_csv<W: Write>(w: &mut W, topo: &Topology, series: &Series) -> io::Result<()> {
     writeln!(w, "{}", header())?;
-    let width = series.width() as f64 / 1e9;
     for row in series.rows() {
         let name = if row.service == END_TO_END {
             "end_to_end"
@@ -39,7 +38,7 @@ pub fn write_csv<W: Write>(w: &mut W, topo: &Topology, series: &Series) -> io::R
         write!(
             w,
             "{},{},{},{},{}",
-            row.bucket as f64 * width,
+            (row.bucket as u64 * series.width()) as f64 / 1e9,
             field(name),
             row.requests,
             row.ok,

@@ -52,6 +52,7 @@ pub fn write_dot<W: Write>(
         "  node [shape=box, style=rounded, fontname=\"Helvetica\"];"
     )?;
     let mut regions: Vec<u16> = places.iter().map(|p| p.1).collect();
+    regions.sort_unstable();
     regions.dedup();
     for r in regions {
         let indent = if r == GLOBAL { "  " } else { "    " };

@@ -177,6 +177,23 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
                 .hint(format!("use a quorum between 1 and {n}.")));
             }
         }
+        if s.replicas.is_some_and(|r| r > LIMITS.max_calls) {
+            return Err(InputError::at(
+                at("replicas"),
+                format!(
+                    "replicas is {}, more than {}.",
+                    s.replicas.unwrap_or(0),
+                    LIMITS.max_calls
+                ),
+            )
+            .hint("use a small replication factor, e.g. 2 for three copies."));
+        }
+        if s.dependencies.as_ref().is_some_and(|d| d.len() > 1000) {
+            return Err(
+                InputError::at(at("dependencies"), "more than 1000 dependencies.")
+                    .hint("split the service; no real service calls that many others per request."),
+            );
+        }
         if let Some(h) = s.hit_rate {
             check_range(&at("hit_rate"), h, 0.0, 1.0, "(a fraction)")?;
         }
