@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use crate::metrics::Flows;
-use crate::topology::{Topology, ANY_ZONE, GLOBAL};
+use crate::topology::Topology;
 
 /// Escapes text for XML attribute values and element content.
 pub fn xml_escape(s: &str) -> String {
@@ -58,16 +58,7 @@ pub fn write_graphml<W: Write>(w: &mut W, topo: &Topology, flows: &Flows) -> io:
     for (i, inst) in topo.instances.iter().enumerate() {
         let svc = &topo.services[inst.service as usize];
         let package = serde_json::to_value(svc.package).expect("package");
-        let region = if inst.region == GLOBAL {
-            "*"
-        } else {
-            topo.regions[inst.region as usize].as_str()
-        };
-        let zone = if inst.zone == ANY_ZONE {
-            "*".to_string()
-        } else {
-            format!("zone{}", (b'A' + inst.zone) as char)
-        };
+        let (region, zone) = topo.location(i as u32);
         writeln!(
             w,
             r#"    <node id="{}"><data key="service">{}</data><data key="package">{}</data><data key="region">{}</data><data key="zone">{}</data></node>"#,

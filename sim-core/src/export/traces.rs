@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 
 use crate::metrics::{Reason, SpanRecord, Spans};
-use crate::topology::{Topology, ANY_ZONE, GLOBAL};
+use crate::topology::Topology;
 
 fn hex16(x: u64) -> String {
     format!("{x:016x}")
@@ -22,16 +22,8 @@ fn micros(s: &SpanRecord) -> (u64, u64) {
 
 fn where_(topo: &Topology, s: &SpanRecord) -> (String, String, String) {
     let inst = topo.instances[s.instance as usize];
-    let region = if inst.region == GLOBAL {
-        "*".into()
-    } else {
-        topo.regions[inst.region as usize].clone()
-    };
-    let zone = if inst.zone == ANY_ZONE {
-        "*".into()
-    } else {
-        format!("zone{}", (b'A' + inst.zone) as char)
-    };
+    let (region, zone) = topo.location(s.instance);
+    let region = region.to_string();
     (
         topo.services[inst.service as usize].name.clone(),
         region,

@@ -200,19 +200,26 @@ impl Topology {
         }
     }
 
-    /// spigo-style instance name: `arch.region.zone.serviceNN` (`*` for spans).
-    pub fn instance_name(&self, id: InstanceId) -> String {
+    /// Region and zone names of an instance, `*` for a node spanning them.
+    pub fn location(&self, id: InstanceId) -> (&str, String) {
         let i = self.instances[id as usize];
         let region = if i.region == GLOBAL {
             "*"
         } else {
-            &self.regions[i.region as usize]
+            self.regions[i.region as usize].as_str()
         };
         let zone = if i.zone == ANY_ZONE {
             "*".to_string()
         } else {
             format!("zone{}", (b'A' + i.zone) as char)
         };
+        (region, zone)
+    }
+
+    /// spigo-style instance name: `arch.region.zone.serviceNN` (`*` for spans).
+    pub fn instance_name(&self, id: InstanceId) -> String {
+        let i = self.instances[id as usize];
+        let (region, zone) = self.location(id);
         format!(
             "{}.{}.{}.{}{:02}",
             self.arch, region, zone, self.services[i.service as usize].name, i.index
