@@ -57,6 +57,39 @@ fn shade<DB: DrawingBackend>(
     Ok(())
 }
 
+type TimeChart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A chart over virtual time with its caption, axes and fault windows drawn.
+fn time_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    d: &ChartData,
+    title: &str,
+    y_desc: &str,
+    t_max: f64,
+    y_max: f64,
+) -> Result<TimeChart<'a, DB>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("{}: {title}", d.topo.arch), ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..t_max, 0.0..y_max)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("virtual time (s)")
+        .y_desc(y_desc)
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    shade(&mut chart, d, y_max)?;
+    Ok(chart)
+}
+
 fn latency<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
     root.fill(&WHITE).map_err(err)?;
     let pts = |f: fn(&Row) -> u64| -> Vec<(f64, f64)> {
@@ -67,24 +100,7 @@ fn latency<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -> D
     let (p50, p90, p99) = (pts(|r| r.p50), pts(|r| r.p90), pts(|r| r.p99));
     let t_max = p50.last().map(|p| p.0 + d.bucket_s).unwrap_or(1.0);
     let y_max = p99.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("{}: end-to-end latency", d.topo.arch),
-            ("sans-serif", 22),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..t_max, 0.0..y_max)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("virtual time (s)")
-        .y_desc("latency (ms)")
-        .label_style(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
-    shade(&mut chart, d, y_max)?;
+    let mut chart = time_chart(&root, d, "end-to-end latency", "latency (ms)", t_max, y_max)?;
     for (name, series, colour) in [
         ("p50", p50, BLUE),
         ("p90", p90, RGBColor(230, 140, 0)),
@@ -123,24 +139,14 @@ fn errors<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -> Dr
         .collect();
     let t_max = pts.last().map(|p| p.0 + d.bucket_s).unwrap_or(1.0);
     let y_max = pts.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("{}: end-to-end error rate (faults shaded)", d.topo.arch),
-            ("sans-serif", 22),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..t_max, 0.0..y_max)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("virtual time (s)")
-        .y_desc("failed requests (%)")
-        .label_style(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
-    shade(&mut chart, d, y_max)?;
+    let mut chart = time_chart(
+        &root,
+        d,
+        "end-to-end error rate (faults shaded)",
+        "failed requests (%)",
+        t_max,
+        y_max,
+    )?;
     chart
         .draw_series(LineSeries::new(pts, RED.stroke_width(2)))
         .map_err(err)?;
