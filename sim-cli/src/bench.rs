@@ -30,6 +30,9 @@ pub struct BenchArgs {
     /// Also build (and run for one virtual second) at least this many instances; 0 to skip.
     #[arg(long, default_value_t = 1_000_000)]
     pub build_instances: u64,
+    /// Scenario file applied in every case (faults later than a case's duration are skipped).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<String>,
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
@@ -73,6 +76,15 @@ pub fn bench(a: BenchArgs) -> Result<(), Fail> {
     }
     let (file, text) = read_arch(a.file.as_deref())?;
     let base = load(&file, &text, &Default::default())?;
+    if let Some(path) = &a.scenario {
+        // Check the scenario once, up front, so a bad file fails with exit 2.
+        let sc = std::fs::read_to_string(path).map_err(|e| {
+            Fail::input(format!(
+                "cannot read scenario file {path}: {e}. Fix: give a path to a JSON file."
+            ))
+        })?;
+        sim_core::fault::load_scenario(&sc, &base).map_err(|e| Fail::input(e.render(path)))?;
+    }
     let zoned: u64 = base
         .services
         .iter()
@@ -98,6 +110,9 @@ pub fn bench(a: BenchArgs) -> Result<(), Fail> {
             .arg(a.rate.to_string());
         if let Some(f) = &a.file {
             cmd.arg(f);
+        }
+        if let Some(s) = &a.scenario {
+            cmd.arg("--scenario").arg(s);
         }
         let out = cmd
             .output()
@@ -168,7 +183,19 @@ fn run_case(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<CaseResult, Fa
         ..RunConfig::default()
     };
     cfg.validate().map_err(|e| Fail::input(e.to_string()))?;
-    let mut sim = Simulation::new(topo, cfg);
+    let mut sim = match &a.scenario {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Fail::input(format!(
+                    "cannot read scenario file {path}: {e}. Fix: give a path to a JSON file."
+                ))
+            })?;
+            let sc = sim_core::fault::load_scenario(&text, &topo)
+                .map_err(|e| Fail::input(e.render(path)))?;
+            Simulation::with_scenario(topo, cfg, sc)
+        }
+        None => Simulation::new(topo, cfg),
+    };
     let build_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     sim.run();

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sim_core::duration::{parse_duration, Nanos};
+use sim_core::fault::Scenario;
 use sim_core::{model, BuildOptions, RunConfig, Simulation, Topology};
 
 use crate::archs;
@@ -65,6 +66,10 @@ pub struct RunArgs {
     /// At most this many traces are written.
     #[arg(long, default_value_t = 1000)]
     pub max_traces: u32,
+    /// Scenario file: faults on a timeline (kills, zone and region outages, latency,
+    /// errors, partitions). Default: the architecture's spigo `victim`, killed at half time.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -122,6 +127,35 @@ pub struct Finished {
     pub sim: Simulation,
     pub args: String,
     pub wall: std::time::Duration,
+    /// Fault windows (start, end) in seconds, for shading charts.
+    pub faults: Vec<(f64, f64)>,
+}
+
+/// The scenario of a run: the file given with --scenario, checked against the
+/// topology and the run's duration, or else the architecture's spigo victim.
+/// Returns it with the file name recorded in graph.json's args.
+pub fn scenario(
+    file: Option<&std::path::Path>,
+    topo: &Topology,
+    duration: Nanos,
+) -> Result<(Scenario, Option<String>), Fail> {
+    let Some(path) = file else {
+        return Ok((Scenario::from_victim(topo, duration), None));
+    };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Fail::input(format!(
+            "cannot read scenario file {shown}: {e}. Fix: give the path to a scenario JSON file, e.g. architectures/scenarios/zone-outage.json."
+        ))
+    })?;
+    let s = sim_core::fault::load_scenario(&text, topo)
+        .and_then(|s| s.check_within(duration).map(|()| s))
+        .map_err(|e| Fail::input(e.render(&shown)))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or(shown);
+    Ok((s, Some(name)))
 }
 
 /// Loads, checks and runs what `a` describes (shared by `run` and `report`).
@@ -144,14 +178,27 @@ pub fn execute(a: &RunArgs, record_graph: bool) -> Result<Finished, Fail> {
         max_traces: a.max_traces,
     };
     cfg.validate().map_err(|e| Fail::input(e.to_string()))?;
-    let args = sim_core::run_args(&cfg, &opts);
-    let mut sim = Simulation::new(topo, cfg);
+    let (scenario, scenario_name) = scenario(a.scenario.as_deref(), &topo, a.duration)?;
+    let mut args = sim_core::run_args(&cfg, &opts);
+    if let Some(name) = scenario_name {
+        // Inside the brackets: "[microsim run ... --scenario zone-outage.json]".
+        let at = args.rfind(']').unwrap_or(args.len());
+        args.insert_str(at, &format!(" --scenario {name}"));
+    }
+    let secs = |t: Nanos| t as f64 / 1e9;
+    let faults = scenario
+        .windows(a.duration)
+        .into_iter()
+        .map(|(s, e)| (secs(s), secs(e)))
+        .collect();
+    let mut sim = Simulation::with_scenario(topo, cfg, scenario);
     let started = std::time::Instant::now();
     drive(&mut sim, a.duration, a.quiet || a.json);
     Ok(Finished {
         sim,
         args,
         wall: started.elapsed(),
+        faults,
     })
 }
 
@@ -173,7 +220,7 @@ pub fn charts(f: &Finished) -> Result<Vec<(&'static str, Vec<u8>)>, Fail> {
         rows: sim.series().rows(),
         bucket_s: sim.series().width() as f64 / 1e9,
         stats: sim.service_stats(),
-        faults: &[],
+        faults: &f.faults,
     };
     crate::charts::render(&data).map_err(|e| Fail::internal(format!("drawing charts failed: {e}")))
 }

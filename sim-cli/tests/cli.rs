@@ -47,12 +47,17 @@ fn every_spigo_architecture_runs_unmodified() {
             "{}: {e}",
             f.display()
         );
-        assert_eq!(
-            e["requests"],
-            e["ok"],
-            "{}: nothing fails without faults",
-            f.display()
-        );
+        // spigo's chaos monkey kills one `victim` instance at half time (refusing
+        // connections): the only failures are refusals and their effect upstream.
+        let failures = e["failures"].as_object().unwrap();
+        for (reason, n) in failures {
+            if !["refused", "dependency"].contains(&reason.as_str()) {
+                assert_eq!(n.as_u64(), Some(0), "{}: {reason}", f.display());
+            }
+        }
+        assert_eq!(e["unanswered"].as_u64(), Some(0), "{}", f.display());
+        let ok = e["ok"].as_u64().unwrap() as f64 / e["requests"].as_u64().unwrap() as f64;
+        assert!(ok > 0.5, "{}: {ok}", f.display());
         for (name, svc) in s["services"].as_object().unwrap() {
             let (r, ok, failed) = (
                 svc["requests"].as_u64().unwrap(),
@@ -249,8 +254,14 @@ fn validate_schema_list_help_and_version() {
 
 #[test]
 fn run_summary_carries_the_availability_prediction() {
-    let run: serde_json::Value =
-        serde_json::from_slice(&microsim(&["run", "--duration", "2s", "--json"]).stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let calm = dir.path().join("calm.json");
+    std::fs::write(&calm, r#"{"faults": []}"#).unwrap();
+    let calm = calm.to_str().unwrap();
+    let run: serde_json::Value = serde_json::from_slice(
+        &microsim(&["run", "--duration", "2s", "--json", "--scenario", calm]).stdout,
+    )
+    .unwrap();
     let avail: serde_json::Value =
         serde_json::from_slice(&microsim(&["availability", "--json"]).stdout).unwrap();
     let predicted = run["availability"]["www"]["predicted"].as_f64().unwrap();
@@ -262,8 +273,13 @@ fn run_summary_carries_the_availability_prediction() {
     assert_eq!(
         run["availability"]["www"]["observed"].as_f64(),
         Some(1.0),
-        "no faults yet: nothing fails"
+        "no faults: nothing fails"
     );
+    // The file's victim (one homepage instance killed at half time) shows in the observed figure.
+    let victim: serde_json::Value =
+        serde_json::from_slice(&microsim(&["run", "--duration", "2s", "--json"]).stdout).unwrap();
+    let observed = victim["availability"]["www"]["observed"].as_f64().unwrap();
+    assert!(observed < 1.0 && observed > 0.9, "{observed}");
     // Files without availability figures keep the summary as DESIGN.md §4 has it.
     let mm1: serde_json::Value =
         serde_json::from_slice(&microsim(&["run", "mm1", "--duration", "1s", "--json"]).stdout)

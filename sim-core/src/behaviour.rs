@@ -105,6 +105,14 @@ pub fn failure_is_fatal(svc: &Service, dep: u16) -> bool {
     d.critical && !(svc.role == Role::DataAccess && d.cache_like)
 }
 
+/// Failed ring replications a store tolerates per request: with replication
+/// factor RF (itself plus its peers) a write needs a quorum of RF/2 + 1 acks
+/// (Cassandra's QUORUM), so RF − quorum peers may fail.
+pub fn peer_failures_tolerated(svc: &Service) -> u32 {
+    let rf = svc.ring_replicas + 1;
+    rf - (rf / 2 + 1)
+}
+
 fn every_dep(
     svc: &Service,
     rng: &mut Stream,

@@ -22,8 +22,10 @@ pub mod duration;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod fault;
 pub mod metrics;
 pub mod model;
+pub mod resilience;
 pub mod rng;
 pub mod topology;
 
@@ -84,10 +86,34 @@ pub fn simulate(
     cfg: RunConfig,
     args: &str,
 ) -> Result<Outputs, InputError> {
+    simulate_scenario(arch_json, None, opts, cfg, args)
+}
+
+/// [`simulate`] with the faults of a scenario file (DESIGN.md §3); without one,
+/// the architecture's spigo `victim` (if any) is killed at half time.
+/// Errors in the scenario are located with a `scenario:` prefix on their path.
+pub fn simulate_scenario(
+    arch_json: &str,
+    scenario_json: Option<&str>,
+    opts: &BuildOptions,
+    cfg: RunConfig,
+    args: &str,
+) -> Result<Outputs, InputError> {
     cfg.validate()?;
     let spec = model::load_arch(arch_json)?;
     let topo = build(&spec, opts)?;
-    let mut sim = Simulation::new(topo, cfg);
+    let scenario = match scenario_json {
+        Some(text) => {
+            let s = fault::load_scenario(text, &topo).map_err(|mut e| {
+                e.path = format!("scenario: {}", e.path);
+                e
+            })?;
+            s.check_within(cfg.duration)?;
+            s
+        }
+        None => fault::Scenario::from_victim(&topo, cfg.duration),
+    };
+    let mut sim = Simulation::with_scenario(topo, cfg, scenario);
     sim.run();
     Ok(outputs(&sim, args))
 }

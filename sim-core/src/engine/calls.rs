@@ -8,6 +8,24 @@ pub const NONE: u32 = u32::MAX;
 /// `dep` value of a ring-replication call.
 pub const PEER: u16 = u16::MAX;
 
+/// [`Call::flags`] bits: the call's life as its caller and server see it.
+pub mod flag {
+    /// A timeout event is scheduled for this attempt and has not fired.
+    pub const TIMER: u8 = 1;
+    /// The caller has concluded this attempt (answer or timeout); a late answer is dropped.
+    pub const DONE: u8 = 2;
+    /// The server answered and recorded the outcome in its statistics.
+    pub const RESPONDED: u8 = 4;
+    /// The call reached an instance and was counted there.
+    pub const COUNTED: u8 = 8;
+    /// Failed at the caller without leaving it (short circuit, bulkhead, nobody listed).
+    pub const LOCAL: u8 = 16;
+    /// Holds a place in the caller's bulkhead.
+    pub const BULKHEAD: u8 = 32;
+    /// A fallback or an optional dependency hid a failure: the answer is degraded.
+    pub const DEGRADED: u8 = 64;
+}
+
 /// One request from a caller to one instance (one span of a trace).
 #[derive(Debug, Clone, Copy)]
 pub struct Call {
@@ -30,6 +48,17 @@ pub struct Call {
     pub replica: bool,
     /// Some call of the current stage failed.
     pub stage_failed: bool,
+    /// Ring replications of the current stage that failed.
+    pub peer_failures: u8,
+    /// Attempt number (0 is the first try).
+    pub attempt: u8,
+    /// Zone to avoid when picking the instance (a retry's previous zone).
+    pub avoid_zone: u8,
+    /// [`flag`] bits.
+    pub flags: u8,
+    /// Generation of the serving instance when the call reached it: a restart
+    /// makes older calls stale.
+    pub gen: u16,
     /// Outcome so far: 0 ok, else a [`crate::metrics::Reason`] code.
     pub reason: u8,
     /// Part of a sampled trace: its span is recorded.
@@ -44,6 +73,11 @@ pub struct Call {
     pub trace: u64,
     /// Span id of this call.
     pub span: u64,
+    /// Span id of the caller's call (0 for a root), kept here because the
+    /// caller may be gone by the time an abandoned call answers.
+    pub parent_span: u64,
+    /// Deadline of the logical call, retries included (`Nanos::MAX`: none).
+    pub deadline: Nanos,
 }
 
 impl Call {
@@ -67,6 +101,11 @@ impl Call {
             stage: 0,
             replica: dep == PEER,
             stage_failed: false,
+            peer_failures: 0,
+            attempt: 0,
+            avoid_zone: u8::MAX,
+            flags: 0,
+            gen: 0,
             reason: 0,
             sampled: false,
             flow: NONE,
@@ -74,7 +113,15 @@ impl Call {
             arrived: sent,
             trace,
             span,
+            parent_span: 0,
+            deadline: Nanos::MAX,
         }
+    }
+
+    /// Whether flag bit(s) `f` are set.
+    #[inline]
+    pub fn has(&self, f: u8) -> bool {
+        self.flags & f != 0
     }
 }
 

@@ -26,10 +26,25 @@ pub struct Summary {
     pub instances: usize,
     /// Events processed.
     pub events: u64,
+    /// Faults the run applied (from `--scenario`, or spigo's `victim`).
+    pub faults: usize,
+    /// Calls made per external request: retries and fan-out multiply load.
+    pub amplification: Amplification,
     /// Per entry point: availability predicted from the file's figures and
     /// observed in this run (present only when the file gives availabilities).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub availability: Option<BTreeMap<String, AvailabilityCheck>>,
+}
+
+/// How much work one external request caused.
+#[derive(Debug, Clone, Serialize)]
+pub struct Amplification {
+    /// Calls to every service, retries included.
+    pub calls: u64,
+    /// Of which retries.
+    pub retries: u64,
+    /// Calls per external request.
+    pub per_request: f64,
 }
 
 /// Predicted against observed availability of one entry point.
@@ -52,6 +67,16 @@ pub struct ServiceSummary {
     pub failed: u64,
     /// Failures by reason (every reason present, zero or not).
     pub failures: BTreeMap<&'static str, u64>,
+    /// Never answered by the end of the run: sent to a zombie or across a
+    /// partition with no timeout to give up on them.
+    pub unanswered: u64,
+    /// Answered successfully but degraded: a fallback or an optional dependency hid a failure.
+    pub degraded: u64,
+    /// Retry attempts among `requests`.
+    pub retries: u64,
+    /// Requests that reached an instance (the rest failed at the caller:
+    /// short circuits, bulkhead rejections, nothing listed in discovery).
+    pub reached: u64,
     /// Response time in ms.
     pub latency_ms: LatencySummary,
 }
@@ -84,6 +109,10 @@ impl ServiceSummary {
             requests: s.requests,
             ok: s.ok,
             failed: s.failed(),
+            unanswered: s.requests.saturating_sub(s.answered()),
+            degraded: s.degraded,
+            retries: s.retries,
+            reached: s.requests - s.local,
             failures: Reason::ALL
                 .iter()
                 .map(|r| (r.name(), s.failures[*r as usize - 1]))
@@ -122,6 +151,17 @@ impl Summary {
             arch: topo.arch.clone(),
             instances: topo.instances.len(),
             events: sim.events(),
+            faults: sim.scenario().faults.len(),
+            amplification: {
+                let calls: u64 = sim.service_stats().iter().map(|s| s.requests).sum();
+                let retries = sim.service_stats().iter().map(|s| s.retries).sum();
+                let external = sim.end_to_end().requests.max(1) as f64;
+                Amplification {
+                    calls,
+                    retries,
+                    per_request: libm::round(calls as f64 / external * 1000.0) / 1000.0,
+                }
+            },
             availability: topo.predicted_availability.as_ref().map(|p| {
                 p.iter()
                     .map(|&(sid, predicted)| {

@@ -68,6 +68,13 @@ pub struct Stats {
     pub latency: Histogram<u64>,
     /// Exact sum of response times, for the mean.
     pub latency_sum: u128,
+    /// Retry attempts made to this service (beyond first attempts).
+    pub retries: u64,
+    /// Successful answers that hid a failure behind a fallback or an optional dependency.
+    pub degraded: u64,
+    /// Failures decided at the caller without reaching an instance (short
+    /// circuits, bulkhead rejections, nothing listed in discovery).
+    pub local: u64,
 }
 
 impl Default for Stats {
@@ -80,6 +87,9 @@ impl Default for Stats {
             latency: Histogram::new_with_bounds(1_000, 86_400_000_000_000, 3)
                 .expect("valid bounds"),
             latency_sum: 0,
+            retries: 0,
+            degraded: 0,
+            local: 0,
         }
     }
 }

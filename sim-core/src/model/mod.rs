@@ -2,10 +2,15 @@
 //! precise error positions, and validation of what the parser cannot check.
 
 mod parse;
+mod policy;
 mod spec;
 mod validate;
 
 pub use parse::{parse_arch, parse_json};
+pub use policy::{
+    check as check_policy, BackoffSpec, BreakerKind, BreakerSpec, CircuitBreaker, Retries,
+    RetrySpec, MAX_RETRIES,
+};
 pub use spec::*;
 pub use validate::{validate, Limits, LIMITS};
 

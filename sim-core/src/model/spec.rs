@@ -254,6 +254,30 @@ pub struct CallSpec {
     /// Routers: relative share of requests sent to this dependency.
     #[serde(default = "one")]
     pub weight: f64,
+    /// Deadline of the whole call in ms, retries included (Envoy's route timeout;
+    /// Hystrix's default is 1000). Absent: wait for ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<f64>,
+    /// Retries of a failed call: a number (Envoy backoff) or an object.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub retries: super::Retries,
+    /// Circuit breaker per calling instance: `true` (Hystrix defaults) or an object.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub circuit_breaker: super::CircuitBreaker,
+    /// Most concurrent calls from one calling instance; excess is rejected (Hystrix: 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bulkhead: Option<u32>,
+    /// A failure of this call is answered by a fallback: the caller answers degraded, not failed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback: bool,
+    /// Prefer instances in the caller's zone, avoid instances this caller has seen
+    /// fail, and retry in another zone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub zone_aware: bool,
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 fn yes() -> bool {
@@ -284,6 +308,12 @@ impl DependencySpec {
                 probability: 1.0,
                 calls: 1,
                 weight: 1.0,
+                timeout_ms: None,
+                retries: Default::default(),
+                circuit_breaker: Default::default(),
+                bulkhead: None,
+                fallback: false,
+                zone_aware: false,
             },
             DependencySpec::Call(c) => c.clone(),
         }

@@ -237,6 +237,7 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
                     "use probability 0 to skip a call, or a small number of calls per request.",
                 ));
             }
+            super::check_policy(&at, &o)?;
         }
     }
 

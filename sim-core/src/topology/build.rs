@@ -9,6 +9,7 @@ use crate::dist::Dist;
 use crate::duration::{Nanos, MS};
 use crate::error::InputError;
 use crate::model::{ArchSpec, Package, LIMITS};
+use crate::resilience::Policy;
 
 /// AWS region names, in the order spigo used; beyond them, `region-N`.
 const REGION_NAMES: [&str; 12] = [
@@ -127,6 +128,7 @@ impl Topology {
             }
             let mut deps = Vec::new();
             let mut ring = false;
+            let (mut client_slots, mut zone_aware) = (0u16, false);
             for d in s.dependencies.iter().flatten() {
                 let name = d.service();
                 if name == "eureka" {
@@ -149,6 +151,12 @@ impl Topology {
                 let cache_like = matches!(tp, Package::Cache)
                     || (matches!(tp, Package::Store)
                         && name.to_ascii_lowercase().contains("cache"));
+                let mut policy = Policy::from_spec(&o);
+                if policy.needs_slot() {
+                    policy.slot = client_slots;
+                    client_slots += 1;
+                }
+                zone_aware |= policy.zone_aware;
                 deps.push(Dependency {
                     target,
                     critical: o.critical,
@@ -156,6 +164,7 @@ impl Topology {
                     calls: o.calls,
                     weight: o.weight,
                     cache_like,
+                    policy,
                 });
             }
             let per_region_peers = per_region.saturating_sub(1);
@@ -188,6 +197,8 @@ impl Topology {
                 hit_rate: s.hit_rate.unwrap_or(0.9),
                 availability: s.availability.unwrap_or(1.0),
                 quorum: s.quorum.unwrap_or(1),
+                client_slots,
+                zone_aware,
             });
         }
 

@@ -14,6 +14,7 @@ use crate::behaviour::Role;
 use crate::dist::Dist;
 use crate::duration::Nanos;
 use crate::model::{Package, Traffic};
+use crate::resilience::Policy;
 
 /// Dense service id (index into [`Topology::services`]).
 pub type ServiceId = u32;
@@ -70,6 +71,8 @@ pub struct Dependency {
     pub weight: f64,
     /// staash: called first, before the other dependencies.
     pub cache_like: bool,
+    /// Timeouts, retries, breaker, bulkhead, fallback, zone awareness.
+    pub policy: Policy,
 }
 
 /// A service after placement.
@@ -105,6 +108,10 @@ pub struct Service {
     pub availability: f64,
     /// Instances needed for the service to be up.
     pub quorum: u32,
+    /// Dependencies whose policy keeps per-calling-instance state (breaker, bulkhead, budget).
+    pub client_slots: u16,
+    /// Some dependency is called zone-aware: instances remember whom they saw fail.
+    pub zone_aware: bool,
 }
 
 impl Service {

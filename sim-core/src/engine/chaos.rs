@@ -1,0 +1,340 @@
+//! Faults while the engine runs: kills (refusing or zombie), zone and region
+//! outages, latency and error injection, partitions, restarts by auto-scaling
+//! groups, and the discovery polls through which callers learn about all that.
+//!
+//! Service discovery follows Eureka: callers route by the registry as of their
+//! last poll. An instance that died refusing (it deregistered, or stopped
+//! heartbeating) disappears at the next poll; a zombie keeps heartbeating and
+//! stays listed; a restarted instance appears at the next poll.
+
+use super::{InstState, Kind, Simulation, NONE};
+use crate::duration::Nanos;
+use crate::fault::{Action, Mode, Place, Scenario};
+use crate::metrics::Reason;
+use crate::rng::{Purpose, Stream};
+use crate::topology::{InstanceId, Placement, ServiceId, Topology, ANY_ZONE, GLOBAL};
+
+/// Latency and error injection active on one service.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct ServiceFault {
+    /// Delay added before admission.
+    pub delay: Nanos,
+    /// Fraction of requests delayed.
+    pub delay_fraction: f64,
+    /// Fraction of requests failed with `injected`.
+    pub error_fraction: f64,
+    latency_fault: u32,
+    error_fault: u32,
+}
+
+/// Fault state of a run.
+pub(super) struct Chaos {
+    pub scenario: Scenario,
+    /// The `Faults` stream: which instances die, which requests a fault hits.
+    pub rng: Stream,
+    service_faults: Vec<ServiceFault>,
+    any_service_fault: bool,
+    partitions: Vec<(u32, Place, Place)>,
+    /// Per service, the listed instances per region slot; None while every instance is listed.
+    pub views: Vec<Option<Box<[Vec<InstanceId>]>>>,
+    dirty: Vec<bool>,
+    dirty_list: Vec<ServiceId>,
+    poll_pending: bool,
+}
+
+impl Chaos {
+    pub(super) fn new(topo: &Topology, scenario: Scenario, seed: u64) -> Chaos {
+        let n = topo.services.len();
+        Chaos {
+            scenario,
+            rng: Stream::new(seed, Purpose::Faults),
+            service_faults: vec![ServiceFault::default(); n],
+            any_service_fault: false,
+            partitions: Vec::new(),
+            views: vec![None; n],
+            dirty: vec![false; n],
+            dirty_list: Vec::new(),
+            poll_pending: false,
+        }
+    }
+
+    /// Injection active on `sid`, if any.
+    #[inline]
+    pub(super) fn service_fault(&self, sid: ServiceId) -> Option<ServiceFault> {
+        if !self.any_service_fault {
+            return None;
+        }
+        let f = self.service_faults[sid as usize];
+        (f.delay > 0 || f.error_fraction > 0.0).then_some(f)
+    }
+
+    /// Whether a partition separates instances `a` and `b`.
+    #[inline]
+    pub(super) fn cut(&self, topo: &Topology, a: InstanceId, b: InstanceId) -> bool {
+        if self.partitions.is_empty() || a == NONE || b == NONE {
+            return false;
+        }
+        let (a, b) = (topo.instances[a as usize], topo.instances[b as usize]);
+        let inside = |i: crate::topology::Instance, p: &Place| {
+            i.region != GLOBAL
+                && i.region == p.region
+                && p.zone.is_none_or(|z| i.zone == z && i.zone != ANY_ZONE)
+        };
+        self.partitions
+            .iter()
+            .any(|(_, p, q)| (inside(a, p) && inside(b, q)) || (inside(a, q) && inside(b, p)))
+    }
+}
+
+impl Simulation {
+    /// Fault `i` of the scenario starts.
+    pub(super) fn start_fault(&mut self, i: u32) {
+        let fault = self.chaos.scenario.faults[i as usize].clone();
+        let end = fault.until.unwrap_or(Nanos::MAX);
+        match fault.action {
+            Action::Kill {
+                service,
+                count,
+                region,
+                zone,
+                mode,
+            } => {
+                let mut alive: Vec<InstanceId> = self
+                    .service_range(service)
+                    .filter(|&id| {
+                        let x = self.topo.instances[id as usize];
+                        self.inst[id as usize].down == 0
+                            && region.is_none_or(|r| x.region == r)
+                            && zone.is_none_or(|z| x.zone == z)
+                    })
+                    .collect();
+                for k in 0..(count as usize).min(alive.len()) {
+                    let j = k + self.chaos.rng.below((alive.len() - k) as u32) as usize;
+                    alive.swap(k, j);
+                    self.kill(alive[k], mode, end);
+                }
+            }
+            Action::ChaosMonkey { mean_between, .. } => self.schedule_monkey(i, mean_between),
+            Action::ZoneOutage { region, zone, mode } => {
+                for id in self.placed(|x| x.region == region && x.zone == zone) {
+                    self.take_down(id, mode);
+                }
+            }
+            Action::RegionOutage { region, mode } => {
+                for id in self.placed(|x| x.region == region) {
+                    self.take_down(id, mode);
+                }
+            }
+            Action::Latency {
+                service,
+                add,
+                fraction,
+            } => {
+                let f = &mut self.chaos.service_faults[service as usize];
+                (f.delay, f.delay_fraction, f.latency_fault) = (add, fraction, i);
+                self.chaos.any_service_fault = true;
+            }
+            Action::Errors { service, fraction } => {
+                let f = &mut self.chaos.service_faults[service as usize];
+                (f.error_fraction, f.error_fault) = (fraction, i);
+                self.chaos.any_service_fault = true;
+            }
+            Action::Partition { a, b } => self.chaos.partitions.push((i, a, b)),
+        }
+        let heals = !matches!(
+            fault.action,
+            Action::Kill { .. } | Action::ChaosMonkey { .. }
+        );
+        if let (true, Some(t)) = (heals, fault.until) {
+            if t < self.cfg.duration {
+                self.queue.push(t, Kind::Heal, i);
+            }
+        }
+    }
+
+    /// Fault `i` heals (kills heal through their own restarts).
+    pub(super) fn heal_fault(&mut self, i: u32) {
+        match self.chaos.scenario.faults[i as usize].action {
+            Action::ZoneOutage { region, zone, .. } => {
+                for id in self.placed(|x| x.region == region && x.zone == zone) {
+                    self.bring_up(id);
+                }
+            }
+            Action::RegionOutage { region, .. } => {
+                for id in self.placed(|x| x.region == region) {
+                    self.bring_up(id);
+                }
+            }
+            Action::Latency { service, .. } => {
+                let f = &mut self.chaos.service_faults[service as usize];
+                if f.latency_fault == i {
+                    (f.delay, f.delay_fraction) = (0, 0.0);
+                }
+            }
+            Action::Errors { service, .. } => {
+                let f = &mut self.chaos.service_faults[service as usize];
+                if f.error_fault == i {
+                    f.error_fraction = 0.0;
+                }
+            }
+            Action::Partition { .. } => self.chaos.partitions.retain(|p| p.0 != i),
+            Action::Kill { .. } | Action::ChaosMonkey { .. } => {}
+        }
+    }
+
+    /// The random-kill process of fault `i` kills one up instance and waits for the next strike.
+    pub(super) fn monkey_strikes(&mut self, i: u32) {
+        let fault = &self.chaos.scenario.faults[i as usize];
+        let Action::ChaosMonkey {
+            mean_between,
+            service,
+            mode,
+        } = fault.action
+        else {
+            return;
+        };
+        let end = fault.until.unwrap_or(Nanos::MAX);
+        let range = match service {
+            Some(s) => self.service_range(s),
+            None => 0..self.topo.instances.len() as InstanceId,
+        };
+        // A few random draws find an up, zoned instance without scanning them all.
+        for _ in 0..16 {
+            let id = range.start + self.chaos.rng.below(range.end - range.start);
+            let x = self.topo.instances[id as usize];
+            let placed = self.topo.services[x.service as usize].placement == Placement::Zoned;
+            if self.inst[id as usize].down == 0 && (placed || service.is_some()) {
+                self.kill(id, mode, end);
+                break;
+            }
+        }
+        self.schedule_monkey(i, mean_between);
+    }
+
+    fn schedule_monkey(&mut self, i: u32, mean: Nanos) {
+        let f = &self.chaos.scenario.faults[i as usize];
+        let gap = -(mean as f64) * libm::log(1.0 - self.chaos.rng.uniform());
+        let t = self.now.saturating_add(gap as Nanos);
+        if t < f.until.unwrap_or(Nanos::MAX).min(self.cfg.duration) {
+            self.queue.push(t, Kind::Monkey, i);
+        }
+    }
+
+    /// Kills an instance; it comes back at `heal` (the fault's end) or when
+    /// its auto-scaling group has started a replacement, whichever is first.
+    fn kill(&mut self, id: InstanceId, mode: Mode, heal: Nanos) {
+        self.take_down(id, mode);
+        let replaced = self
+            .chaos
+            .scenario
+            .replace_after
+            .map_or(Nanos::MAX, |d| self.now.saturating_add(d));
+        let back = heal.min(replaced);
+        // Restarts after the run's end would only stretch the drain.
+        if back < self.cfg.duration {
+            self.queue.push(back, Kind::Restart, id);
+        }
+    }
+
+    /// One more fault holds instance `id` down. On the way down its workers and
+    /// queue are lost: queued requests are refused (or, for a zombie, never answered).
+    fn take_down(&mut self, id: InstanceId, mode: Mode) {
+        let st = &mut self.inst[id as usize];
+        st.down = st.down.saturating_add(1);
+        st.hang = mode == Mode::Hang;
+        if st.down > 1 {
+            return;
+        }
+        let mut q = st.head;
+        *st = InstState {
+            gen: st.gen.wrapping_add(1),
+            down: st.down,
+            hang: st.hang,
+            ..InstState::FRESH
+        };
+        if mode == Mode::Refuse {
+            while q != NONE {
+                let next = self.calls[q].next;
+                self.calls[q].reason = Reason::Refused as u8;
+                self.respond(q, false);
+                q = next;
+            }
+        }
+        self.changed(id);
+    }
+
+    /// Instance `id` is restarted (the end of its kill, or a replacement).
+    pub(super) fn restart(&mut self, id: InstanceId) {
+        self.bring_up(id);
+    }
+
+    fn bring_up(&mut self, id: InstanceId) {
+        let st = &mut self.inst[id as usize];
+        if st.down == 0 {
+            return;
+        }
+        st.down -= 1;
+        if st.down == 0 {
+            *st = InstState {
+                gen: st.gen.wrapping_add(1),
+                ..InstState::FRESH
+            };
+            self.changed(id);
+        }
+    }
+
+    /// Discovery must re-list `id`'s service at the next poll.
+    fn changed(&mut self, id: InstanceId) {
+        let sid = self.topo.instances[id as usize].service;
+        if !self.chaos.dirty[sid as usize] {
+            self.chaos.dirty[sid as usize] = true;
+            self.chaos.dirty_list.push(sid);
+        }
+        if !self.chaos.poll_pending {
+            let poll = self.chaos.scenario.discovery_poll.max(1);
+            let t = (self.now / poll + 1).saturating_mul(poll);
+            self.queue.push(t, Kind::Discovery, 0);
+            self.chaos.poll_pending = true;
+        }
+    }
+
+    /// Callers fetch the registry: services that changed are re-listed from
+    /// the instances' states now (zombies included: they still heartbeat).
+    pub(super) fn discovery_poll(&mut self) {
+        self.chaos.poll_pending = false;
+        for sid in std::mem::take(&mut self.chaos.dirty_list) {
+            self.chaos.dirty[sid as usize] = false;
+            let s = &self.topo.services[sid as usize];
+            let listed = |st: &InstState| st.down == 0 || st.hang;
+            let all = self.topo.instances_in(sid, 0).start..s.first + s.instance_count();
+            if all.clone().all(|i| listed(&self.inst[i as usize])) {
+                self.chaos.views[sid as usize] = None;
+                continue;
+            }
+            let view: Box<[Vec<InstanceId>]> = (0..s.regions)
+                .map(|r| {
+                    self.topo
+                        .instances_in(sid, r)
+                        .filter(|&i| listed(&self.inst[i as usize]))
+                        .collect()
+                })
+                .collect();
+            self.chaos.views[sid as usize] = Some(view);
+        }
+    }
+
+    fn service_range(&self, sid: ServiceId) -> std::ops::Range<InstanceId> {
+        let s = &self.topo.services[sid as usize];
+        s.first..s.first + s.instance_count()
+    }
+
+    /// Instances whose placement matches `f` (global nodes never do).
+    fn placed(&self, f: impl Fn(crate::topology::Instance) -> bool) -> Vec<InstanceId> {
+        (0..self.topo.instances.len() as InstanceId)
+            .filter(|&i| {
+                let x = self.topo.instances[i as usize];
+                x.region != GLOBAL && f(x)
+            })
+            .collect()
+    }
+}

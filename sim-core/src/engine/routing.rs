@@ -1,0 +1,119 @@
+//! Which instance a caller talks to: one of the instances service discovery
+//! lists (all of them until something dies), in the caller's region when the
+//! service is there; zone-aware callers prefer their own zone, avoid instances
+//! they saw fail and retry in another zone.
+
+use super::{Simulation, NONE};
+use crate::topology::{InstanceId, Placement, ServiceId, ANY_ZONE, GLOBAL};
+
+/// A caller's routing preferences for one pick.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Prefs {
+    /// Apply zone affinity and ejection.
+    pub zone_aware: bool,
+    /// The caller's zone ([`ANY_ZONE`] for regional and global callers).
+    pub zone: u8,
+    /// A zone to stay away from (the previous attempt's), or [`ANY_ZONE`].
+    pub avoid_zone: u8,
+}
+
+impl Prefs {
+    /// No preference: uniform over the listed instances.
+    pub const ANY: Prefs = Prefs {
+        zone_aware: false,
+        zone: ANY_ZONE,
+        avoid_zone: ANY_ZONE,
+    };
+}
+
+/// Draws a zone-aware caller makes before settling for what it got.
+const ZONE_AWARE_DRAWS: u32 = 4;
+
+impl Simulation {
+    /// Chooses the instance of `svc` that `caller` (in `region`) talks to, or
+    /// None when discovery lists no instance of it anywhere.
+    #[inline]
+    pub(super) fn pick_instance(
+        &mut self,
+        svc: ServiceId,
+        caller: InstanceId,
+        region: u16,
+        prefs: Prefs,
+    ) -> Option<InstanceId> {
+        let s = &self.topo.services[svc as usize];
+        let own = if s.regions == 1 {
+            Some(0)
+        } else if region == GLOBAL {
+            None
+        } else {
+            Some(region as u32 % s.regions)
+        };
+        let r = match (&self.chaos.views[svc as usize], own) {
+            (None, Some(r)) => r,
+            (None, None) => self.routing.below(s.regions),
+            (Some(v), Some(r)) if !v[r as usize].is_empty() => r,
+            (Some(v), _) => {
+                // Fail over to a region where something is listed.
+                let live = v.iter().filter(|l| !l.is_empty()).count() as u32;
+                if live == 0 {
+                    return None;
+                }
+                let k = self.routing.below(live) as usize;
+                v.iter()
+                    .enumerate()
+                    .filter(|(_, l)| !l.is_empty())
+                    .nth(k)
+                    .map(|(i, _)| i as u32)
+                    .expect("counted")
+            }
+        };
+        if !prefs.zone_aware {
+            return Some(self.draw(svc, r, ANY_ZONE));
+        }
+        let own_zone = if prefs.zone == prefs.avoid_zone {
+            ANY_ZONE
+        } else {
+            prefs.zone
+        };
+        let mut pick = NONE;
+        for t in 0..ZONE_AWARE_DRAWS {
+            let want = if t < 2 { own_zone } else { ANY_ZONE };
+            pick = self.draw(svc, r, want);
+            if t + 1 == ZONE_AWARE_DRAWS {
+                break;
+            }
+            let z = self.topo.instances[pick as usize].zone;
+            if (prefs.avoid_zone != ANY_ZONE && z == prefs.avoid_zone)
+                || (want != ANY_ZONE && z != want)
+                || self.clients.is_ejected(&self.topo, caller, pick, self.now)
+            {
+                continue;
+            }
+            break;
+        }
+        Some(pick)
+    }
+
+    /// One instance of `svc` in region slot `r`, in `zone` when the service
+    /// has instances there and discovery shows everything (else any listed one).
+    #[inline]
+    fn draw(&mut self, svc: ServiceId, r: u32, zone: u8) -> InstanceId {
+        if let Some(v) = &self.chaos.views[svc as usize] {
+            let list = &v[r as usize];
+            return list[self.routing.below(list.len() as u32) as usize];
+        }
+        let s = &self.topo.services[svc as usize];
+        let start = self.topo.instances_in(svc, r).start;
+        if s.per_region == 1 {
+            return start;
+        }
+        let zones = self.topo.zones.max(1);
+        let z = zone as u32;
+        if zone != ANY_ZONE && s.placement == Placement::Zoned && z < s.per_region.min(zones) {
+            // Instance i sits in zone i % zones: the zone's members are z, z + zones, ...
+            let members = (s.per_region - z).div_ceil(zones);
+            return start + z + zones * self.routing.below(members);
+        }
+        start + self.routing.below(s.per_region)
+    }
+}

@@ -1,0 +1,198 @@
+//! The server side of a call: an instance accepts it (or is dead, or a fault
+//! fails or delays it), queues it for a worker, runs the behaviour's plan stage
+//! by stage, and answers.
+
+use super::calls::flag;
+use super::{Kind, Simulation, NONE};
+use crate::behaviour::{self, StageOutcome};
+use crate::metrics::{Reason, SpanRecord, END_TO_END};
+use crate::topology::{InstanceId, ServiceId};
+
+impl Simulation {
+    /// Call `c` reaches its instance.
+    pub(super) fn on_arrive(&mut self, c: u32) {
+        let inst = self.calls[c].inst;
+        let sid = self.topo.instances[inst as usize].service;
+        let call = &mut self.calls[c];
+        call.arrived = self.now;
+        call.flags |= flag::COUNTED;
+        self.stats[sid as usize].requests += 1;
+        self.series.arrival(sid);
+        let st = self.inst[inst as usize];
+        call.gen = st.gen;
+        if st.down > 0 {
+            if !st.hang {
+                call.reason = Reason::Refused as u8;
+                self.respond(c, false);
+            }
+            // A zombie accepts the connection and never answers.
+            return;
+        }
+        if let Some(f) = self.chaos.service_fault(sid) {
+            if f.error_fraction > 0.0 && self.chaos.rng.chance(f.error_fraction) {
+                self.calls[c].reason = Reason::Injected as u8;
+                self.respond(c, false);
+                return;
+            }
+            if f.delay > 0 && self.chaos.rng.chance(f.delay_fraction) {
+                self.queue.push_after(self.now, f.delay, Kind::Admit, c);
+                return;
+            }
+        }
+        self.admit(c);
+    }
+
+    /// Call `c` asks for a worker: it gets one, waits in the FIFO queue, or is
+    /// rejected when the queue is full.
+    pub(super) fn admit(&mut self, c: u32) {
+        if self.stale(c) {
+            return;
+        }
+        let inst = self.calls[c].inst;
+        let sid = self.topo.instances[inst as usize].service;
+        let svc = &self.topo.services[sid as usize];
+        let st = &mut self.inst[inst as usize];
+        if st.busy < svc.concurrency {
+            st.busy += 1;
+            let t = self.now + svc.service_time.sample(&mut self.work);
+            self.queue.push(t, Kind::WorkDone, c);
+        } else if st.queued < svc.queue {
+            st.queued += 1;
+            if st.tail == NONE {
+                st.head = c;
+            } else {
+                self.calls[st.tail].next = c;
+            }
+            st.tail = c;
+            self.calls[c].next = NONE;
+        } else {
+            self.calls[c].reason = Reason::Rejected as u8;
+            self.respond(c, false);
+        }
+    }
+
+    /// Whether the process that accepted call `c` has died since (or is dead):
+    /// a refusing instance resets the connection, a zombie keeps it for ever.
+    /// Either way the call's worker is already gone (reset at the kill).
+    fn stale(&mut self, c: u32) -> bool {
+        let call = self.calls[c];
+        let st = self.inst[call.inst as usize];
+        if call.gen == st.gen && st.down == 0 {
+            return false;
+        }
+        if !(st.down > 0 && st.hang) {
+            self.calls[c].reason = Reason::Refused as u8;
+            self.respond(c, false);
+        }
+        true
+    }
+
+    /// Runs the behaviour's plan from the call's current stage until a stage
+    /// launches calls (then waits for their replies) or the plan ends (replies).
+    pub(super) fn run_stages(&mut self, c: u32) {
+        if self.stale(c) {
+            return;
+        }
+        let inst = self.calls[c].inst;
+        let sid = self.topo.instances[inst as usize].service;
+        let mut out = std::mem::take(&mut self.scratch);
+        loop {
+            let call = &self.calls[c];
+            let outcome = StageOutcome {
+                any_failed: call.stage_failed,
+            };
+            let svc = &self.topo.services[sid as usize];
+            if call.reason != 0
+                || !behaviour::plan_stage(
+                    svc,
+                    call.stage,
+                    call.replica,
+                    outcome,
+                    &mut self.behaviour,
+                    &mut out,
+                )
+            {
+                self.scratch = out;
+                self.respond(c, true);
+                return;
+            }
+            let call = &mut self.calls[c];
+            call.stage += 1;
+            call.stage_failed = false;
+            call.peer_failures = 0;
+            if out.is_empty() {
+                continue;
+            }
+            call.pending = out.len() as u32;
+            for &l in &out {
+                self.launch(c, inst, sid, l);
+            }
+            self.scratch = out;
+            return;
+        }
+    }
+
+    /// Answers call `c`: records it (unless its caller gave up on it and has
+    /// recorded the timeout), frees the worker when one was held, and sends the
+    /// reply back over the network (a root answers its client at once).
+    pub(super) fn respond(&mut self, c: u32, held_worker: bool) {
+        let call = self.calls[c];
+        let sid = self.topo.instances[call.inst as usize].service;
+        if !call.has(flag::DONE) {
+            let took = self.now - call.arrived;
+            self.stats[sid as usize].record(took, call.reason);
+            if call.reason == 0 && call.has(flag::DEGRADED) {
+                self.stats[sid as usize].degraded += 1;
+            }
+            self.series.answer(sid, took, call.reason);
+        }
+        self.calls[c].flags |= flag::RESPONDED;
+        if call.sampled {
+            self.spans.record(SpanRecord {
+                trace: call.trace,
+                span: call.span,
+                parent: call.parent_span,
+                instance: call.inst,
+                start: call.arrived,
+                end: self.now,
+                reason: call.reason,
+            });
+        }
+        if held_worker {
+            self.release_worker(call.inst, sid);
+        }
+        if call.parent == NONE {
+            let took = self.now - call.sent;
+            self.end_to_end.record(took, call.reason);
+            if call.reason == 0 && call.has(flag::DEGRADED) {
+                self.end_to_end.degraded += 1;
+            }
+            self.series.answer(END_TO_END, took, call.reason);
+            self.calls.free(c);
+        } else if !self.chaos.cut(&self.topo, call.inst, call.caller) {
+            let hop = self.topo.latency(call.inst, call.caller);
+            self.queue.push_after(self.now, hop, Kind::Reply, c);
+        }
+        // A reply across a partition is lost: only the caller's timeout ends the wait.
+    }
+
+    fn release_worker(&mut self, inst: InstanceId, sid: ServiceId) {
+        let st = &mut self.inst[inst as usize];
+        if st.head == NONE {
+            st.busy -= 1;
+            return;
+        }
+        // Hand the worker straight to the head of the queue.
+        let next = st.head;
+        st.head = self.calls[next].next;
+        if st.head == NONE {
+            st.tail = NONE;
+        }
+        st.queued -= 1;
+        let t = self.now
+            + self.topo.services[sid as usize]
+                .service_time
+                .sample(&mut self.work);
+        self.queue.push(t, Kind::WorkDone, next);
+    }
+}

@@ -1,0 +1,132 @@
+//! Faults on a timeline: what a scenario file asks for, resolved against a
+//! topology (service, region and zone names become ids), ready for the engine.
+//!
+//! The file format (DESIGN.md §3) is parsed in [`scenario`]; the engine applies
+//! each [`Fault`] at its `at` time and heals it at `until`.
+
+pub mod scenario;
+
+use crate::duration::{Nanos, SEC};
+use crate::topology::ServiceId;
+
+pub use scenario::{load_scenario, ScenarioSpec};
+
+/// What a dead instance does with a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// The connection is refused at once: callers learn fast.
+    #[default]
+    Refuse,
+    /// A zombie: the request is accepted and never answered; only a timeout helps.
+    Hang,
+}
+
+/// A region, or one zone of it, as an end of a network partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// Region index.
+    pub region: u16,
+    /// Zone index, or `None` for the whole region.
+    pub zone: Option<u8>,
+}
+
+/// One fault, resolved to ids.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Chaos Monkey: kill `count` up instances of a service (optionally only in a region or zone).
+    Kill {
+        /// Service whose instances die.
+        service: ServiceId,
+        /// How many.
+        count: u32,
+        /// Only in this region.
+        region: Option<u16>,
+        /// Only in this zone (with `region`).
+        zone: Option<u8>,
+        /// Refuse or hang.
+        mode: Mode,
+    },
+    /// A random-kill process: kills one instance at exponentially distributed gaps.
+    ChaosMonkey {
+        /// Mean time between kills.
+        mean_between: Nanos,
+        /// Only this service's instances (default: any zoned instance).
+        service: Option<ServiceId>,
+        /// Refuse or hang.
+        mode: Mode,
+    },
+    /// Chaos Gorilla: every instance placed in one zone.
+    ZoneOutage {
+        /// Region index.
+        region: u16,
+        /// Zone index.
+        zone: u8,
+        /// Refuse or hang.
+        mode: Mode,
+    },
+    /// Chaos Kong: every instance in one region (regional nodes included).
+    RegionOutage {
+        /// Region index.
+        region: u16,
+        /// Refuse or hang.
+        mode: Mode,
+    },
+    /// Latency Monkey: a fraction of requests to a service wait `add` before admission.
+    Latency {
+        /// Service slowed.
+        service: ServiceId,
+        /// Added delay.
+        add: Nanos,
+        /// Fraction of requests delayed, in [0, 1].
+        fraction: f64,
+    },
+    /// Fault injection: a fraction of requests to a service fail at once (reason `injected`).
+    Errors {
+        /// Service failing.
+        service: ServiceId,
+        /// Fraction of requests failed, in [0, 1].
+        fraction: f64,
+    },
+    /// Calls between the two places are dropped (callers see timeouts).
+    Partition {
+        /// One side.
+        a: Place,
+        /// The other side.
+        b: Place,
+    },
+}
+
+/// A fault with its start and optional end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    /// When it starts.
+    pub at: Nanos,
+    /// When it heals (`None`: never).
+    pub until: Option<Nanos>,
+    /// What happens.
+    pub action: Action,
+}
+
+/// A resolved scenario: faults plus discovery and replacement settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Eureka client poll interval: callers learn of dead and new instances only at the next poll.
+    pub discovery_poll: Nanos,
+    /// Auto-scaling groups replace killed instances after this start-up delay (`None`: never).
+    pub replace_after: Option<Nanos>,
+    /// Faults, in file order.
+    pub faults: Vec<Fault>,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            discovery_poll: DEFAULT_DISCOVERY_POLL,
+            replace_after: None,
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// Eureka's client registry fetch interval (`registryFetchIntervalSeconds`, 30 s).
+pub const DEFAULT_DISCOVERY_POLL: Nanos = 30 * SEC;
