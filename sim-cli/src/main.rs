@@ -31,8 +31,8 @@ enum Command {
     Report(report::ReportArgs),
     /// Check architecture files without running them.
     Validate(run::ValidateArgs),
-    /// Print the JSON Schema of the architecture format (for editors).
-    Schema,
+    /// Print the JSON Schema of the architecture format, or of the scenario format (for editors).
+    Schema(SchemaArgs),
     /// Measure events per second and peak memory at several scales.
     Bench(bench::BenchArgs),
     /// List the architectures built into this binary.
@@ -41,17 +41,26 @@ enum Command {
     Availability(availability::AvailabilityArgs),
 }
 
+#[derive(clap::Args)]
+struct SchemaArgs {
+    /// The scenario file format (`run --scenario`) instead of the architecture format.
+    #[arg(long)]
+    scenario: bool,
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(a) => run::run(a),
         Command::Report(a) => report::report(a),
         Command::Validate(a) => run::validate(a),
-        Command::Schema => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&sim_core::arch_schema()).expect("schema")
-            );
+        Command::Schema(a) => {
+            let schema = if a.scenario {
+                sim_core::fault::scenario::scenario_schema()
+            } else {
+                sim_core::arch_schema()
+            };
+            println!("{}", serde_json::to_string_pretty(&schema).expect("schema"));
             Ok(())
         }
         Command::Bench(a) => bench::bench(a),

@@ -40,6 +40,11 @@ pub fn render(s: &Summary, topo: &Topology) -> String {
         .filter(|(_, n)| **n > 0)
         .map(|(r, n)| format!("{r} {n}"))
         .collect();
+    let amp = &s.amplification;
+    out.push_str(&format!(
+        "degraded {}, unanswered {}, {} calls per request ({} retries), {} fault(s)\n",
+        e.degraded, e.unanswered, amp.per_request, amp.retries, s.faults
+    ));
     out.push_str(&format!(
         "success {:.4}%{}\n",
         if e.requests == 0 {

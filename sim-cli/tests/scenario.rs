@@ -212,3 +212,48 @@ fn graph_json_names_the_scenario_and_charts_shade_its_faults() {
     let shaded = svg.to_ascii_uppercase().matches("#FFC8C8").count();
     assert!(shaded >= 1, "the outage is shaded in errors.svg");
 }
+
+#[test]
+fn schema_publishes_the_scenario_format_and_the_resilience_keys() {
+    let out = microsim(&["schema", "--scenario"]);
+    assert!(out.status.success());
+    let s = String::from_utf8_lossy(&out.stdout);
+    for key in ["zone_outage", "chaos_monkey", "partition", "discovery_poll"] {
+        assert!(s.contains(key), "{key} missing from the scenario schema");
+    }
+    let arch = String::from_utf8_lossy(&microsim(&["schema"]).stdout).into_owned();
+    for key in [
+        "timeout_ms",
+        "circuit_breaker",
+        "bulkhead",
+        "fallback",
+        "zone_aware",
+    ] {
+        assert!(
+            arch.contains(key),
+            "{key} missing from the architecture schema"
+        );
+    }
+}
+
+#[test]
+fn the_table_reports_amplification_and_lost_requests() {
+    let out = microsim(&[
+        "run",
+        arch_dir().join("netflixoss.json").to_str().unwrap(),
+        "--scenario",
+        scenarios_dir()
+            .join("zone-partition.json")
+            .to_str()
+            .unwrap(),
+        "-q",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("degraded")).unwrap();
+    assert!(line.contains("calls per request"), "{line}");
+    assert!(
+        !line.contains("unanswered 0,"),
+        "the partition strands requests: {line}"
+    );
+}

@@ -8,10 +8,22 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use sim_core::rng::{Purpose, Stream};
 use sim_core::{duration::parse_duration, model::load_arch, BuildOptions, Topology};
 
-const SEEDS: [&str; 3] = [
+const SEEDS: [&str; 4] = [
     include_str!("../../architectures/netflixoss.json"),
     include_str!("../../architectures/lamp.json"),
     include_str!("../../architectures/mmc.json"),
+    include_str!("../../architectures/netflixoss-resilient.json"),
+];
+
+const SCENARIOS: [&str; 4] = [
+    include_str!("../../architectures/scenarios/zone-outage.json"),
+    include_str!("../../architectures/scenarios/chaos-monkey.json"),
+    include_str!("../../architectures/scenarios/zone-partition.json"),
+    r#"{"discovery_poll":"5s","replace_after":"3s","faults":[
+        {"at":"1s","for":"4s","kill":{"service":"subscriber","instances":2,"mode":"hang"}},
+        {"at":"2s","for":"5s","latency":{"service":"evcache","add_ms":80,"percent":40}},
+        {"at":"3s","errors":{"service":"cassandra","percent":30}},
+        {"at":"4s","for":"2s","region_outage":{"region":"us-east-1"}}]}"#,
 ];
 
 const TOKENS: [&str; 16] = [
@@ -78,7 +90,44 @@ fn corrupted_architectures_never_panic() {
         }
     }
     // Some mutations are harmless (whitespace, duplicated text inside strings).
-    assert!(accepted > 0 && accepted < 9000, "{accepted}");
+    assert!(accepted > 0 && accepted < 12000, "{accepted}");
+}
+
+/// Corrupted scenarios are parsed against the resilient architecture; those
+/// accepted are also run (briefly), so odd-but-valid faults cannot crash the engine.
+#[test]
+fn corrupted_scenarios_never_panic_in_the_parser_or_the_engine() {
+    use sim_core::fault::load_scenario;
+    let spec = load_arch(SEEDS[3]).unwrap();
+    let topo = Topology::build(&spec, &BuildOptions::default()).unwrap();
+    let mut rng = Stream::new(99, Purpose::Faults);
+    let (mut accepted, mut rejected) = (0, 0);
+    for seed in SCENARIOS {
+        for _ in 0..1500 {
+            let text = mutate(seed, &mut rng);
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let sc = load_scenario(&text, &topo)?;
+                let cfg = sim_core::RunConfig {
+                    duration: 10 * sim_core::duration::SEC,
+                    rate: Some(5.0),
+                    record_graph: false,
+                    ..Default::default()
+                };
+                let mut sim = sim_core::Simulation::with_scenario(topo.clone(), cfg, sc);
+                sim.run();
+                Ok::<_, sim_core::InputError>(())
+            }));
+            match r {
+                Ok(Ok(())) => accepted += 1,
+                Ok(Err(e)) => {
+                    assert!(!e.message.is_empty());
+                    rejected += 1
+                }
+                Err(_) => panic!("scenario panicked:\n{text}"),
+            }
+        }
+    }
+    assert!(accepted > 100 && rejected > 100, "{accepted} {rejected}");
 }
 
 #[test]
