@@ -354,3 +354,103 @@ fn faults_and_resilience_are_reproducible() {
     .unwrap();
     assert_ne!(a.digest(), c.digest());
 }
+
+/// Requests addressed to each service are all accounted for: answered, or
+/// (only without timeouts) still waiting.
+fn assert_conserved(s: &Simulation) {
+    for (i, st) in s.service_stats().iter().enumerate() {
+        assert!(st.answered() <= st.requests, "service {i}");
+    }
+}
+
+#[test]
+fn a_bulkhead_rejection_counts_against_the_breaker_and_never_wedges_it() {
+    // Review finding: a half-open trial rejected by the bulkhead was never recorded,
+    // leaving the breaker half-open (every call short-circuited) for ever.
+    let arch = |bulkhead: u32| {
+        format!(
+            r#"{{"arch":"cb","traffic":{{"rate":200}},"services":[
+      {{"name":"back","package":"store","count":3,"service_time":{{"dist":"constant","mean_ms":50}}}},
+      {{"name":"front","package":"karyon","count":3,"dependencies":[{{"service":"back","bulkhead":{bulkhead},
+         "circuit_breaker":{{"kind":"count","window":4,"min_requests":4,"open_s":1,"trial_calls":10}}}}]}}]}}"#
+        )
+    };
+    let sc = r#"{"faults":[{"at":"0s","for":"2s","errors":{"service":"back","percent":100}}]}"#;
+    // A tight bulkhead keeps rejecting bursts, and each rejection is a breaker
+    // error: the breaker keeps cycling, but trial calls keep reaching back.
+    let tight = run(&arch(2), sc, 30);
+    let id = tight.topology().service_id("back").unwrap();
+    let reached_late: u64 = tight
+        .series()
+        .rows()
+        .iter()
+        .filter(|r| r.service == id && r.bucket >= 20)
+        .map(|r| {
+            r.requests
+                - r.failures[Reason::ShortCircuited as usize - 1]
+                - r.failures[Reason::Rejected as usize - 1]
+        })
+        .sum();
+    assert!(reached_late > 20, "{reached_late}");
+    // A roomy bulkhead: once the errors stop the breaker closes for good.
+    let roomy = run(&arch(10), sc, 30);
+    let back = svc(&roomy, "back");
+    assert!(
+        back.ok > back.requests * 8 / 10,
+        "{} of {}",
+        back.ok,
+        back.requests
+    );
+}
+
+#[test]
+fn a_short_lived_zombie_in_a_ring_does_not_wedge_it() {
+    // Review finding: replicas waiting for ever on a zombie peer held every worker.
+    let arch = r#"{"arch":"ring","traffic":{"rate":200},"services":[
+      {"name":"cass","package":"priamCassandra","count":6,"concurrency":4,"dependencies":["cass"]},
+      {"name":"front","package":"karyon","count":3,"dependencies":[{"service":"cass","timeout_ms":100}]}]}"#;
+    let sc = r#"{"discovery_poll":"1s","faults":[{"at":"2s","for":"2s","kill":{"service":"cass","instances":1,"mode":"hang"}}]}"#;
+    let s = run(arch, sc, 30);
+    let e = errors_by_second(&s);
+    assert!(e[..2].iter().all(|&x| x == 0), "{e:?}");
+    assert!(e[10..].iter().all(|&x| x == 0), "recovers: {e:?}");
+    assert_eq!(
+        s.in_flight(),
+        0,
+        "the restart reset the zombie's connections"
+    );
+    assert_conserved(&s);
+}
+
+#[test]
+fn a_timeout_before_arrival_is_counted_once() {
+    // Review finding: failover across regions (70 ms) behind a 50 ms timeout counted twice.
+    let arch = r#"{"arch":"geo","traffic":{"rate":100},"services":[
+      {"name":"back","package":"store","count":3},
+      {"name":"front","package":"karyon","count":3,"dependencies":[{"service":"back","timeout_ms":50}]}]}"#;
+    let sc = r#"{"discovery_poll":"1s","faults":[{"at":"1s","kill":{"service":"back","instances":3,"region":"us-east-1"}}]}"#;
+    let s = run_with(arch, sc, 10, 1, 2);
+    let back = svc(&s, "back");
+    assert!(failures(back, Reason::Timeout) > 100);
+    assert_eq!(back.requests, back.answered());
+    assert_eq!(s.in_flight(), 0);
+}
+
+#[test]
+fn calls_lost_to_a_partition_are_freed_by_their_timeout() {
+    let sc =
+        r#"{"faults":[{"at":"0s","partition":{"between":["us-east-1.zoneA","us-east-1.zoneB"]}}]}"#;
+    let s = run(&pair(100, r#","timeout_ms":100"#, ""), sc, 10);
+    assert_eq!(s.in_flight(), 0);
+    assert_eq!(s.end_to_end().requests, s.end_to_end().answered());
+    assert_conserved(&s);
+}
+
+#[test]
+fn a_fault_late_in_the_run_does_not_stretch_it() {
+    let sc =
+        r#"{"discovery_poll":"1h","faults":[{"at":"9s","kill":{"service":"back","instances":1}}]}"#;
+    let s = run(&pair(100, "", ""), sc, 10);
+    let last = s.series().rows().iter().map(|r| r.bucket).max().unwrap();
+    assert!(last <= 10, "{last}");
+}

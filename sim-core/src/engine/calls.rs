@@ -24,6 +24,9 @@ pub mod flag {
     pub const BULKHEAD: u8 = 32;
     /// A fallback or an optional dependency hid a failure: the answer is degraded.
     pub const DEGRADED: u8 = 64;
+    /// The request or its answer was dropped by a partition: only the timeout
+    /// still refers to the record, and frees it.
+    pub const LOST: u8 = 128;
 }
 
 /// One request from a caller to one instance (one span of a trace).

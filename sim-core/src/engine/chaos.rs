@@ -114,6 +114,11 @@ impl Simulation {
                     self.kill(alive[k], mode, end);
                 }
             }
+            Action::KillInstance { instance, mode } => {
+                if self.inst[instance as usize].down == 0 {
+                    self.kill(instance, mode, end);
+                }
+            }
             Action::ChaosMonkey { mean_between, .. } => self.schedule_monkey(i, mean_between),
             Action::ZoneOutage { region, zone, mode } => {
                 for id in self.placed(|x| x.region == region && x.zone == zone) {
@@ -143,7 +148,7 @@ impl Simulation {
         }
         let heals = !matches!(
             fault.action,
-            Action::Kill { .. } | Action::ChaosMonkey { .. }
+            Action::Kill { .. } | Action::KillInstance { .. } | Action::ChaosMonkey { .. }
         );
         if let (true, Some(t)) = (heals, fault.until) {
             if t < self.cfg.duration {
@@ -178,7 +183,7 @@ impl Simulation {
                 }
             }
             Action::Partition { .. } => self.chaos.partitions.retain(|p| p.0 != i),
-            Action::Kill { .. } | Action::ChaosMonkey { .. } => {}
+            Action::Kill { .. } | Action::KillInstance { .. } | Action::ChaosMonkey { .. } => {}
         }
     }
 
@@ -245,7 +250,7 @@ impl Simulation {
         if st.down > 1 {
             return;
         }
-        let mut q = st.head;
+        let (head, tail) = (st.head, st.tail);
         *st = InstState {
             gen: st.gen.wrapping_add(1),
             down: st.down,
@@ -253,12 +258,11 @@ impl Simulation {
             ..InstState::FRESH
         };
         if mode == Mode::Refuse {
-            while q != NONE {
-                let next = self.calls[q].next;
-                self.calls[q].reason = Reason::Refused as u8;
-                self.respond(q, false);
-                q = next;
-            }
+            self.refuse_list(head);
+        } else {
+            // A zombie keeps its queued requests (connections open, never answered).
+            let st = &mut self.inst[id as usize];
+            (st.head, st.tail) = (head, tail);
         }
         self.changed(id);
     }
@@ -275,12 +279,39 @@ impl Simulation {
         }
         st.down -= 1;
         if st.down == 0 {
+            // A zombie's open connections are reset by the restart (only a
+            // zombie has calls linked while down).
+            let head = st.head;
             *st = InstState {
                 gen: st.gen.wrapping_add(1),
                 ..InstState::FRESH
             };
+            self.refuse_list(head);
             self.changed(id);
         }
+    }
+
+    /// Answers every call linked from `head` with `refused` (no worker held).
+    fn refuse_list(&mut self, mut q: u32) {
+        while q != NONE {
+            let next = self.calls[q].next;
+            self.calls[q].reason = Reason::Refused as u8;
+            self.respond(q, false);
+            q = next;
+        }
+    }
+
+    /// Brings every instance up and stops every injection and partition.
+    pub(super) fn heal_everything(&mut self) {
+        for id in 0..self.inst.len() as InstanceId {
+            if self.inst[id as usize].down > 0 {
+                self.inst[id as usize].down = 1;
+                self.bring_up(id);
+            }
+        }
+        self.chaos.service_faults.fill(ServiceFault::default());
+        self.chaos.any_service_fault = false;
+        self.chaos.partitions.clear();
     }
 
     /// Discovery must re-list `id`'s service at the next poll.
@@ -293,8 +324,11 @@ impl Simulation {
         if !self.chaos.poll_pending {
             let poll = self.chaos.scenario.discovery_poll.max(1);
             let t = (self.now / poll + 1).saturating_mul(poll);
-            self.queue.push(t, Kind::Discovery, 0);
-            self.chaos.poll_pending = true;
+            // After the traffic stops, nobody needs a fresher view.
+            if t < self.cfg.duration {
+                self.queue.push(t, Kind::Discovery, 0);
+                self.chaos.poll_pending = true;
+            }
         }
     }
 

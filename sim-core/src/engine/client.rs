@@ -18,6 +18,8 @@ use crate::topology::{InstanceId, ServiceId, Topology, ANY_ZONE};
 /// How long a zone-aware caller avoids an instance it saw fail (Envoy's
 /// outlier detection `base_ejection_time`, 30 s).
 pub const EJECTION: Nanos = 30 * SEC;
+/// How long a ring replica waits for a peer (Cassandra's `write_request_timeout_in_ms`, 2 s).
+pub const PEER_TIMEOUT: Nanos = 2 * SEC;
 /// Instances one caller remembers as failed.
 const EJECT_SLOTS: usize = 8;
 
@@ -145,7 +147,8 @@ impl Simulation {
                 let svc = &self.topo.services[sid as usize];
                 let me = self.topo.instances[from as usize];
                 let base = from - me.index;
-                (base + (me.index + k) % svc.per_region, PEER, Nanos::MAX)
+                let deadline = self.now.saturating_add(PEER_TIMEOUT);
+                (base + (me.index + k) % svc.per_region, PEER, deadline)
             }
         };
         let mut call = Call::new(parent, from, to, dep, self.now, trace, span);
@@ -171,6 +174,10 @@ impl Simulation {
     pub(super) fn send(&mut self, c: u32) {
         let call = self.calls[c];
         let from = call.caller;
+        if self.inst[from as usize].down > 0 {
+            // A retry whose caller died during the backoff goes nowhere.
+            return self.fail_locally(c, Reason::Refused);
+        }
         let policy = policy_in(&self.topo, &call);
         let (zone_aware, slot_id) = policy.map_or((false, NO_SLOT), |p| (p.zone_aware, p.slot));
         let per_try = policy
@@ -232,8 +239,10 @@ impl Simulation {
         if !self.chaos.cut(&self.topo, from, to) {
             let hop = self.topo.latency(from, to);
             self.queue.push_after(self.now, hop, Kind::Arrive, c);
+        } else {
+            // Across a partition the request is lost; the timeout (if any) ends the wait.
+            self.calls[c].flags |= flag::LOST;
         }
-        // Across a partition the request is lost; the timeout (if any) ends the wait.
     }
 
     /// Attempt `c` fails at the caller without leaving it; the outcome is
@@ -269,8 +278,12 @@ impl Simulation {
             return;
         }
         call.flags |= flag::DONE;
+        let lost = call.has(flag::LOST);
         // The server may still be working on it; its answer will be dropped.
         self.conclude(c, Reason::Timeout as u8);
+        if lost {
+            self.calls.free(c);
+        }
     }
 
     /// The caller learns attempt `c`'s outcome: updates its breaker, bulkhead
@@ -287,7 +300,12 @@ impl Simulation {
                 if call.has(flag::BULKHEAD) {
                     slot.in_flight -= 1;
                 }
-                if let (Some(b), Some(cfg), false) = (&mut slot.breaker, &pol.breaker, local) {
+                // Bulkhead rejections count as breaker errors (Hystrix's
+                // markNonSuccess); short circuits and nothing-listed do not.
+                let rejected = local && reason == Reason::Rejected as u8;
+                if let (Some(b), Some(cfg), true) =
+                    (&mut slot.breaker, &pol.breaker, !local || rejected)
+                {
                     b.record(cfg, now, reason == 0);
                 }
             }
@@ -305,6 +323,7 @@ impl Simulation {
             if !call.has(flag::COUNTED) {
                 st.requests += 1;
                 self.series.arrival(target);
+                self.calls[c].flags |= flag::COUNTED;
             }
             if local {
                 st.local += 1;

@@ -86,6 +86,19 @@ pub struct Simulation {
     spans: Spans,
     chaos: chaos::Chaos,
     clients: client::Clients,
+    live: Option<Vec<Window>>,
+}
+
+/// What one instance answered since the last [`Simulation::take_window`]: the
+/// live view (browser viewer, `microsim serve`) shows rates over short windows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    /// Requests answered.
+    pub answered: u32,
+    /// Of which failed.
+    pub failed: u32,
+    /// Sum of their response times, ns.
+    pub latency_sum: u64,
 }
 
 impl Simulation {
@@ -112,6 +125,7 @@ impl Simulation {
             spans: Spans::new(cfg.trace_sample, cfg.max_traces),
             chaos: chaos::Chaos::new(&topo, scenario, cfg.seed),
             clients: client::Clients::new(&topo),
+            live: None,
             topo,
             cfg,
         };
@@ -196,6 +210,53 @@ impl Simulation {
     /// Whether an instance is up now.
     pub fn is_up(&self, inst: crate::topology::InstanceId) -> bool {
         self.inst[inst as usize].down == 0
+    }
+
+    /// Whether an instance is down as a zombie (accepting requests, answering none).
+    pub fn is_zombie(&self, inst: crate::topology::InstanceId) -> bool {
+        let st = self.inst[inst as usize];
+        st.down > 0 && st.hang
+    }
+
+    /// Starts counting per-instance answers for [`Simulation::take_window`].
+    pub fn enable_live(&mut self) {
+        if self.live.is_none() {
+            self.live = Some(vec![Window::default(); self.topo.instances.len()]);
+        }
+    }
+
+    /// Per-instance answers since the previous call (empty unless
+    /// [`Simulation::enable_live`] was called), resetting the counters.
+    pub fn take_window(&mut self) -> Vec<Window> {
+        match &mut self.live {
+            Some(w) => std::mem::replace(w, vec![Window::default(); w.len()]),
+            None => Vec::new(),
+        }
+    }
+
+    /// Applies a fault now, as if a scenario had scheduled it at this instant;
+    /// it heals after `lasts` (if given). Returns the fault's index.
+    pub fn inject(&mut self, action: crate::fault::Action, lasts: Option<Nanos>) -> u32 {
+        let i = self.chaos.scenario.faults.len() as u32;
+        self.chaos.scenario.faults.push(crate::fault::Fault {
+            at: self.now,
+            until: lasts.map(|d| self.now.saturating_add(d)),
+            action,
+        });
+        self.start_fault(i);
+        i
+    }
+
+    /// Ends every fault now: instances come back (and are listed at the next
+    /// discovery poll), injections and partitions stop, chaos monkeys retire.
+    pub fn heal_all(&mut self) {
+        let now = self.now;
+        for f in &mut self.chaos.scenario.faults {
+            if f.until.is_none_or(|u| u > now) {
+                f.until = Some(now);
+            }
+        }
+        self.heal_everything();
     }
 
     /// Processes every event up to and including virtual time `t`. Returns true

@@ -15,17 +15,21 @@ impl Simulation {
         let sid = self.topo.instances[inst as usize].service;
         let call = &mut self.calls[c];
         call.arrived = self.now;
-        call.flags |= flag::COUNTED;
-        self.stats[sid as usize].requests += 1;
-        self.series.arrival(sid);
+        if !call.has(flag::COUNTED) {
+            // (A caller that timed out before the request arrived has counted it.)
+            call.flags |= flag::COUNTED;
+            self.stats[sid as usize].requests += 1;
+            self.series.arrival(sid);
+        }
         let st = self.inst[inst as usize];
         call.gen = st.gen;
         if st.down > 0 {
-            if !st.hang {
+            if st.hang {
+                self.swallow(c);
+            } else {
                 call.reason = Reason::Refused as u8;
                 self.respond(c, false);
             }
-            // A zombie accepts the connection and never answers.
             return;
         }
         if let Some(f) = self.chaos.service_fault(sid) {
@@ -51,6 +55,14 @@ impl Simulation {
         let inst = self.calls[c].inst;
         let sid = self.topo.instances[inst as usize].service;
         let svc = &self.topo.services[sid as usize];
+        if self.calls[c].replica {
+            // Replica writes run in their own stage (Cassandra's MUTATION stage),
+            // not in the pool that coordinators hold while they wait for replicas:
+            // sharing one pool would let a single slow peer deadlock the ring.
+            let t = self.now + svc.service_time.sample(&mut self.work);
+            self.queue.push(t, Kind::WorkDone, c);
+            return;
+        }
         let st = &mut self.inst[inst as usize];
         if st.busy < svc.concurrency {
             st.busy += 1;
@@ -80,11 +92,28 @@ impl Simulation {
         if call.gen == st.gen && st.down == 0 {
             return false;
         }
-        if !(st.down > 0 && st.hang) {
+        if st.down > 0 && st.hang {
+            self.swallow(c);
+        } else {
             self.calls[c].reason = Reason::Refused as u8;
             self.respond(c, false);
         }
         true
+    }
+
+    /// A zombie keeps call `c`'s connection open and never answers; the call
+    /// waits on the instance's list until the instance restarts, which resets
+    /// the connection (refused). The list reuses the idle wait-queue links.
+    pub(super) fn swallow(&mut self, c: u32) {
+        let inst = self.calls[c].inst;
+        let st = &mut self.inst[inst as usize];
+        if st.tail == NONE {
+            st.head = c;
+        } else {
+            self.calls[st.tail].next = c;
+        }
+        st.tail = c;
+        self.calls[c].next = NONE;
     }
 
     /// Runs the behaviour's plan from the call's current stage until a stage
@@ -113,7 +142,8 @@ impl Simulation {
                 )
             {
                 self.scratch = out;
-                self.respond(c, true);
+                let held = !self.calls[c].replica;
+                self.respond(c, held);
                 return;
             }
             let call = &mut self.calls[c];
@@ -145,6 +175,12 @@ impl Simulation {
                 self.stats[sid as usize].degraded += 1;
             }
             self.series.answer(sid, took, call.reason);
+            if let Some(w) = &mut self.live {
+                let w = &mut w[call.inst as usize];
+                w.answered += 1;
+                w.failed += (call.reason != 0) as u32;
+                w.latency_sum += took;
+            }
         }
         self.calls[c].flags |= flag::RESPONDED;
         if call.sampled {
@@ -172,8 +208,13 @@ impl Simulation {
         } else if !self.chaos.cut(&self.topo, call.inst, call.caller) {
             let hop = self.topo.latency(call.inst, call.caller);
             self.queue.push_after(self.now, hop, Kind::Reply, c);
+        } else if call.has(flag::DONE) {
+            // Lost across a partition, and its caller gave up already.
+            self.calls.free(c);
+        } else {
+            // Lost across a partition: only the caller's timeout ends the wait.
+            self.calls[c].flags |= flag::LOST;
         }
-        // A reply across a partition is lost: only the caller's timeout ends the wait.
     }
 
     fn release_worker(&mut self, inst: InstanceId, sid: ServiceId) {

@@ -7,6 +7,7 @@ pub mod dot;
 pub mod flows;
 pub mod graph;
 pub mod graphml;
+pub mod live;
 pub mod summary;
 pub mod traces;
 pub mod vizceral;

@@ -87,6 +87,13 @@ pub enum Action {
         /// Fraction of requests failed, in [0, 1].
         fraction: f64,
     },
+    /// One given instance dies (the viewer's click-to-kill).
+    KillInstance {
+        /// The instance.
+        instance: crate::topology::InstanceId,
+        /// Refuse or hang.
+        mode: Mode,
+    },
     /// Calls between the two places are dropped (callers see timeouts).
     Partition {
         /// One side.
@@ -130,3 +137,28 @@ impl Default for Scenario {
 
 /// Eureka's client registry fetch interval (`registryFetchIntervalSeconds`, 30 s).
 pub const DEFAULT_DISCOVERY_POLL: Nanos = 30 * SEC;
+
+/// Parses one fault as the scenario format writes it, without `at` (it applies
+/// now): `{"zone_outage": {"region": "us-east-1", "zone": "zoneA"}, "for": "20s"}`.
+/// Live controls (the browser, `microsim serve`) use it so that what a click
+/// asks for is validated exactly as a scenario file is.
+pub fn parse_live_fault(
+    json: &str,
+    topo: &crate::topology::Topology,
+) -> Result<(Action, Option<Nanos>), crate::error::InputError> {
+    let mut v: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        crate::error::InputError::at("", format!("the fault is not JSON: {e}."))
+            .hint("send one fault object, e.g. {\"zone_outage\": {\"region\": \"us-east-1\", \"zone\": \"zoneA\"}}")
+    })?;
+    let Some(obj) = v.as_object_mut() else {
+        return Err(
+            crate::error::InputError::at("", "a fault must be a JSON object.")
+                .hint("e.g. {\"errors\": {\"service\": \"subscriber\", \"percent\": 50}}"),
+        );
+    };
+    obj.entry("at").or_insert_with(|| "0s".into());
+    let text = serde_json::json!({ "faults": [v] }).to_string();
+    let sc = load_scenario(&text, topo)?;
+    let f = sc.faults.into_iter().next().expect("one fault");
+    Ok((f.action, f.until.map(|u| u - f.at)))
+}

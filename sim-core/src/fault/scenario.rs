@@ -17,7 +17,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Action, Fault, Mode, Scenario, DEFAULT_DISCOVERY_POLL};
-use crate::duration::{format_duration, parse_duration, Nanos};
+use crate::duration::{format_duration, parse_duration, Nanos, MS, SEC};
 use crate::error::InputError;
 use crate::model::parse_json;
 use crate::topology::Topology;
@@ -242,11 +242,40 @@ fn duration_at(path: &str, text: &str, positive: bool) -> Result<Nanos, InputErr
     Ok(d)
 }
 
+/// A duration that must lie in [lo, hi]: sizes beyond would only exhaust time or memory.
+pub(super) fn within(
+    path: &str,
+    text: &str,
+    lo: Nanos,
+    hi: Nanos,
+    usual: &str,
+) -> Result<Nanos, InputError> {
+    let d = duration_at(path, text, true)?;
+    if d < lo || d > hi {
+        return Err(InputError::at(
+            path,
+            format!(
+                "{path} is \"{text}\"; it must be between {} and {}.",
+                crate::duration::format_duration(lo),
+                crate::duration::format_duration(hi)
+            ),
+        )
+        .hint(format!("{usual}.")));
+    }
+    Ok(d)
+}
+
 impl ScenarioSpec {
     /// Resolves names and durations against `topo`; the first problem found is returned.
     pub fn resolve(&self, topo: &Topology) -> Result<Scenario, InputError> {
         let discovery_poll = match &self.discovery_poll {
-            Some(t) => duration_at("discovery_poll", t, true)?,
+            Some(t) => within(
+                "discovery_poll",
+                t,
+                MS,
+                3600 * SEC,
+                "Eureka clients poll every 30s",
+            )?,
             None => DEFAULT_DISCOVERY_POLL,
         };
         let replace_after = self

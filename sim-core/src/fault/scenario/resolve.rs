@@ -1,7 +1,7 @@
 //! Names in a scenario (services, regions, zones, places) resolved to topology
 //! ids, with errors that say what exists.
 
-use super::{duration_at, FaultSpec, KillSpec};
+use super::{FaultSpec, KillSpec};
 use crate::duration::MS;
 use crate::error::{did_you_mean, InputError};
 use crate::fault::{Action, Place};
@@ -16,10 +16,12 @@ pub(super) fn action(topo: &Topology, path: &str, f: &FaultSpec) -> Result<Actio
     if let Some(c) = &f.chaos_monkey {
         let p = format!("{path}.chaos_monkey");
         return Ok(Action::ChaosMonkey {
-            mean_between: duration_at(
+            mean_between: super::within(
                 &format!("{p}.mean_between_kills"),
                 &c.mean_between_kills,
-                true,
+                crate::duration::MS,
+                crate::duration::MAX_DURATION,
+                "Chaos Monkey kills about one instance per service per working day; try \"10s\" for a demo",
             )?,
             service: c
                 .service

@@ -1,0 +1,204 @@
+//! The live view, for the browser viewer and `microsim serve`: the topology
+//! once, then snapshots — per instance state, request and error rates and mean
+//! latency over the window since the previous snapshot, per instance pair the
+//! call and error rates, new time-series rows, and the summary so far.
+//!
+//! Both the wasm viewer and the native WebSocket stream use this one builder,
+//! so the page draws the same JSON whichever side simulates.
+
+use serde_json::{json, Value};
+
+use crate::duration::Nanos;
+use crate::engine::Simulation;
+use crate::metrics::END_TO_END;
+use crate::topology::{InstanceId, Topology, GLOBAL};
+use crate::Summary;
+
+/// The topology as the viewer draws it: services with their instances, and
+/// instances with names, region and zone.
+pub fn topology_json(topo: &Topology) -> Value {
+    let services: Vec<Value> = topo
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            json!({
+                "id": i,
+                "name": s.name,
+                "package": format!("{:?}", s.package).to_ascii_lowercase(),
+                "first": s.first,
+                "count": s.instance_count(),
+                "deps": s.deps.iter().map(|d| d.target).collect::<Vec<_>>(),
+                "entry": topo.entry_points.contains(&(i as u32)),
+            })
+        })
+        .collect();
+    let instances: Vec<Value> = (0..topo.instances.len() as InstanceId)
+        .map(|id| {
+            let x = topo.instances[id as usize];
+            let (region, zone) = topo.location(id);
+            json!([
+                topo.instance_name(id),
+                x.service,
+                if x.region == GLOBAL {
+                    -1
+                } else {
+                    x.region as i64
+                },
+                region,
+                zone
+            ])
+        })
+        .collect();
+    json!({
+        "arch": topo.arch,
+        "regions": topo.regions,
+        "zones": (0..topo.zones).map(|z| format!("zone{}", (b'A' + z as u8) as char)).collect::<Vec<_>>(),
+        "services": services,
+        "instance_fields": ["name", "service", "region_index", "region", "zone"],
+        "instances": instances,
+    })
+}
+
+/// Builds successive snapshots of one simulation.
+#[derive(Debug, Default)]
+pub struct Snapshotter {
+    last: Nanos,
+    prev_flows: Vec<(u64, u64)>,
+    rows_seen: usize,
+}
+
+fn r3(x: f64) -> f64 {
+    libm::round(x * 1000.0) / 1000.0
+}
+
+impl Snapshotter {
+    /// A builder whose first window starts at time zero.
+    pub fn new() -> Self {
+        Snapshotter::default()
+    }
+
+    /// The state now and the rates since the previous snapshot. Call
+    /// [`Simulation::enable_live`] first (and keep `record_graph` on for edges).
+    pub fn snapshot(&mut self, sim: &mut Simulation) -> Value {
+        let now = sim.now();
+        let window_s = (now.saturating_sub(self.last)) as f64 / 1e9;
+        let per_s = if window_s > 0.0 { 1.0 / window_s } else { 0.0 };
+        let w = sim.take_window();
+        let n = sim.topology().instances.len();
+        let (mut state, mut rps, mut err, mut lat) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for id in 0..n as InstanceId {
+            state.push(if sim.is_up(id) {
+                0
+            } else if sim.is_zombie(id) {
+                2
+            } else {
+                1
+            });
+            let x = w.get(id as usize).copied().unwrap_or_default();
+            rps.push(r3(x.answered as f64 * per_s));
+            err.push(r3(x.failed as f64 * per_s));
+            lat.push(if x.answered == 0 {
+                0.0
+            } else {
+                r3(x.latency_sum as f64 / x.answered as f64 / 1e6)
+            });
+        }
+        let mut edges = Vec::new();
+        if let Some(flows) = sim.flows() {
+            let all = flows.all();
+            self.prev_flows.resize(all.len(), (0, 0));
+            for (f, prev) in all.iter().zip(self.prev_flows.iter_mut()) {
+                let (dc, df) = (f.calls - prev.0, f.failed - prev.1);
+                if dc > 0 || df > 0 {
+                    edges.push(json!([
+                        f.from,
+                        f.to,
+                        r3(dc as f64 * per_s),
+                        r3(df as f64 * per_s)
+                    ]));
+                }
+                *prev = (f.calls, f.failed);
+            }
+        }
+        let rows = sim.series().rows();
+        let timeline: Vec<Value> = rows[self.rows_seen.min(rows.len())..]
+            .iter()
+            .filter(|r| r.service == END_TO_END)
+            .map(|r| {
+                json!({
+                    "t_s": r.bucket as f64 * sim.series().width() as f64 / 1e9,
+                    "requests": r.requests,
+                    "failed": r.failed(),
+                    "p99_ms": r3(r.p99 as f64 / 1e6),
+                })
+            })
+            .collect();
+        self.rows_seen = rows.len();
+        self.last = now;
+        json!({
+            "t_ms": r3(now as f64 / 1e6),
+            "window_ms": r3(window_s * 1e3),
+            "state": state,
+            "rps": rps,
+            "err": err,
+            "lat_ms": lat,
+            "edge_fields": ["from", "to", "rps", "err_rps"],
+            "edges": edges,
+            "timeline": timeline,
+            "summary": serde_json::to_value(Summary::of(sim)).expect("summary serializes"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duration::SEC;
+    use crate::fault::{Action, Mode};
+    use crate::{model, BuildOptions, RunConfig};
+
+    #[test]
+    fn snapshots_show_rates_and_a_killed_zone() {
+        let spec = model::load_arch(
+            r#"{"arch":"t","traffic":{"rate":200},"services":[
+            {"name":"b","package":"store","count":3},
+            {"name":"a","package":"karyon","count":3,"dependencies":["b"]}]}"#,
+        )
+        .unwrap();
+        let topo = Topology::build(&spec, &BuildOptions::default()).unwrap();
+        let topo_json = topology_json(&topo);
+        assert_eq!(topo_json["instances"].as_array().unwrap().len(), 6);
+        let mut sim = Simulation::with_scenario(topo, RunConfig::default(), Default::default());
+        sim.enable_live();
+        let mut snap = Snapshotter::new();
+        sim.run_until(SEC);
+        let s = snap.snapshot(&mut sim);
+        let total: f64 = s["rps"].as_array().unwrap()[..3]
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        assert!((total - 200.0).abs() < 40.0, "{total}");
+        assert!(!s["edges"].as_array().unwrap().is_empty());
+        sim.inject(
+            Action::ZoneOutage {
+                region: 0,
+                zone: 0,
+                mode: Mode::Refuse,
+            },
+            None,
+        );
+        sim.run_until(2 * SEC);
+        let s = snap.snapshot(&mut sim);
+        assert_eq!(s["state"][0], 1, "b00 sits in zoneA");
+        assert!(s["summary"]["end_to_end"]["failed"].as_u64().unwrap() > 0);
+        assert_eq!(s["timeline"].as_array().unwrap().len(), 1);
+        sim.heal_all();
+        assert!(sim.is_up(0));
+    }
+}
