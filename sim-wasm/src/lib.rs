@@ -136,7 +136,7 @@ impl Viewer {
             ..RunConfig::default()
         };
         cfg.validate().map_err(err)?;
-        if !(regions >= 1 && regions <= 100) {
+        if !(1..=100).contains(&regions) {
             return Err(err("regions must be between 1 and 100"));
         }
         let opts = BuildOptions {
