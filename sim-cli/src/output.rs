@@ -30,8 +30,14 @@ pub fn write_all(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), Fail> {
         }
         staged.push((tmp, dir.join(name)));
     }
-    for (tmp, dst) in &staged {
-        fs::rename(tmp, dst).map_err(|e| io("rename into", dst, e))?;
+    for (k, (tmp, dst)) in staged.iter().enumerate() {
+        if let Err(e) = fs::rename(tmp, dst) {
+            // Leave no temporary files behind (the ones renamed already are complete).
+            for (t, _) in &staged[k..] {
+                let _ = fs::remove_file(t);
+            }
+            return Err(io("rename into", dst, e));
+        }
     }
     Ok(())
 }

@@ -91,9 +91,13 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, s) in spec.services.iter().enumerate() {
         let at = |key: &str| format!("services[{i}] \"{}\".{key}", s.name);
-        if s.name.is_empty() || s.name.contains(['.', ' ', '/']) {
+        if s.name.is_empty()
+            || s.name.contains(['.', ' ', '/', '"', '<', '>', '&'])
+            || s.name.chars().any(char::is_control)
+            || s.name.chars().count() > 100
+        {
             return Err(InputError::at(format!("services[{i}].name"), format!("bad service name \"{}\".", s.name))
-                .hint("use a non-empty name without dots, spaces or slashes (dots separate parts of instance names)."));
+                .hint("use a short non-empty name without dots, spaces, slashes, quotes, angle brackets, ampersands or control characters (dots separate parts of instance names; the others break the exports)."));
         }
         if s.name == "eureka" {
             return Err(InputError::at(
@@ -336,6 +340,16 @@ mod tests {
             r#"{"arch":"x","services":[{"name":"a","package":"karyon","count":1000000000000}]}"#,
         );
         assert!(e.contains("more than the 10000000 instances"), "{e}");
+    }
+
+    #[test]
+    fn refuses_names_that_break_exports() {
+        for bad in ["a\\u0007b", "a<b", "a\\\"b", "a.b", ""] {
+            let e = err(&format!(
+                r#"{{"arch":"x","services":[{{"name":"{bad}","package":"karyon","count":1}}]}}"#
+            ));
+            assert!(e.contains("bad service name"), "{bad}: {e}");
+        }
     }
 
     #[test]
