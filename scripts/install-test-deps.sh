@@ -31,3 +31,12 @@ fi
 if ! .venv/bin/python -c "import pytest, networkx, jsonschema, yaml, opentelemetry.proto" 2>/dev/null; then
   .venv/bin/pip install -q -r tests/readers/requirements.txt
 fi
+
+# The browser viewer's tests: Debian's chromium (playwright's own browser
+# downloads cannot work here), driven by playwright-core from web/package-lock.json.
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  (cd web && npm ci --no-audit --no-fund)
+fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then runs every check: formatting, lints
 # (native and wasm32), the wasm32 build of sim-core, all Rust tests, the wasm
-# tests under Node, and a short benchmark smoke run.
+# tests under Node, a short benchmark smoke run, and the browser viewer in
+# headless chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -29,6 +30,13 @@ cargo run --release -q -p sim-cli -- bench --scales 1 --duration 1s --rate 1000 
 step "exports read back by real readers (networkx, graphviz, opentelemetry-proto, jsonschema, csv)"
 cargo build --release -q -p sim-cli
 .venv/bin/python -m pytest -q tests/readers
+
+step "browser viewer: build web/ (sim-wasm via wasm-bindgen, D3, architectures)"
+bash scripts/build-web.sh
+
+step "browser viewer tests (headless chromium via playwright-core; screenshots and fps.json in test-artifacts/)"
+cargo build --release -q -p sim-cli
+node --test --test-reporter=spec tests/browser/viewer.test.mjs
 
 step "all Rust tests"
 cargo test --workspace

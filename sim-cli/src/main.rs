@@ -11,6 +11,7 @@ mod fail;
 mod output;
 mod report;
 mod run;
+mod serve;
 mod table;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,8 @@ enum Command {
     List,
     /// Steady-state availability of every service and entry point, what-ifs and a Monte Carlo check.
     Availability(availability::AvailabilityArgs),
+    /// Serve the browser viewer, and stream native simulations to it over a WebSocket (/ws).
+    Serve(serve::ServeArgs),
 }
 
 #[derive(clap::Args)]
@@ -65,6 +68,7 @@ fn main() {
         }
         Command::Bench(a) => bench::bench(a),
         Command::Availability(a) => availability::availability(a),
+        Command::Serve(a) => serve::serve(a),
         Command::List => {
             for (name, _) in archs::BUILT_IN {
                 println!("{name}");

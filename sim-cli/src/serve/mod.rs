@@ -1,0 +1,264 @@
+//! `microsim serve`: the browser viewer over HTTP, and a WebSocket that streams
+//! a native simulation for runs too large for the browser.
+//!
+//! Routes:
+//! - `/` and below: the viewer directory (static, tower-http's ServeDir, which
+//!   refuses `..` traversal);
+//! - `/config.json`: the architecture the page opens first;
+//! - `/architectures/index.json`, `/architectures/<name>.json`,
+//!   `/architectures/scenarios/<name>.json`: architectures and scenarios by
+//!   name only (see [`files`]);
+//! - `/out/`: a run's output directory, read-only, when `--out-dir` is given;
+//! - `/ws`: the live simulation protocol (see [`ws`]).
+
+mod files;
+mod ws;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use clap::Args;
+use tower_http::services::ServeDir;
+
+use crate::fail::{fancy_stderr, Fail};
+use crate::run::{load, read_arch};
+
+pub use files::Library;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Architecture the page opens first: a path, or a built-in name (see `microsim list`). Default: netflixoss.
+    pub file: Option<String>,
+    /// TCP port; 0 picks any free port (the chosen one is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on. Only 127.0.0.1 (this machine) unless you say otherwise, e.g. 0.0.0.0 for every interface.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub host: IpAddr,
+    /// The viewer directory (with index.html). Default: web/ next to the binary, else the source tree's web/.
+    #[arg(long, value_name = "DIR")]
+    pub web: Option<PathBuf>,
+    /// Directory of architecture files (and scenarios/) offered by name. Default: the viewer's architectures/,
+    /// else architectures/ next to the binary, else the source tree's architectures/.
+    #[arg(long, value_name = "DIR")]
+    pub architectures: Option<PathBuf>,
+    /// Also serve this directory (e.g. `microsim run --out DIR`'s outputs) read-only at /out/.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+/// What every request handler shares.
+pub struct AppState {
+    /// Architectures and scenarios by name.
+    pub library: Library,
+    /// Name of the architecture the page opens first.
+    pub default_arch: String,
+}
+
+/// The source tree's directory `name` (at compile time), e.g. web/.
+fn source_dir(name: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join(name)
+}
+
+/// The directory `name` next to the running binary.
+fn exe_dir(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.join(name))
+}
+
+/// The viewer directory: --web, else web/ next to the binary, else the source tree's.
+fn find_web(arg: Option<&std::path::Path>) -> Result<PathBuf, Fail> {
+    let has_index = |d: &std::path::Path| d.join("index.html").is_file();
+    if let Some(d) = arg {
+        return if has_index(d) {
+            Ok(d.to_path_buf())
+        } else {
+            Err(Fail::input(format!(
+                "--web {}: there is no index.html in that directory. Fix: give the viewer directory (build it with scripts/build-web.sh), or leave --web out.",
+                d.display()
+            )))
+        };
+    }
+    let candidates: Vec<PathBuf> = exe_dir("web")
+        .into_iter()
+        .chain([source_dir("web")])
+        .collect();
+    candidates.iter().find(|d| has_index(d)).cloned().ok_or_else(|| {
+        Fail::input(format!(
+            "the browser viewer is not built: no index.html in {}. Fix: run scripts/build-web.sh in the microsim source tree, or give the viewer directory with --web DIR.",
+            candidates
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ))
+    })
+}
+
+/// The architectures directory: --architectures, else the viewer's copy, else
+/// architectures/ next to the binary, else the source tree's (None: built-ins only).
+fn find_architectures(
+    arg: Option<&std::path::Path>,
+    web: &std::path::Path,
+) -> Result<Option<PathBuf>, Fail> {
+    if let Some(d) = arg {
+        return if d.is_dir() {
+            Ok(Some(d.to_path_buf()))
+        } else {
+            Err(Fail::input(format!(
+                "--architectures {}: not a directory. Fix: give the directory holding the architecture JSON files (and scenarios/), e.g. architectures.",
+                d.display()
+            )))
+        };
+    }
+    Ok([
+        Some(web.join("architectures")),
+        exe_dir("architectures"),
+        Some(source_dir("architectures")),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|d| d.is_dir()))
+}
+
+/// Loads FILE (as `microsim run` would, so errors read the same) and returns
+/// its name for the page and its text.
+fn default_arch(file: Option<&str>) -> Result<(String, Option<String>), Fail> {
+    let Some(given) = file else {
+        return Ok((crate::archs::DEFAULT.to_string(), None));
+    };
+    let (shown, text) = read_arch(Some(given))?;
+    load(&shown, &text, &sim_core::BuildOptions::default())?;
+    if crate::archs::built_in(given).is_some() && !std::path::Path::new(given).is_file() {
+        // A built-in name: the library serves it already.
+        return Ok((given.to_string(), None));
+    }
+    let stem = std::path::Path::new(given)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok((files::sanitize_name(&stem), Some(text)))
+}
+
+pub fn serve(a: ServeArgs) -> Result<(), Fail> {
+    let (name, text) = default_arch(a.file.as_deref())?;
+    let web = find_web(a.web.as_deref())?;
+    let arch_dir = find_architectures(a.architectures.as_deref(), &web)?;
+    if let Some(d) = &a.out_dir {
+        if !d.is_dir() {
+            return Err(Fail::input(format!(
+                "--out-dir {}: not a directory. Fix: give the directory `microsim run --out DIR` wrote, e.g. out.",
+                d.display()
+            )));
+        }
+    }
+    let state = Arc::new(AppState {
+        library: Library::new(arch_dir, text.map(|t| (name.clone(), t))),
+        default_arch: name,
+    });
+    let mut app = Router::new()
+        .route("/config.json", get(config))
+        .route("/architectures/{name}", get(architecture))
+        .route("/architectures/scenarios/{name}", get(scenario))
+        .route("/ws", get(ws::upgrade));
+    if let Some(d) = &a.out_dir {
+        // "/out" itself redirects, so that relative links in out/index.html work.
+        app = app
+            .route("/out", get(|| async { Redirect::permanent("/out/") }))
+            .nest_service("/out/", ServeDir::new(d));
+    }
+    let app = app
+        .fallback_service(ServeDir::new(&web))
+        .with_state(state.clone());
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Fail::internal(format!("cannot start the async runtime: {e}")))?;
+    rt.block_on(async move {
+        let addr = SocketAddr::new(a.host, a.port);
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            Fail::input(format!(
+                "cannot listen on {addr}: {e}. Fix: choose another --port (0 picks a free one), or stop what uses it."
+            ))
+        })?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| Fail::internal(format!("cannot read the bound address: {e}")))?;
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            // Scripts and tests read the port from this one line.
+            let _ = writeln!(out, "listening on http://{bound}");
+            let _ = out.flush();
+        }
+        if fancy_stderr() {
+            eprintln!(
+                "viewer from {}; architectures from {}; Ctrl-C to stop",
+                web.display(),
+                state.library.describe()
+            );
+        }
+        axum::serve(listener, app)
+            .await
+            .map_err(|e| Fail::internal(format!("the server stopped: {e}")))
+    })
+}
+
+/// A JSON body that the page must not cache.
+fn json_response(body: String) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn not_found(what: &str) -> Response {
+    (StatusCode::NOT_FOUND, format!("{what} not found\n")).into_response()
+}
+
+async fn config(State(s): State<Arc<AppState>>) -> Response {
+    json_response(serde_json::json!({ "default_arch": s.default_arch, "native": true }).to_string())
+}
+
+/// `/architectures/index.json` or `/architectures/<name>.json`.
+async fn architecture(State(s): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
+    if file == "index.json" {
+        let s = s.clone();
+        return match tokio::task::spawn_blocking(move || s.library.index()).await {
+            Ok(v) => json_response(v.to_string()),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        };
+    }
+    let Some(name) = files::json_name(&file) else {
+        return not_found("architecture");
+    };
+    match s.library.architecture(name).await {
+        Some(text) => json_response(text),
+        None => not_found("architecture"),
+    }
+}
+
+/// `/architectures/scenarios/<name>.json`.
+async fn scenario(State(s): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
+    let Some(name) = files::json_name(&file) else {
+        return not_found("scenario");
+    };
+    match s.library.scenario(name).await {
+        Some(text) => json_response(text),
+        None => not_found("scenario"),
+    }
+}

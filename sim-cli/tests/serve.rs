@@ -1,0 +1,485 @@
+//! `microsim serve`: static files, the architecture routes, and the live
+//! WebSocket protocol, against the real binary on a free port.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tungstenite::{Message, WebSocket};
+
+const BIN: &str = env!("CARGO_BIN_EXE_microsim");
+
+/// A running `microsim serve`, killed when dropped.
+struct Server {
+    child: Child,
+    /// What it printed: `listening on http://HOST:PORT`.
+    line: String,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A temporary viewer directory with an index.html.
+fn web_dir() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("index.html"),
+        "<!doctype html><title>viewer</title>",
+    )
+    .unwrap();
+    d
+}
+
+fn serve(web: &Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .args(extra)
+        .args(["--port", "0", "--web"])
+        .arg(web)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("microsim starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let line = line.trim_end().to_string();
+    let port = line
+        .strip_prefix("listening on http://")
+        .and_then(|a| a.rsplit(':').next())
+        .and_then(|p| p.parse().ok());
+    let Some(port) = port else {
+        let _ = child.kill();
+        panic!("unexpected first line {line:?}");
+    };
+    Server { child, line, port }
+}
+
+/// A raw HTTP/1.1 GET, so that the path reaches the server exactly as written.
+fn get(port: u16, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn get_json(port: u16, path: &str) -> Value {
+    let (status, body) = get(port, path);
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+}
+
+type Ws = WebSocket<TcpStream>;
+
+fn connect(port: u16) -> Ws {
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let (ws, _) = tungstenite::client(format!("ws://127.0.0.1:{port}/ws"), stream)
+        .expect("WebSocket handshake");
+    ws
+}
+
+fn send(ws: &mut Ws, v: Value) {
+    ws.send(Message::text(v.to_string())).unwrap();
+}
+
+/// The next JSON text frame.
+fn next(ws: &mut Ws) -> Value {
+    loop {
+        match ws.read().expect("a frame") {
+            Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+/// The next frame of `kind`, skipping others (at most `limit`).
+fn next_of(ws: &mut Ws, kind: &str, limit: usize) -> Value {
+    for _ in 0..limit {
+        let v = next(ws);
+        if v["type"] == kind {
+            return v;
+        }
+    }
+    panic!("no {kind} frame within {limit} frames");
+}
+
+fn start_netflixoss(ws: &mut Ws) -> Value {
+    send(
+        ws,
+        json!({"type":"start","arch":"netflixoss","scenario":null,"seed":1,"scale":100,"regions":1}),
+    );
+    let topo = next(ws);
+    assert_eq!(topo["type"], "topology", "{topo}");
+    topo
+}
+
+#[test]
+fn serves_the_viewer_and_refuses_traversal() {
+    // root/Cargo.toml sits right outside the viewer directory root/web.
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(
+        root.path().join("Cargo.toml"),
+        "[package]\nname = \"secret\"\n",
+    )
+    .unwrap();
+    let web = root.path().join("web");
+    std::fs::create_dir(&web).unwrap();
+    std::fs::write(
+        web.join("index.html"),
+        "<!doctype html><title>viewer</title>",
+    )
+    .unwrap();
+    let s = serve(&web, &[]);
+    let (status, body) = get(s.port, "/");
+    assert_eq!(status, 200);
+    assert!(body.contains("<title>viewer</title>"), "{body}");
+    let (status, body) = get(s.port, "/index.html");
+    assert_eq!((status, body.contains("viewer")), (200, true));
+    for path in [
+        "/../Cargo.toml",
+        "/%2e%2e/Cargo.toml",
+        "/..%2fCargo.toml",
+        "/%2e%2e%2fCargo.toml",
+        "/../../../../../../etc/passwd",
+        "/..%5cCargo.toml",
+        "/architectures/..%2f..%2fCargo.toml",
+        "/architectures/scenarios/..%2fnetflixoss.json",
+        "/architectures/%2e%2e.json",
+    ] {
+        let (status, body) = get(s.port, path);
+        assert_ne!(status, 200, "{path} answered {body}");
+        assert!(
+            !body.contains("[package]") && !body.contains("[workspace]") && !body.contains("root:"),
+            "{path} leaked {body}"
+        );
+    }
+    let (status, _) = get(s.port, "/no-such-file.js");
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn binds_localhost_by_default_and_another_host_when_told() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    assert!(
+        s.line.starts_with("listening on http://127.0.0.1:") && s.port != 0,
+        "{}",
+        s.line
+    );
+    let any = serve(web.path(), &["--host", "0.0.0.0"]);
+    assert!(
+        any.line.starts_with("listening on http://0.0.0.0:"),
+        "{}",
+        any.line
+    );
+    assert_eq!(get(any.port, "/").0, 200);
+}
+
+#[test]
+fn lists_and_serves_architectures_and_config() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    let index = get_json(s.port, "/architectures/index.json");
+    let archs: Vec<&str> = index["architectures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(archs.contains(&"netflixoss"), "{index}");
+    assert!(archs.windows(2).all(|w| w[0] < w[1]), "sorted: {index}");
+    assert!(!archs.contains(&"index"));
+    assert!(index["scenarios"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("zone-outage")));
+    let arch = get_json(s.port, "/architectures/netflixoss.json");
+    assert!(arch["services"].is_array());
+    let sc = get_json(s.port, "/architectures/scenarios/zone-outage.json");
+    assert!(sc["faults"].is_array());
+    assert_eq!(get(s.port, "/architectures/nope.json").0, 404);
+    assert_eq!(
+        get_json(s.port, "/config.json"),
+        json!({"default_arch": "netflixoss", "native": true})
+    );
+}
+
+#[test]
+fn a_file_given_is_the_default_and_served_by_its_stem() {
+    let web = web_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tiny_shop.json");
+    let text = r#"{"arch":"tiny","services":[
+        {"name":"db","package":"store","count":2},
+        {"name":"web","package":"karyon","count":2,"dependencies":["db"]}]}"#;
+    std::fs::write(&file, text).unwrap();
+    let s = serve(web.path(), &[file.to_str().unwrap()]);
+    assert_eq!(
+        get_json(s.port, "/config.json"),
+        json!({"default_arch": "tiny_shop", "native": true})
+    );
+    assert_eq!(get(s.port, "/architectures/tiny_shop.json").1, text);
+    let index = get_json(s.port, "/architectures/index.json");
+    assert!(index["architectures"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("tiny_shop")));
+    let mut ws = connect(s.port);
+    send(&mut ws, json!({"type":"start","arch":"tiny_shop"}));
+    let topo = next(&mut ws);
+    assert_eq!(topo["topology"]["arch"], "tiny", "{topo}");
+}
+
+#[test]
+fn serves_a_run_directory_at_out() {
+    let web = web_dir();
+    let out = tempfile::tempdir().unwrap();
+    std::fs::write(out.path().join("report.html"), "<p>the report</p>").unwrap();
+    let s = serve(web.path(), &["--out-dir", out.path().to_str().unwrap()]);
+    let (status, body) = get(s.port, "/out/report.html");
+    assert_eq!((status, body.as_str()), (200, "<p>the report</p>"));
+    assert_eq!(get(s.port, "/out").0, 308, "/out redirects to /out/");
+    std::fs::write(out.path().join("index.html"), "run index").unwrap();
+    assert_eq!(get(s.port, "/out/"), (200, "run index".to_string()));
+    assert_ne!(get(s.port, "/out/../index.html").0, 200);
+    let (status, body) = get(s.port, "/out/%2e%2e/index.html");
+    assert!(status != 200 || !body.contains("viewer"), "{body}");
+}
+
+#[test]
+fn websocket_streams_a_native_run_and_takes_faults() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    let mut ws = connect(s.port);
+    let topo = start_netflixoss(&mut ws);
+    assert_eq!(topo["topology"]["arch"], "netflixoss");
+    assert!(topo["topology"]["instances"].as_array().unwrap().len() > 50);
+
+    let first = next_of(&mut ws, "snapshot", 5);
+    assert_eq!(
+        first["snapshot"]["t_ms"], 0.0,
+        "a snapshot right after the topology"
+    );
+    let a = next_of(&mut ws, "snapshot", 5);
+    let b = next_of(&mut ws, "snapshot", 5);
+    let (ta, tb) = (
+        a["snapshot"]["t_ms"].as_f64().unwrap(),
+        b["snapshot"]["t_ms"].as_f64().unwrap(),
+    );
+    assert!(tb > ta && ta > 0.0, "{ta} then {tb}");
+    let before = b["snapshot"]["summary"]["end_to_end"]["failed"]
+        .as_u64()
+        .unwrap();
+
+    send(&mut ws, json!({"type":"speed","x":10}));
+    send(
+        &mut ws,
+        json!({"type":"fault","fault":{"zone_outage":{"region":"us-east-1","zone":"zoneA"},"for":"20s"}}),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut failed = before;
+    while failed <= before {
+        assert!(
+            Instant::now() < deadline,
+            "no failures after the zone outage"
+        );
+        let v = next(&mut ws);
+        assert_ne!(v["type"], "error", "{v}");
+        if v["type"] == "snapshot" {
+            failed = v["snapshot"]["summary"]["end_to_end"]["failed"]
+                .as_u64()
+                .unwrap();
+        }
+    }
+    assert!(failed > 0);
+
+    // Bad messages get an error frame, and the connection stays open.
+    for bad in [
+        json!({"type":"explode"}),
+        json!({"type":"speed","x":0}),
+        json!({"type":"kill","instance":99_999_999}),
+        json!({"type":"heal","extra":true}),
+        json!({"type":"fault","fault":{"zone_outage":{"region":"mars-1","zone":"zoneA"}}}),
+    ] {
+        send(&mut ws, bad.clone());
+        let e = next_of(&mut ws, "error", 20);
+        assert!(!e["message"].as_str().unwrap().is_empty(), "{bad} gave {e}");
+    }
+    ws.send(Message::text("not json at all")).unwrap();
+    next_of(&mut ws, "error", 20);
+    send(&mut ws, json!({"type":"kill","instance":0,"hang":true}));
+    send(&mut ws, json!({"type":"heal"}));
+    let after = next_of(&mut ws, "snapshot", 20);
+    assert!(after["snapshot"]["t_ms"].as_f64().unwrap() > tb);
+}
+
+#[test]
+fn pause_holds_virtual_time_and_changes_show_at_once() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    let mut ws = connect(s.port);
+    start_netflixoss(&mut ws);
+    next_of(&mut ws, "snapshot", 5);
+    next_of(&mut ws, "snapshot", 5);
+    send(&mut ws, json!({"type":"pause"}));
+    let paused = next_of(&mut ws, "snapshot", 5);
+    let t = paused["snapshot"]["t_ms"].as_f64().unwrap();
+    // Nothing moves while paused...
+    ws.get_ref()
+        .set_read_timeout(Some(Duration::from_millis(700)))
+        .unwrap();
+    match ws.read() {
+        Err(tungstenite::Error::Io(e))
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) => {}
+        other => panic!("a frame while paused: {other:?}"),
+    }
+    ws.get_ref()
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    // ...but a kill shows at once, at the same virtual time.
+    send(&mut ws, json!({"type":"kill","instance":0}));
+    let killed = next_of(&mut ws, "snapshot", 5);
+    assert_eq!(killed["snapshot"]["t_ms"].as_f64().unwrap(), t);
+    assert_eq!(killed["snapshot"]["state"][0], 1, "instance 0 is down");
+    send(&mut ws, json!({"type":"play"}));
+    let later = next_of(&mut ws, "snapshot", 5);
+    assert!(later["snapshot"]["t_ms"].as_f64().unwrap() > t);
+}
+
+#[test]
+fn start_refuses_paths_bad_numbers_and_huge_runs() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    let mut ws = connect(s.port);
+    send(&mut ws, json!({"type":"heal"}));
+    assert_eq!(next(&mut ws)["type"], "error", "no run yet");
+    for bad in [
+        json!({"type":"start","arch":"../Cargo"}),
+        json!({"type":"start","arch":"/etc/passwd"}),
+        json!({"type":"start","arch":"netflixoss","scenario":"../netflixoss"}),
+        json!({"type":"start","arch":"netflixoss","seed":1.5}),
+        json!({"type":"start","arch":"netflixoss","scale":0}),
+        json!({"type":"start","arch":"netflixoss","scale":2e6}),
+        json!({"type":"start","arch":"netflixoss","regions":101}),
+        json!({"type":"start","arch":"netflixoss","scale":1e6,"regions":100}),
+    ] {
+        send(&mut ws, bad.clone());
+        let v = next(&mut ws);
+        assert_eq!(v["type"], "error", "{bad} gave {v}");
+    }
+    let big = Message::text(format!(
+        r#"{{"type":"heal","pad":"{}"}}"#,
+        "x".repeat(100_000)
+    ));
+    ws.send(big).unwrap();
+    assert_eq!(next(&mut ws)["type"], "error");
+    // Still open: a good start works, with a scenario by name.
+    send(
+        &mut ws,
+        json!({"type":"start","arch":"netflixoss","scenario":"zone-outage","seed":7,"scale":50,"regions":2}),
+    );
+    let topo = next(&mut ws);
+    assert_eq!(topo["type"], "topology", "{topo}");
+    assert_eq!(topo["topology"]["regions"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn survives_a_client_that_vanishes_mid_stream() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    // More vanished clients than the server runs simulations at once: each
+    // run must stop and give its place back when its client is gone.
+    for _ in 0..10 {
+        let mut ws = connect(s.port);
+        start_netflixoss(&mut ws);
+        send(&mut ws, json!({"type":"speed","x":100}));
+        next_of(&mut ws, "snapshot", 5);
+        // Gone without a close frame.
+        drop(ws);
+    }
+    assert_eq!(get(s.port, "/").0, 200);
+    let mut ws = connect(s.port);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        send(&mut ws, json!({"type":"start","arch":"netflixoss"}));
+        let v = next(&mut ws);
+        if v["type"] == "topology" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "runs never stopped: {v}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    next_of(&mut ws, "snapshot", 5);
+    ws.close(None).unwrap();
+}
+
+#[test]
+fn refuses_websockets_from_other_origins() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    let stream = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    let mut req = tungstenite::client::IntoClientRequest::into_client_request(format!(
+        "ws://127.0.0.1:{}/ws",
+        s.port
+    ))
+    .unwrap();
+    req.headers_mut()
+        .insert("Origin", "https://evil.example".parse().unwrap());
+    assert!(tungstenite::client(req, stream).is_err());
+}
+
+#[test]
+fn bad_file_or_missing_viewer_exits_2() {
+    let web = web_dir();
+    let out = Command::new(BIN)
+        .args(["serve", "no-such-architecture", "--port", "0", "--web"])
+        .arg(web.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no-such-architecture"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing listened");
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--port", "0", "--web"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("scripts/build-web.sh"), "{err}");
+}

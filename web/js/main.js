@@ -1,0 +1,338 @@
+// The page: pickers and URL, the engine (wasm, native socket or graph
+// replay), the animation loop, chaos buttons, the panel, and window.microsim
+// for tests and curious workshop participants.
+
+import { GraphView } from './view.js';
+import { Timeline } from './timeline.js';
+import { WasmEngine } from './engine-wasm.js';
+import { SocketEngine } from './engine-socket.js';
+import { ReplayEngine } from './replay.js';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const ui = {
+  arch: $('arch'), scenario: $('scenario'), seed: $('seed'), scale: $('scale'), regions: $('regions'),
+  file: $('file'), play: $('play'), step: $('step'), speed: $('speed'), mode: $('mode'),
+  region: $('f-region'), zone: $('f-zone'), service: $('f-service'), percent: $('f-percent'), ms: $('f-ms'),
+  hang: $('hang'), forSel: $('f-for'), panel: $('panel'), vtime: $('vtime'), fps: $('fps'), engineLabel: $('engine'),
+  tooltip: $('tooltip'), error: $('error'),
+};
+
+let engine = null;
+let topo = null;
+let lastSnap = null;
+let paused = false;
+let loading = 0;
+let config = {};
+let source = { kind: 'named' }; // or {kind: 'file-arch', text, name} / {kind: 'replay', doc, name}
+
+const view = new GraphView($('graph'), { onHover: showTooltip });
+const timeline = new Timeline($('timeline'));
+
+function showError(msg) {
+  ui.error.textContent = String(msg);
+  ui.error.hidden = !msg;
+}
+
+async function fetchText(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw `cannot load ${url}: HTTP ${r.status}`;
+  return r.text();
+}
+
+function setOptions(sel, values, labels) {
+  sel.replaceChildren(...values.map((v, i) => { const o = document.createElement('option'); o.value = v; o.textContent = labels ? labels[i] : v; return o; }));
+}
+
+function settings() {
+  return {
+    arch: ui.arch.value,
+    scenario: ui.scenario.value || null,
+    seed: Math.max(0, Math.floor(Number(ui.seed.value) || 0)),
+    scale: Math.max(1, Number(ui.scale.value) || 100),
+    regions: Math.min(100, Math.max(1, Math.floor(Number(ui.regions.value) || 1))),
+  };
+}
+
+function updateUrl() {
+  const s = settings();
+  const p = new URLSearchParams(location.search);
+  p.set('arch', s.arch); p.set('seed', String(s.seed)); p.set('scale', String(s.scale));
+  if (s.scenario) p.set('scenario', s.scenario); else p.delete('scenario');
+  if (s.regions !== 1) p.set('regions', String(s.regions)); else p.delete('regions');
+  if (view.mode !== 'instances') p.set('view', view.mode); else p.delete('view');
+  history.replaceState(null, '', `${location.pathname}?${p}`);
+}
+
+function engineKind() {
+  if (source.kind === 'replay') return 'replay';
+  if (params.get('engine') === 'native' && source.kind === 'named') return 'native';
+  return 'wasm';
+}
+
+async function load() {
+  const my = ++loading;
+  document.body.dataset.ready = '0';
+  showError('');
+  const kind = engineKind();
+  const s = settings();
+  const handlers = { onSnapshot, onError: showError };
+  const next = kind === 'replay' ? new ReplayEngine(handlers) : kind === 'native' ? new SocketEngine(handlers) : new WasmEngine(handlers);
+  let t;
+  try {
+    if (kind === 'replay') t = await next.start({ doc: source.doc });
+    else if (kind === 'native') t = await next.start({ ...s, speed: Number(ui.speed.value), paused });
+    else {
+      const archText = source.kind === 'file-arch' ? source.text : await fetchText(`architectures/${encodeURIComponent(s.arch)}.json`);
+      const scenarioText = s.scenario ? await fetchText(`architectures/scenarios/${encodeURIComponent(s.scenario)}.json`) : undefined;
+      t = await next.start({ archText, scenarioText, ...s });
+    }
+  } catch (e) {
+    if (my === loading) showError(e);
+    next.close?.();
+    return;
+  }
+  if (my !== loading) { next.close(); return; }
+  engine?.close();
+  engine = next;
+  engine.setSpeed(Number(ui.speed.value));
+  if (paused) engine.pause();
+  topo = t;
+  lastSnap = null;
+  view.setTopology(topo);
+  timeline.clear();
+  fillFaultPickers();
+  const label = kind === 'replay' ? `replaying ${source.name}` : kind === 'native' ? 'engine: native (microsim serve)' : source.kind === 'file-arch' ? `wasm · ${source.name}` : 'engine: wasm';
+  ui.engineLabel.textContent = `${label} · ${topo.instances.length} instances`;
+  if (config.native && kind !== 'replay') {
+    // microsim serve can simulate natively: offer the other engine
+    const a = document.createElement('a');
+    const p = new URLSearchParams(location.search);
+    if (kind === 'native') p.delete('engine'); else p.set('engine', 'native');
+    a.href = `?${p}`;
+    a.textContent = kind === 'native' ? 'use wasm' : 'use native engine';
+    ui.engineLabel.append(' · ', a);
+  }
+  renderPanel();
+  document.body.dataset.ready = '1';
+}
+
+function fillFaultPickers() {
+  setOptions(ui.region, topo.regions);
+  setOptions(ui.zone, topo.zones);
+  const names = topo.services.map((s) => s.name);
+  const keep = ui.service.value;
+  setOptions(ui.service, names);
+  if (names.includes(keep)) ui.service.value = keep;
+  else if (names.includes('subscriber')) ui.service.value = 'subscriber';
+}
+
+function onSnapshot(snap) {
+  lastSnap = snap;
+  view.update(snap);
+  timeline.add(snap.timeline);
+  renderPanel();
+}
+
+const fmt = (x) => (x >= 1e6 ? (x / 1e6).toFixed(2) + 'M' : x >= 1e4 ? (x / 1e3).toFixed(1) + 'k' : String(Math.round(x)));
+
+function renderPanel() {
+  const t = (lastSnap?.t_ms ?? 0) / 1000;
+  ui.vtime.textContent = `t = ${t.toFixed(1)} s`;
+  if (!lastSnap) { ui.panel.textContent = 'starting…'; return; }
+  if (lastSnap.replay) {
+    const r = lastSnap.replay;
+    ui.panel.innerHTML = `<div>${topo.arch} ${topo.replay?.version ?? ''}</div><div class="big">${r.nodes} nodes</div><div>${r.edges} edges · ${(r.progress * 100).toFixed(0)} % replayed</div><div class="muted small">${topo.replay?.args ?? ''}</div>`;
+    return;
+  }
+  const e2e = lastSnap.summary?.end_to_end;
+  if (!e2e) { ui.panel.textContent = ''; return; }
+  // Requests still in flight are neither: availability is over answered requests.
+  const answered = e2e.ok + e2e.failed;
+  const avail = answered ? e2e.ok / answered : 1;
+  const cls = avail >= 0.999 ? 'ok' : avail >= 0.99 ? 'warn' : 'err';
+  const down = lastSnap.state.filter((s) => s === 1).length, zombies = lastSnap.state.filter((s) => s === 2).length;
+  const reasons = Object.entries(e2e.failures || {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  const lat = e2e.latency_ms || {};
+  const worst = Object.entries(lastSnap.summary.services || {}).filter(([, s]) => s.failed > 0).sort((a, b) => b[1].failed - a[1].failed).slice(0, 5);
+  ui.panel.innerHTML = `
+    <div class="big ${cls}">${(avail * 100).toFixed(3)} %</div>
+    <div class="muted">availability (ok / answered)</div>
+    <table>
+      <tr><td>requests</td><td class="n">${fmt(e2e.requests)}</td><td>ok</td><td class="n">${fmt(e2e.ok)}</td></tr>
+      <tr><td>failed</td><td class="n err">${fmt(e2e.failed)}</td><td>p99</td><td class="n">${(lat.p99 ?? 0).toFixed(1)} ms</td></tr>
+      <tr><td>down</td><td class="n">${down}</td><td>zombies</td><td class="n">${zombies}</td></tr>
+      <tr><td>in flight</td><td class="n">${fmt(e2e.unanswered ?? 0)}</td><td>degraded</td><td class="n">${fmt(e2e.degraded ?? 0)}</td></tr>
+    </table>
+    <h3>failure reasons</h3>
+    ${reasons.length ? `<table>${reasons.map(([r, n]) => `<tr><td>${r}</td><td class="n">${fmt(n)}</td></tr>`).join('')}</table>` : '<div class="muted">none yet</div>'}
+    ${worst.length ? `<h3>failing services</h3><table>${worst.map(([name, s]) => `<tr><td>${name}</td><td class="n">${fmt(s.failed)}</td><td class="n muted">${((s.failed / Math.max(1, s.requests)) * 100).toFixed(1)} %</td></tr>`).join('')}</table>` : ''}`;
+}
+
+function showTooltip(p) {
+  if (!p || !topo) { ui.tooltip.hidden = true; return; }
+  let text;
+  const st = ['up', 'down (refusing)', 'zombie'];
+  if (p.kind === 'service') {
+    const s = topo.services[p.id];
+    text = `${s.name} (${s.package})\n${s.count} instances\n${view.svcRps[p.id].toFixed(1)} req/s · ${view.svcErr[p.id].toFixed(1)} err/s\nclick: kill one instance`;
+  } else {
+    const [name, svc] = topo.instances[p.id];
+    text = `${name}\n${topo.services[svc].name} · ${st[view.state[p.id]] ?? ''}\n${view.rps[p.id].toFixed(1)} req/s · ${view.err[p.id].toFixed(1)} err/s · ${view.lat[p.id].toFixed(1)} ms\nclick: kill`;
+  }
+  const pos = p.kind === 'service' ? null : view.clientPos(p.id);
+  const rect = $('stage').getBoundingClientRect();
+  let x, y;
+  if (pos) { x = pos.x - rect.left + 12; y = pos.y - rect.top + 12; }
+  else { const d = view.svcNodes[p.id]; [x, y] = view.transform.apply([d.x, d.y]); x += 16; y += 16; }
+  ui.tooltip.textContent = text;
+  ui.tooltip.style.left = `${Math.min(x, rect.width - 260)}px`;
+  ui.tooltip.style.top = `${Math.min(y, rect.height - 80)}px`;
+  ui.tooltip.hidden = false;
+}
+
+// Faults --------------------------------------------------------------------
+
+function withFor(f) {
+  if (ui.forSel.value) f.for = ui.forSel.value;
+  return f;
+}
+
+function act(fn) {
+  if (!engine) return;
+  try { fn(); showError(''); } catch (e) { showError(e); }
+}
+
+const faults = {
+  killZone(region, zone, hang = ui.hang.checked) {
+    act(() => engine.fault(withFor({ zone_outage: { region, zone, mode: hang ? 'hang' : 'refuse' } })));
+  },
+  killRegion(region, hang = ui.hang.checked) {
+    act(() => engine.fault(withFor({ region_outage: { region, mode: hang ? 'hang' : 'refuse' } })));
+  },
+  addLatency(service, add_ms, percent) { act(() => engine.fault(withFor({ latency: { service, add_ms, percent } }))); },
+  addErrors(service, percent) { act(() => engine.fault(withFor({ errors: { service, percent } }))); },
+  killInstance(id, hang = ui.hang.checked) { act(() => engine.kill(id, hang)); },
+  heal() { act(() => engine.heal()); },
+};
+
+$('kill-zone').onclick = () => faults.killZone(ui.region.value, ui.zone.value);
+$('kill-region').onclick = () => faults.killRegion(ui.region.value);
+$('add-latency').onclick = () => faults.addLatency(ui.service.value, Number(ui.ms.value) || 100, Number(ui.percent.value) || 100);
+$('add-errors').onclick = () => faults.addErrors(ui.service.value, Number(ui.percent.value) || 100);
+$('heal').onclick = () => faults.heal();
+
+$('graph').addEventListener('click', (e) => {
+  const p = view.pickEvent(e);
+  if (!p || !topo || engine?.kind === 'replay') return;
+  if (p.kind === 'instance') faults.killInstance(p.id);
+  else {
+    // services view: kill one instance of the service that is still up
+    const s = topo.services[p.id];
+    for (let i = s.first; i < s.first + s.count; i++) if (view.state[i] === 0) { faults.killInstance(i); break; }
+  }
+});
+
+// Controls ------------------------------------------------------------------
+
+function setPaused(p) {
+  paused = p;
+  ui.play.textContent = p ? 'play' : 'pause';
+  if (engine) (p ? engine.pause() : engine.play());
+}
+ui.play.onclick = () => setPaused(!paused);
+ui.step.onclick = () => { setPaused(true); engine?.step(1000); };
+ui.speed.onchange = () => engine?.setSpeed(Number(ui.speed.value));
+ui.mode.onchange = () => { view.setMode(ui.mode.value); updateUrl(); };
+for (const el of [ui.arch, ui.scenario, ui.seed, ui.scale, ui.regions]) {
+  el.addEventListener('change', () => { source = { kind: 'named' }; updateUrl(); load(); });
+}
+$('reload').onclick = () => { if (source.kind === 'replay') load(); else { updateUrl(); load(); } };
+
+ui.file.addEventListener('change', async () => {
+  const f = ui.file.files[0];
+  if (!f) return;
+  const text = await f.text();
+  ui.file.value = '';
+  let doc;
+  try { doc = JSON.parse(text); } catch (e) { showError(`${f.name} is not JSON: ${e.message}`); return; }
+  source = doc && Array.isArray(doc.graph) ? { kind: 'replay', doc, name: f.name } : { kind: 'file-arch', text, name: f.name };
+  await load();
+});
+
+// Loop ----------------------------------------------------------------------
+
+let frames = 0, lastT = performance.now();
+const frameTimes = [];
+const timings = { engine: 0, layout: 0, draw: 0 }; // smoothed ms per frame
+function loop(now) {
+  const dt = Math.max(0, now - lastT);
+  lastT = now;
+  frames++;
+  frameTimes.push(now);
+  while (frameTimes.length && frameTimes[0] < now - 1000) frameTimes.shift();
+  const t0 = performance.now();
+  if (engine) {
+    try { engine.frame(dt); } catch (e) { showError(e); }
+  }
+  const t1 = performance.now();
+  view.frame(dt);
+  const k = 0.05;
+  timings.engine += (t1 - t0 - timings.engine) * k;
+  timings.layout += ((view.layoutMs || 0) - timings.layout) * k;
+  timings.draw += ((view.drawMs || 0) - timings.draw) * k;
+  if (frames % 30 === 0) ui.fps.textContent = `${frameTimes.length} fps`;
+  requestAnimationFrame(loop);
+}
+
+// The hooks tests (and the curious) use.
+window.microsim = {
+  state: () => engine?.summary() ?? null,
+  snapshot: () => lastSnap,
+  topology: () => topo,
+  engine: () => engine?.kind ?? null,
+  nodeCount: () => view.visibleCount(),
+  instanceCount: () => (topo ? topo.instances.length : 0),
+  instanceState: (id) => view.state?.[id],
+  nodeClientPos: (id) => view.clientPos(id),
+  fps: () => frameTimes.length,
+  layoutSettled: () => view.settled(),
+  frames: () => frames,
+  timings: () => ({ ...timings }),
+  view, // the renderer, for debugging
+  virtualMs: () => engine?.nowMs() ?? 0,
+  setMode: (m) => { ui.mode.value = m; view.setMode(m); },
+  pause: () => setPaused(true),
+  play: () => setPaused(false),
+  ...faults,
+};
+
+// Boot ----------------------------------------------------------------------
+
+async function boot() {
+  try {
+    const r = await fetch('config.json');
+    if (r.ok) config = await r.json();
+  } catch { /* plain static hosting: no config */ }
+  let index = { architectures: [], scenarios: [] };
+  try { index = JSON.parse(await fetchText('architectures/index.json')); }
+  catch (e) { showError(`${e}\nRun scripts/build-web.sh first: it copies the architectures into web/architectures/.`); }
+  setOptions(ui.arch, index.architectures);
+  setOptions(ui.scenario, ['', ...index.scenarios], ['none', ...index.scenarios]);
+  const want = params.get('arch') || config.default_arch || 'netflixoss';
+  ui.arch.value = index.architectures.includes(want) ? want : index.architectures[0] ?? '';
+  if (params.get('arch') && ui.arch.value !== params.get('arch')) showError(`no architecture named ${params.get('arch')}`);
+  ui.scenario.value = index.scenarios.includes(params.get('scenario')) ? params.get('scenario') : '';
+  if (params.has('seed')) ui.seed.value = params.get('seed');
+  if (params.has('scale')) ui.scale.value = params.get('scale');
+  if (params.has('regions')) ui.regions.value = params.get('regions');
+  if (params.has('speed')) ui.speed.value = params.get('speed');
+  if (params.get('view') === 'services') ui.mode.value = 'services';
+  view.mode = ui.mode.value;
+  if (params.get('engine') === 'native' && !config.native) ui.engineLabel.textContent = 'trying native engine…';
+  if (index.architectures.length) updateUrl(); // the address bar shows what runs, ready to share
+  requestAnimationFrame(loop);
+  await load();
+  if (ui.mode.value === 'services') view.setMode('services');
+}
+boot();
