@@ -10,14 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# 1. npm packages, when missing or older than the lock file.
-if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
-  if [ -f web/package-lock.json ]; then
-    (cd web && npm ci --no-audit --no-fund)
-  else
-    (cd web && npm install --no-audit --no-fund)
-  fi
-fi
+# 1. Tools and npm packages (installed once, skipped when present).
+bash scripts/install-web-deps.sh
 mkdir -p web/vendor
 cmp -s web/node_modules/d3/dist/d3.min.js web/vendor/d3.min.js || cp web/node_modules/d3/dist/d3.min.js web/vendor/d3.min.js
 

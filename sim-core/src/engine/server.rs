@@ -86,12 +86,20 @@ impl Simulation {
     /// Whether the process that accepted call `c` has died since (or is dead):
     /// a refusing instance resets the connection, a zombie keeps it for ever.
     /// Either way the call's worker is already gone (reset at the kill).
+    #[inline]
     fn stale(&mut self, c: u32) -> bool {
-        let call = self.calls[c];
-        let st = self.inst[call.inst as usize];
+        let call = &self.calls[c];
+        let st = &self.inst[call.inst as usize];
         if call.gen == st.gen && st.down == 0 {
             return false;
         }
+        self.stale_slow(c)
+    }
+
+    #[cold]
+    fn stale_slow(&mut self, c: u32) -> bool {
+        let call = self.calls[c];
+        let st = self.inst[call.inst as usize];
         if st.down > 0 && st.hang {
             self.swallow(c);
         } else {
