@@ -454,3 +454,51 @@ fn a_fault_late_in_the_run_does_not_stretch_it() {
     let last = s.series().rows().iter().map(|r| r.bucket).max().unwrap();
     assert!(last <= 10, "{last}");
 }
+
+/// One zone-aware caller in zoneA in front of 20 stores; `dead` stores of
+/// zoneA refuse and stay listed (discovery polls once an hour).
+fn ejection_run(dead: u32, zone_aware: bool) -> Simulation {
+    let arch = format!(
+        r#"{{"arch":"eject","traffic":{{"rate":100}},"services":[
+        {{"name":"back","package":"store","count":20}},
+        {{"name":"front","package":"karyon","count":1,
+          "dependencies":[{{"service":"back","zone_aware":{zone_aware}}}]}}]}}"#
+    );
+    let sc = format!(
+        r#"{{"discovery_poll":"1h","faults":[{{"at":"0s","kill":{{"service":"back","instances":{dead},"region":"us-east-1","zone":"zoneA"}}}}]}}"#
+    );
+    run(&arch, &sc, 10)
+}
+
+#[test]
+fn outlier_detection_ejects_after_five_failures_in_a_row() {
+    // Envoy: consecutive_5xx 5, base ejection 30 s (longer than this run).
+    let s = ejection_run(1, true);
+    assert_eq!(failures(svc(&s, "back"), Reason::Refused), 5);
+    let blind = ejection_run(1, false);
+    assert!(failures(svc(&blind, "back"), Reason::Refused) > 30);
+}
+
+#[test]
+fn outlier_detection_ejects_at_most_ten_percent_of_hosts() {
+    // Of 20 hosts at most 2 are ejected at once: with 4 dead, 2 keep failing.
+    let s = ejection_run(4, true);
+    let refused = failures(svc(&s, "back"), Reason::Refused);
+    assert!(refused > 100, "{refused}");
+}
+
+#[test]
+fn zone_affinity_survives_deaths_elsewhere() {
+    // A zone-aware caller in zoneA keeps to zoneA after a zoneB instance died
+    // (the discovery view keeps a per-zone index).
+    let arch = r#"{"arch":"za","network":{"same_zone":0.2,"cross_zone":1.0,"cross_region":70},
+        "traffic":{"rate":200,"arrival":"constant"},"services":[
+        {"name":"back","package":"store","count":9,"service_time":{"dist":"constant","mean_ms":1}},
+        {"name":"front","package":"karyon","count":1,"service_time":{"dist":"constant","mean_ms":1},
+          "dependencies":[{"service":"back","zone_aware":true}]}]}"#;
+    let sc = r#"{"discovery_poll":"1s","faults":[{"at":"0s","kill":{"service":"back","instances":1,"region":"us-east-1","zone":"zoneB"}}]}"#;
+    let s = run(arch, sc, 10);
+    // Every call stays in zoneA after the first poll: 1 + 2 × 0.2 + 1 ms.
+    let p90 = svc(&s, "front").quantile_ns(0.9) as f64 / MS as f64;
+    assert!(p90 < 2.5, "{p90}");
+}

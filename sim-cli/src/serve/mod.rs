@@ -12,6 +12,7 @@
 //! - `/ws`: the live simulation protocol (see [`ws`]).
 
 mod files;
+mod run;
 mod ws;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

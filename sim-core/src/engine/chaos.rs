@@ -27,6 +27,38 @@ pub(super) struct ServiceFault {
     error_fault: u32,
 }
 
+/// The instances of one service that discovery lists, per region slot and,
+/// within it, per zone (so zone-aware callers keep their affinity after deaths).
+#[derive(Debug, Clone)]
+pub(super) struct View {
+    zones: usize,
+    /// Index `r * (zones + 1) + z` for zone z of region slot r; `z = zones` is the whole region.
+    lists: Box<[Vec<InstanceId>]>,
+}
+
+impl View {
+    /// Listed instances of region slot `r`.
+    #[inline]
+    pub fn region(&self, r: u32) -> &[InstanceId] {
+        &self.lists[r as usize * (self.zones + 1) + self.zones]
+    }
+
+    /// Listed instances of zone `z` in region slot `r` (empty for an unknown zone).
+    #[inline]
+    pub fn zone(&self, r: u32, z: u8) -> &[InstanceId] {
+        if (z as usize) < self.zones {
+            &self.lists[r as usize * (self.zones + 1) + z as usize]
+        } else {
+            &[]
+        }
+    }
+
+    /// Region slots.
+    pub fn regions(&self) -> u32 {
+        (self.lists.len() / (self.zones + 1)) as u32
+    }
+}
+
 /// Fault state of a run.
 pub(super) struct Chaos {
     pub scenario: Scenario,
@@ -35,8 +67,8 @@ pub(super) struct Chaos {
     service_faults: Vec<ServiceFault>,
     any_service_fault: bool,
     partitions: Vec<(u32, Place, Place)>,
-    /// Per service, the listed instances per region slot; None while every instance is listed.
-    pub views: Vec<Option<Box<[Vec<InstanceId>]>>>,
+    /// Per service, the listed instances; None while every instance is listed.
+    pub views: Vec<Option<View>>,
     dirty: Vec<bool>,
     dirty_list: Vec<ServiceId>,
     poll_pending: bool,
@@ -345,15 +377,24 @@ impl Simulation {
                 self.chaos.views[sid as usize] = None;
                 continue;
             }
-            let view: Box<[Vec<InstanceId>]> = (0..s.regions)
-                .map(|r| {
-                    self.topo
-                        .instances_in(sid, r)
-                        .filter(|&i| listed(&self.inst[i as usize]))
-                        .collect()
-                })
-                .collect();
-            self.chaos.views[sid as usize] = Some(view);
+            let zones = self.topo.zones as usize;
+            let mut lists = vec![Vec::new(); s.regions as usize * (zones + 1)];
+            for r in 0..s.regions {
+                for i in self.topo.instances_in(sid, r) {
+                    if listed(&self.inst[i as usize]) {
+                        let base = r as usize * (zones + 1);
+                        lists[base + zones].push(i);
+                        let z = self.topo.instances[i as usize].zone as usize;
+                        if z < zones {
+                            lists[base + z].push(i);
+                        }
+                    }
+                }
+            }
+            self.chaos.views[sid as usize] = Some(View {
+                zones,
+                lists: lists.into_boxed_slice(),
+            });
         }
     }
 

@@ -12,16 +12,11 @@ use super::{Call, Kind, Simulation, NONE, PEER};
 use crate::behaviour::{failure_is_fatal, Launch};
 use crate::duration::{Nanos, SEC};
 use crate::metrics::Reason;
-use crate::resilience::{ClientSlot, Policy, NO_SLOT};
+use crate::resilience::{outlier, ClientSlot, Outliers, Policy, NO_SLOT};
 use crate::topology::{InstanceId, ServiceId, Topology, ANY_ZONE};
 
-/// How long a zone-aware caller avoids an instance it saw fail (Envoy's
-/// outlier detection `base_ejection_time`, 30 s).
-pub const EJECTION: Nanos = 30 * SEC;
 /// How long a ring replica waits for a peer (Cassandra's `write_request_timeout_in_ms`, 2 s).
 pub const PEER_TIMEOUT: Nanos = 2 * SEC;
-/// Instances one caller remembers as failed.
-const EJECT_SLOTS: usize = 8;
 
 /// Per calling instance state of resilient dependencies: client slots
 /// (breaker, bulkhead, budget) and the ejected-instance memory of zone-aware
@@ -32,7 +27,7 @@ pub(super) struct Clients {
     slots: Vec<ClientSlot>,
     /// Per service: index of its first instance's ejection memory, or NONE.
     eject_base: Vec<u32>,
-    ejected: Vec<[(InstanceId, Nanos); EJECT_SLOTS]>,
+    ejected: Vec<Outliers>,
 }
 
 impl Clients {
@@ -55,7 +50,7 @@ impl Clients {
             if s.zone_aware {
                 eject_base.push(ejected.len() as u32);
                 ejected.extend(std::iter::repeat_n(
-                    [(NONE, 0); EJECT_SLOTS],
+                    Outliers::default(),
                     s.instance_count() as usize,
                 ));
             } else {
@@ -79,11 +74,7 @@ impl Clients {
         &mut self.slots[idx as usize]
     }
 
-    fn memory(
-        &mut self,
-        topo: &Topology,
-        caller: InstanceId,
-    ) -> Option<&mut [(InstanceId, Nanos); EJECT_SLOTS]> {
+    fn memory(&mut self, topo: &Topology, caller: InstanceId) -> Option<&mut Outliers> {
         let sid = topo.instances[caller as usize].service;
         let base = self.eject_base[sid as usize];
         (base != NONE).then(|| {
@@ -103,16 +94,24 @@ impl Clients {
             return false;
         }
         self.memory(topo, caller)
-            .is_some_and(|m| m.iter().any(|&(i, until)| i == inst && until > now))
+            .is_some_and(|m| m.is_ejected(inst, now))
     }
 
-    /// `caller` saw `inst` fail: avoid it for [`EJECTION`] (replacing the oldest memory).
-    fn eject(&mut self, topo: &Topology, caller: InstanceId, inst: InstanceId, now: Nanos) {
+    /// `caller` saw a call to `inst` succeed or fail (outlier detection).
+    fn observe(
+        &mut self,
+        topo: &Topology,
+        caller: InstanceId,
+        inst: InstanceId,
+        ok: bool,
+        now: Nanos,
+    ) {
+        let target = topo.instances[inst as usize].service;
+        let s = &topo.services[target as usize];
+        let cap = outlier::max_ejected(s.instance_count());
+        let cluster = s.first..s.first + s.instance_count();
         if let Some(m) = self.memory(topo, caller) {
-            let oldest = (0..EJECT_SLOTS)
-                .min_by_key(|&k| if m[k].0 == inst { 0 } else { m[k].1 })
-                .expect("slots");
-            m[oldest] = (inst, now + EJECTION);
+            m.record(inst, ok, now, cap, |id| cluster.contains(&id));
         }
     }
 }
@@ -309,12 +308,9 @@ impl Simulation {
                     b.record(cfg, now, reason == 0);
                 }
             }
-            if pol.zone_aware
-                && !local
-                && (reason == Reason::Refused as u8 || reason == Reason::Timeout as u8)
-            {
+            if pol.zone_aware && !local {
                 self.clients
-                    .eject(&self.topo, call.caller, call.inst, self.now);
+                    .observe(&self.topo, call.caller, call.inst, reason == 0, self.now);
             }
         }
         if reason != 0 && !call.has(flag::RESPONDED) {

@@ -51,19 +51,19 @@ impl Simulation {
         let r = match (&self.chaos.views[svc as usize], own) {
             (None, Some(r)) => r,
             (None, None) => self.routing.below(s.regions),
-            (Some(v), Some(r)) if !v[r as usize].is_empty() => r,
+            (Some(v), Some(r)) if !v.region(r).is_empty() => r,
             (Some(v), _) => {
                 // Fail over to a region where something is listed.
-                let live = v.iter().filter(|l| !l.is_empty()).count() as u32;
+                let live = (0..v.regions())
+                    .filter(|&r| !v.region(r).is_empty())
+                    .count() as u32;
                 if live == 0 {
                     return None;
                 }
                 let k = self.routing.below(live) as usize;
-                v.iter()
-                    .enumerate()
-                    .filter(|(_, l)| !l.is_empty())
+                (0..v.regions())
+                    .filter(|&r| !v.region(r).is_empty())
                     .nth(k)
-                    .map(|(i, _)| i as u32)
                     .expect("counted")
             }
         };
@@ -94,12 +94,17 @@ impl Simulation {
         Some(pick)
     }
 
-    /// One instance of `svc` in region slot `r`, in `zone` when the service
-    /// has instances there and discovery shows everything (else any listed one).
+    /// One listed instance of `svc` in region slot `r`, in `zone` when the
+    /// service has listed instances there (else any listed one of the region).
     #[inline]
     fn draw(&mut self, svc: ServiceId, r: u32, zone: u8) -> InstanceId {
         if let Some(v) = &self.chaos.views[svc as usize] {
-            let list = &v[r as usize];
+            let in_zone = v.zone(r, zone);
+            let list = if in_zone.is_empty() {
+                v.region(r)
+            } else {
+                in_zone
+            };
             return list[self.routing.below(list.len() as u32) as usize];
         }
         let s = &self.topo.services[svc as usize];

@@ -5,9 +5,11 @@
 //! when they are consulted.
 
 pub mod breaker;
+pub mod outlier;
 pub mod policy;
 pub mod retry;
 
 pub use breaker::{Breaker, BreakerConfig, BreakerState};
+pub use outlier::Outliers;
 pub use policy::{ClientSlot, Policy, NO_SLOT};
 pub use retry::{Backoff, Budget, RetryPolicy};
