@@ -22,7 +22,7 @@ cargo clippy -p sim-core -p sim-wasm --target wasm32-unknown-unknown -- -D warni
 cargo build -p sim-core -p sim-wasm --target wasm32-unknown-unknown --release
 
 step "wasm32 tests (golden digest equals native) under Node"
-cargo test -p sim-wasm --target wasm32-unknown-unknown
+cargo test -p sim-wasm --target wasm32-unknown-unknown --release  # reuses the release build above
 
 step "bench smoke run (no timing assertions)"
 cargo run --release -q -p sim-cli -- bench --scales 1 --duration 1s --rate 1000 --build-instances 0
