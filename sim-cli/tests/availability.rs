@@ -2,17 +2,11 @@
 //! what-ifs before and after, the Monte Carlo check, and bad input exiting 2.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn microsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_microsim"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
+mod common;
+use common::microsim;
 
 fn arch(name: &str) -> String {
     let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,15 +2,9 @@
 //! one paragraph and no output files, and runs are reproducible byte for byte.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn microsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_microsim"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
+mod common;
+use common::microsim;
 
 fn shared(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

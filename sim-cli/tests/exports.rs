@@ -2,14 +2,8 @@
 //! self-contained HTML page. (Formats are read back by real readers in
 //! tests/readers; here: presence, shape, and no external references.)
 
-use std::process::Command;
-
-fn microsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_microsim"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+use common::microsim;
 
 #[test]
 fn run_writes_every_export_and_chart() {

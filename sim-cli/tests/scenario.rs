@@ -3,15 +3,9 @@
 //! their architecture, and graph.json and the charts say which scenario ran.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn microsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_microsim"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
+mod common;
+use common::microsim;
 
 fn arch_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../architectures")

@@ -70,13 +70,7 @@ impl Simulation {
             self.queue.push(t, Kind::WorkDone, c);
         } else if st.queued < svc.queue {
             st.queued += 1;
-            if st.tail == NONE {
-                st.head = c;
-            } else {
-                self.calls[st.tail].next = c;
-            }
-            st.tail = c;
-            self.calls[c].next = NONE;
+            self.link_tail(inst, c);
         } else {
             self.calls[c].reason = Reason::Rejected as u8;
             self.respond(c, false);
@@ -113,7 +107,13 @@ impl Simulation {
     /// waits on the instance's list until the instance restarts, which resets
     /// the connection (refused). The list reuses the idle wait-queue links.
     pub(super) fn swallow(&mut self, c: u32) {
-        let inst = self.calls[c].inst;
+        self.link_tail(self.calls[c].inst, c);
+    }
+
+    /// Appends call `c` to instance `inst`'s list (its FIFO wait queue, or a
+    /// zombie's open connections), linked through the call records.
+    #[inline]
+    fn link_tail(&mut self, inst: u32, c: u32) {
         let st = &mut self.inst[inst as usize];
         if st.tail == NONE {
             st.head = c;

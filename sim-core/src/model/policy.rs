@@ -12,7 +12,8 @@ use crate::error::InputError;
 
 /// Retries of one dependency: a number (retries after the first try, Envoy
 /// backoff) or an object.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RetrySpec {
     /// Retries after the first attempt.
     pub attempts: u32,
@@ -33,22 +34,6 @@ pub struct RetrySpec {
     pub per_try_timeout_ms: Option<f64>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RetryObject {
-    attempts: u32,
-    #[serde(default)]
-    backoff: BackoffSpec,
-    #[serde(default = "default_base_ms")]
-    base_ms: f64,
-    #[serde(default)]
-    max_ms: Option<f64>,
-    #[serde(default)]
-    budget: Option<f64>,
-    #[serde(default)]
-    per_try_timeout_ms: Option<f64>,
-}
-
 fn default_base_ms() -> f64 {
     25.0
 }
@@ -67,7 +52,8 @@ pub enum BackoffSpec {
 }
 
 /// Circuit breaker of one dependency: `true` for Hystrix's defaults, or an object.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BreakerSpec {
     /// `hystrix` (rolling time window) or `count` (resilience4j count-based window).
     #[serde(default)]
@@ -90,25 +76,6 @@ pub struct BreakerSpec {
     /// Trial calls when half-open (Hystrix 1, resilience4j 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_calls: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BreakerObject {
-    #[serde(default)]
-    kind: BreakerKind,
-    #[serde(default)]
-    window: Option<f64>,
-    #[serde(default)]
-    buckets: Option<u32>,
-    #[serde(default)]
-    min_requests: Option<u32>,
-    #[serde(default)]
-    error_percent: Option<f64>,
-    #[serde(default)]
-    open_s: Option<f64>,
-    #[serde(default)]
-    trial_calls: Option<u32>,
 }
 
 /// Which breaker semantics.
@@ -135,7 +102,7 @@ pub struct CircuitBreaker(pub Option<BreakerSpec>);
 /// Either a short form (number or boolean) or a full object, through a visitor
 /// so that errors inside the object keep their own key names and positions.
 macro_rules! short_or_object {
-    ($wrap:ident, $obj:ident, $expect:literal, |$o:ident| $from_obj:expr, $($short:tt)*) => {
+    ($wrap:ident, $obj:ident, $expect:literal, $($short:tt)*) => {
         impl<'de> Deserialize<'de> for $wrap {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 struct V;
@@ -148,8 +115,8 @@ macro_rules! short_or_object {
                         self,
                         map: A,
                     ) -> Result<Self::Value, A::Error> {
-                        let $o = $obj::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                        Ok($wrap(Some($from_obj)))
+                        let o = $obj::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                        Ok($wrap(Some(o)))
                     }
                     fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
                         Ok($wrap(None))
@@ -164,16 +131,8 @@ macro_rules! short_or_object {
 
 short_or_object! {
     Retries,
-    RetryObject,
+    RetrySpec,
     "a number of retries or an object like {\"attempts\": 2, \"backoff\": \"jitter\"}",
-    |o| RetrySpec {
-        attempts: o.attempts,
-        backoff: o.backoff,
-        base_ms: o.base_ms,
-        max_ms: o.max_ms,
-        budget: o.budget,
-        per_try_timeout_ms: o.per_try_timeout_ms,
-    },
     fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Self::Value, E> {
         let attempts = u32::try_from(n).map_err(|_| E::custom("too many retries"))?;
         Ok(Retries(Some(RetrySpec::envoy(attempts))))
@@ -185,17 +144,8 @@ short_or_object! {
 
 short_or_object! {
     CircuitBreaker,
-    BreakerObject,
+    BreakerSpec,
     "true for Hystrix's defaults, or an object like {\"kind\": \"count\"}",
-    |o| BreakerSpec {
-        kind: o.kind,
-        window: o.window,
-        buckets: o.buckets,
-        min_requests: o.min_requests,
-        error_percent: o.error_percent,
-        open_s: o.open_s,
-        trial_calls: o.trial_calls,
-    },
     fn visit_bool<E: serde::de::Error>(self, on: bool) -> Result<Self::Value, E> {
         Ok(CircuitBreaker(on.then(BreakerSpec::default)))
     }
@@ -324,4 +274,42 @@ pub fn check(at: &str, o: &super::CallSpec) -> Result<(), InputError> {
         .hint("use the most concurrent calls allowed, e.g. 10 (Hystrix's default)."));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{parse_arch, CallSpec, DependencySpec};
+
+    fn dep(options: &str) -> Result<CallSpec, String> {
+        let text = format!(
+            r#"{{"arch":"p","services":[{{"name":"a","package":"karyon","dependencies":[{{"service":"b"{options}}}]}}]}}"#
+        );
+        let spec = parse_arch(&text).map_err(|e| e.to_string())?;
+        match &spec.services[0].dependencies.as_ref().unwrap()[0] {
+            DependencySpec::Call(c) => Ok(c.clone()),
+            DependencySpec::Name(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn short_and_long_forms() {
+        let d = dep(r#","retries":3,"circuit_breaker":true"#).unwrap();
+        assert_eq!(d.retries.0.as_ref().unwrap().attempts, 3);
+        assert_eq!(d.retries.0.as_ref().unwrap().base_ms, 25.0);
+        assert!(d.circuit_breaker.0.is_some());
+        let d =
+            dep(r#","retries":{"attempts":1,"backoff":"fixed"},"circuit_breaker":false"#).unwrap();
+        assert_eq!(d.retries.0.unwrap().backoff, super::BackoffSpec::Fixed);
+        assert!(d.circuit_breaker.0.is_none());
+    }
+
+    #[test]
+    fn unknown_keys_inside_are_named() {
+        let e = dep(r#","retries":{"attempts":1,"backof":"fixed"}"#).unwrap_err();
+        assert!(e.contains("backof") && e.contains("backoff"), "{e}");
+        let e = dep(r#","circuit_breaker":{"kind":"hystrixx"}"#).unwrap_err();
+        assert!(e.contains("hystrixx"), "{e}");
+        let e = dep(r#","retries":-1"#).unwrap_err();
+        assert!(e.contains("negative"), "{e}");
+    }
 }
