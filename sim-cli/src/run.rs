@@ -148,8 +148,7 @@ pub fn scenario(
             "cannot read scenario file {shown}: {e}. Fix: give the path to a scenario JSON file, e.g. architectures/scenarios/zone-outage.json."
         ))
     })?;
-    let s = sim_core::fault::load_scenario(&text, topo)
-        .and_then(|s| s.check_within(duration).map(|()| s))
+    let s = Scenario::for_run(Some(&text), topo, duration)
         .map_err(|e| Fail::input(e.render(&shown)))?;
     let name = path
         .file_name()

@@ -102,17 +102,11 @@ pub fn simulate_scenario(
     cfg.validate()?;
     let spec = model::load_arch(arch_json)?;
     let topo = build(&spec, opts)?;
-    let scenario = match scenario_json {
-        Some(text) => {
-            let s = fault::load_scenario(text, &topo).map_err(|mut e| {
-                e.path = format!("scenario: {}", e.path);
-                e
-            })?;
-            s.check_within(cfg.duration)?;
-            s
-        }
-        None => fault::Scenario::from_victim(&topo, cfg.duration),
-    };
+    let scenario =
+        fault::Scenario::for_run(scenario_json, &topo, cfg.duration).map_err(|mut e| {
+            e.path = format!("scenario: {}", e.path);
+            e
+        })?;
     let mut sim = Simulation::with_scenario(topo, cfg, scenario);
     sim.run();
     Ok(outputs(&sim, args))

@@ -145,15 +145,8 @@ impl Viewer {
         };
         let spec = model::load_arch(arch_json).map_err(|e| err(e.render("architecture")))?;
         let topo = sim_core::build(&spec, &opts).map_err(|e| err(e.render("architecture")))?;
-        let scenario = match scenario_json.as_deref() {
-            Some(text) => {
-                let s = fault::load_scenario(text, &topo).map_err(|e| err(e.render("scenario")))?;
-                s.check_within(cfg.duration)
-                    .map_err(|e| err(e.render("scenario")))?;
-                s
-            }
-            None => Scenario::from_victim(&topo, cfg.duration),
-        };
+        let scenario = Scenario::for_run(scenario_json.as_deref(), &topo, cfg.duration)
+            .map_err(|e| err(e.render("scenario")))?;
         let args = sim_core::run_args(&cfg, &opts);
         let mut sim = Simulation::with_scenario(topo, cfg, scenario);
         sim.enable_live();

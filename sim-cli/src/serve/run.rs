@@ -56,16 +56,12 @@ pub(super) fn build(s: &Setup) -> Result<Simulation, String> {
         ..RunConfig::default()
     };
     cfg.validate().map_err(|e| e.to_string())?;
-    let scenario = match &s.scenario {
-        Some((name, text)) => {
-            let shown = format!("scenarios/{name}.json");
-            let sc = fault::load_scenario(text, &topo).map_err(|e| e.render(&shown))?;
-            sc.check_within(cfg.duration)
-                .map_err(|e| e.render(&shown))?;
-            sc
-        }
-        None => Scenario::from_victim(&topo, cfg.duration),
-    };
+    let shown = s
+        .scenario
+        .as_ref()
+        .map_or(String::new(), |(name, _)| format!("scenarios/{name}.json"));
+    let text = s.scenario.as_ref().map(|(_, t)| t.as_str());
+    let scenario = Scenario::for_run(text, &topo, cfg.duration).map_err(|e| e.render(&shown))?;
     let mut sim = Simulation::with_scenario(topo, cfg, scenario);
     sim.enable_live();
     Ok(sim)

@@ -357,6 +357,25 @@ impl Scenario {
         }
     }
 
+    /// The faults of a run lasting `duration`: the scenario file's when one is
+    /// given (parsed, resolved against `topo`, every fault starting in time),
+    /// else spigo's victim. The one place the CLI, the server, the browser and
+    /// [`crate::simulate_scenario`] decide what a run breaks.
+    pub fn for_run(
+        text: Option<&str>,
+        topo: &Topology,
+        duration: Nanos,
+    ) -> Result<Scenario, InputError> {
+        match text {
+            Some(text) => {
+                let s = load_scenario(text, topo)?;
+                s.check_within(duration)?;
+                Ok(s)
+            }
+            None => Ok(Scenario::from_victim(topo, duration)),
+        }
+    }
+
     /// Refuses a fault that starts at or after the end of a run lasting `duration`:
     /// it would silently do nothing.
     pub fn check_within(&self, duration: Nanos) -> Result<(), InputError> {
