@@ -62,6 +62,38 @@ impl InstState {
     };
 }
 
+/// What an instance is doing, as the live view shows it. The discriminants are
+/// the codes of a snapshot's `state` array; the topology message lists the
+/// names in code order (`instance_states`), so the page never hard-codes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum InstanceState {
+    /// Serving.
+    Up = 0,
+    /// Down, refusing connections: callers learn at once.
+    Down = 1,
+    /// Down as a zombie: accepts requests and never answers.
+    Zombie = 2,
+}
+
+impl InstanceState {
+    /// Every state, in code order.
+    pub const ALL: [InstanceState; 3] = [
+        InstanceState::Up,
+        InstanceState::Down,
+        InstanceState::Zombie,
+    ];
+
+    /// The name the page shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            InstanceState::Up => "up",
+            InstanceState::Down => "down",
+            InstanceState::Zombie => "zombie",
+        }
+    }
+}
+
 /// A simulation in progress. Step it with [`Simulation::run_until`] or finish it
 /// with [`Simulation::run`]; read results with [`Simulation::service_stats`] etc.
 pub struct Simulation {
@@ -212,10 +244,14 @@ impl Simulation {
         self.inst[inst as usize].down == 0
     }
 
-    /// Whether an instance is down as a zombie (accepting requests, answering none).
-    pub fn is_zombie(&self, inst: crate::topology::InstanceId) -> bool {
+    /// What an instance is doing now: up, down (refusing) or a zombie.
+    pub fn instance_state(&self, inst: crate::topology::InstanceId) -> InstanceState {
         let st = self.inst[inst as usize];
-        st.down > 0 && st.hang
+        match (st.down > 0, st.hang) {
+            (false, _) => InstanceState::Up,
+            (true, false) => InstanceState::Down,
+            (true, true) => InstanceState::Zombie,
+        }
     }
 
     /// Starts counting per-instance answers for [`Simulation::take_window`].

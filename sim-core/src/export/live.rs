@@ -9,7 +9,7 @@
 use serde_json::{json, Value};
 
 use crate::duration::Nanos;
-use crate::engine::Simulation;
+use crate::engine::{InstanceState, Simulation};
 use crate::metrics::END_TO_END;
 use crate::topology::{InstanceId, Topology, GLOBAL};
 use crate::Summary;
@@ -56,6 +56,7 @@ pub fn topology_json(topo: &Topology) -> Value {
         "zones": (0..topo.zones).map(|z| format!("zone{}", (b'A' + z as u8) as char)).collect::<Vec<_>>(),
         "services": services,
         "instance_fields": ["name", "service", "region_index", "region", "zone"],
+        "instance_states": InstanceState::ALL.iter().map(|s| s.name()).collect::<Vec<_>>(),
         "instances": instances,
     })
 }
@@ -93,13 +94,7 @@ impl Snapshotter {
             Vec::with_capacity(n),
         );
         for id in 0..n as InstanceId {
-            state.push(if sim.is_up(id) {
-                0
-            } else if sim.is_zombie(id) {
-                2
-            } else {
-                1
-            });
+            state.push(sim.instance_state(id) as u8);
             let x = w.get(id as usize).copied().unwrap_or_default();
             rps.push(r3(x.answered as f64 * per_s));
             err.push(r3(x.failed as f64 * per_s));
