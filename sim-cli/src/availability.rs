@@ -61,7 +61,16 @@ pub fn availability(a: AvailabilityArgs) -> Result<(), Fail> {
     let after = if what_if.is_empty() {
         None
     } else {
-        let changed = what_if.apply(&spec).map_err(bad)?;
+        // The what-if questions are flags: their errors name the flag, the
+        // file's own errors name the file.
+        let changed = what_if.apply(&spec).map_err(|mut e| {
+            if ["instance_availability", "zones", "make_noncritical"].contains(&e.path.as_str()) {
+                e.path = crate::run::flag(&e.path);
+                Fail::input(e.to_string())
+            } else {
+                bad(e)
+            }
+        })?;
         Some(Model::new(&changed, &opts).map_err(bad)?)
     };
     let model = after.as_ref().unwrap_or(&before);

@@ -9,10 +9,10 @@ use std::time::Instant;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use sim_core::duration::{parse_duration, Nanos};
-use sim_core::{RunConfig, Simulation};
+use sim_core::{RunOptions, RunSpec};
 
 use crate::fail::Fail;
-use crate::run::{load, read_arch};
+use crate::run::{read_arch, read_scenario, spec};
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -27,7 +27,7 @@ pub struct BenchArgs {
     /// Requests per second per entry point.
     #[arg(long, default_value_t = 10_000.0)]
     pub rate: f64,
-    /// Also build (and run for one virtual second) at least this many instances; 0 to skip.
+    /// Also build (and run for one virtual second, or --duration with a scenario) at least this many instances; 0 to skip.
     #[arg(long, default_value_t = 1_000_000)]
     pub build_instances: u64,
     /// Scenario file applied in every case (faults later than a case's duration are skipped).
@@ -63,28 +63,14 @@ pub fn bench(a: BenchArgs) -> Result<(), Fail> {
         println!("{}", serde_json::to_string(&r).expect("json"));
         return Ok(());
     }
-    let probe = RunConfig {
-        duration: a.duration,
-        rate: Some(a.rate),
-        ..RunConfig::default()
-    };
-    probe.validate().map_err(|e| Fail::input(e.to_string()))?;
     if let Some(s) = a.scales.iter().find(|s| !(**s > 0.0 && **s <= 100_000.0)) {
         return Err(Fail::input(format!(
             "--scales {s} is out of range. Fix: use multiples above 0, e.g. 1,100,10000."
         )));
     }
-    let (file, text) = read_arch(a.file.as_deref())?;
-    let base = load(&file, &text, &Default::default())?;
-    if let Some(path) = &a.scenario {
-        // Check the scenario once, up front, so a bad file fails with exit 2.
-        let sc = std::fs::read_to_string(path).map_err(|e| {
-            Fail::input(format!(
-                "cannot read scenario file {path}: {e}. Fix: give a path to a JSON file."
-            ))
-        })?;
-        sim_core::fault::load_scenario(&sc, &base).map_err(|e| Fail::input(e.render(path)))?;
-    }
+    // Check every input once, up front, so a bad one fails here with exit 2.
+    let base = spec_at(&a, 1.0, a.duration)?;
+    let base = base.topology();
     let zoned: u64 = base
         .services
         .iter()
@@ -95,7 +81,13 @@ pub fn bench(a: BenchArgs) -> Result<(), Fail> {
     if a.build_instances > 0 && zoned > 0 {
         cases.push((
             (a.build_instances as f64 / zoned as f64).ceil(),
-            sim_core::duration::SEC,
+            // One virtual second measures the build; a scenario's faults
+            // must all fall within the run, so with one it runs as long as the others.
+            if a.scenario.is_some() {
+                a.duration
+            } else {
+                sim_core::duration::SEC
+            },
         ));
     }
     let exe = std::env::current_exe()
@@ -165,37 +157,36 @@ fn print_row(r: &CaseResult, header: bool) {
     );
 }
 
-fn run_case(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<CaseResult, Fail> {
+/// The run of one case: the file at `scale` times its counts, `a.rate`
+/// requests per second, no graph recording (it measures the engine).
+fn spec_at(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<RunSpec, Fail> {
     let (file, text) = read_arch(a.file.as_deref())?;
-    let before = peak_rss_bytes();
-    let t0 = Instant::now();
-    let opts = sim_core::BuildOptions {
-        scale_percent: scale * 100.0,
-        region_multiplier: 1,
-    };
-    let topo = load(&file, &text, &opts)?;
-    let instances = topo.instances.len();
-    let cfg = RunConfig {
+    let scenario = a
+        .scenario
+        .as_deref()
+        .map(|p| read_scenario(std::path::Path::new(p)))
+        .transpose()?;
+    let options = RunOptions {
         seed: 1,
         duration,
         rate: Some(a.rate),
+        scale: scale * 100.0,
         record_graph: false,
-        ..RunConfig::default()
+        ..RunOptions::default()
     };
-    cfg.validate().map_err(|e| Fail::input(e.to_string()))?;
-    let mut sim = match &a.scenario {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Fail::input(format!(
-                    "cannot read scenario file {path}: {e}. Fix: give a path to a JSON file."
-                ))
-            })?;
-            let sc = sim_core::fault::load_scenario(&text, &topo)
-                .map_err(|e| Fail::input(e.render(path)))?;
-            Simulation::with_scenario(topo, cfg, sc)
-        }
-        None => Simulation::new(topo, cfg),
-    };
+    spec(
+        (&file, &text),
+        scenario.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
+        options,
+    )
+}
+
+fn run_case(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<CaseResult, Fail> {
+    let before = peak_rss_bytes();
+    let t0 = Instant::now();
+    let spec = spec_at(a, scale, duration)?;
+    let instances = spec.topology().instances.len();
+    let mut sim = spec.simulation();
     let build_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     sim.run();

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sim_core::duration::{parse_duration, Nanos};
-use sim_core::fault::Scenario;
-use sim_core::{model, BuildOptions, RunConfig, Simulation, Topology};
+use sim_core::{Input, RunOptions, RunSpec, Simulation};
 
 use crate::archs;
 use crate::fail::{fancy_stderr, Fail};
@@ -22,15 +21,6 @@ pub struct ShapeArgs {
     /// Multiply every service's regions by N (spigo's -w).
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub regions: u32,
-}
-
-impl ShapeArgs {
-    pub fn options(&self) -> BuildOptions {
-        BuildOptions {
-            scale_percent: self.scale,
-            region_multiplier: self.regions,
-        }
-    }
 }
 
 #[derive(Args, Debug)]
@@ -116,86 +106,87 @@ pub fn read_arch(file: Option<&str>) -> Result<(String, String), Fail> {
     }
 }
 
-/// Parses, validates and builds, mapping every input error to exit code 2.
-pub fn load(file: &str, text: &str, opts: &BuildOptions) -> Result<Topology, Fail> {
-    let spec = model::load_arch(text).map_err(|e| Fail::input(e.render(file)))?;
-    sim_core::build(&spec, opts).map_err(|e| Fail::input(e.render(file)))
-}
-
-/// A finished simulation and what is needed to export it.
-pub struct Finished {
-    pub sim: Simulation,
-    pub args: String,
-    pub wall: std::time::Duration,
-    /// Fault windows (start, end) in seconds, for shading charts.
-    pub faults: Vec<(f64, f64)>,
-}
-
-/// The scenario of a run: the file given with --scenario, checked against the
-/// topology and the run's duration, or else the architecture's spigo victim.
-/// Returns it with the file name recorded in graph.json's args.
-pub fn scenario(
-    file: Option<&std::path::Path>,
-    topo: &Topology,
-    duration: Nanos,
-) -> Result<(Scenario, Option<String>), Fail> {
-    let Some(path) = file else {
-        return Ok((Scenario::from_victim(topo, duration), None));
-    };
+/// Reads a scenario file.
+pub fn read_scenario(path: &std::path::Path) -> Result<(String, String), Fail> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         Fail::input(format!(
             "cannot read scenario file {shown}: {e}. Fix: give the path to a scenario JSON file, e.g. architectures/scenarios/zone-outage.json."
         ))
     })?;
-    let s = Scenario::for_run(Some(&text), topo, duration)
-        .map_err(|e| Fail::input(e.render(&shown)))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or(shown);
-    Ok((s, Some(name)))
+    Ok((shown, text))
+}
+
+/// The command-line flag of a run option (`trace_sample` is `--trace-sample`).
+pub fn flag(field: &str) -> String {
+    format!("--{}", field.replace('_', "-"))
+}
+
+/// Checks a run as sim-core describes it, mapping every input error to exit
+/// code 2 in the command line's words.
+pub fn spec(
+    arch: (&str, &str),
+    scenario: Option<(&str, &str)>,
+    options: RunOptions,
+) -> Result<RunSpec, Fail> {
+    RunSpec::new(
+        Input::new(arch.0, arch.1),
+        scenario.map(|(name, text)| Input::new(name, text)),
+        options,
+    )
+    .map_err(|e| Fail::input(e.render(flag)))
+}
+
+/// A finished simulation and what is needed to export it.
+pub struct Finished {
+    pub sim: Simulation,
+    pub wall: std::time::Duration,
+    /// Fault windows (start, end) in seconds, for shading charts.
+    pub faults: Vec<(f64, f64)>,
+}
+
+impl RunArgs {
+    /// The run options these flags ask for.
+    pub fn options(&self, record_graph: bool) -> RunOptions {
+        RunOptions {
+            seed: self.seed,
+            duration: self.duration,
+            rate: self.rate,
+            scale: self.shape.scale,
+            regions: self.shape.regions,
+            bucket: self.bucket,
+            trace_sample: self.trace_sample,
+            max_traces: self.max_traces,
+            record_graph,
+        }
+    }
 }
 
 /// Loads, checks and runs what `a` describes (shared by `run` and `report`).
 pub fn execute(a: &RunArgs, record_graph: bool) -> Result<Finished, Fail> {
     let (file, text) = read_arch(a.file.as_deref())?;
-    let opts = a.shape.options();
-    let topo = load(&file, &text, &opts)?;
+    let scenario = a.scenario.as_deref().map(read_scenario).transpose()?;
+    let spec = spec(
+        (&file, &text),
+        scenario.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
+        a.options(record_graph),
+    )?;
     if !a.json {
-        for n in &topo.notes {
+        for n in &spec.topology().notes {
             eprintln!("note: {n}");
         }
     }
-    let cfg = RunConfig {
-        seed: a.seed,
-        duration: a.duration,
-        rate: a.rate,
-        record_graph,
-        bucket: a.bucket,
-        trace_sample: a.trace_sample,
-        max_traces: a.max_traces,
-    };
-    cfg.validate().map_err(|e| Fail::input(e.to_string()))?;
-    let (scenario, scenario_name) = scenario(a.scenario.as_deref(), &topo, a.duration)?;
-    let mut args = sim_core::run_args(&cfg, &opts);
-    if let Some(name) = scenario_name {
-        // Inside the brackets: "[microsim run ... --scenario zone-outage.json]".
-        let at = args.rfind(']').unwrap_or(args.len());
-        args.insert_str(at, &format!(" --scenario {name}"));
-    }
     let secs = |t: Nanos| t as f64 / 1e9;
-    let faults = scenario
-        .windows(a.duration)
+    let faults = spec
+        .fault_windows()
         .into_iter()
         .map(|(s, e)| (secs(s), secs(e)))
         .collect();
-    let mut sim = Simulation::with_scenario(topo, cfg, scenario);
+    let mut sim = spec.simulation();
     let started = std::time::Instant::now();
     drive(&mut sim, a.duration, a.quiet || a.json);
     Ok(Finished {
         sim,
-        args,
         wall: started.elapsed(),
         faults,
     })
@@ -227,10 +218,10 @@ pub fn charts(f: &Finished) -> Result<Vec<(&'static str, Vec<u8>)>, Fail> {
 pub fn run(a: RunArgs) -> Result<(), Fail> {
     let f = execute(&a, a.out.is_some())?;
     let (sim, wall) = (&f.sim, f.wall);
-    let out = sim_core::outputs(sim, &f.args);
+    let out = sim.outputs();
     if let Some(dir) = &a.out {
         let t = std::time::Instant::now();
-        let mut files = sim_core::export::all_files(sim, &f.args);
+        let mut files = sim_core::export::all_files(sim);
         let drawn = charts(&f)?;
         files.push(("report.html", crate::report::html(sim, &drawn).into_bytes()));
         files.extend(drawn);
@@ -287,11 +278,16 @@ fn drive(sim: &mut Simulation, duration: Nanos, quiet: bool) {
 }
 
 pub fn validate(a: ValidateArgs) -> Result<(), Fail> {
-    let opts = a.shape.options();
+    let options = RunOptions {
+        scale: a.shape.scale,
+        regions: a.shape.regions,
+        ..RunOptions::default()
+    };
     let mut bad = 0;
     for f in &a.files {
-        let result = read_arch(Some(f)).and_then(|(file, text)| load(&file, &text, &opts));
-        match (&result, a.json) {
+        let result =
+            read_arch(Some(f)).and_then(|(file, text)| spec((&file, &text), None, options.clone()));
+        match (result.as_ref().map(RunSpec::topology), a.json) {
             (Ok(t), false) => {
                 println!(
                     "ok: {f}: {} services, {} instances in {} region(s); entry points: {}",

@@ -190,3 +190,53 @@ fn netflixoss_analytic_lies_inside_the_monte_carlo_interval() {
         .end_to_end()[0];
     assert!(no_zones > e.ci95_high, "{no_zones} vs {e:?}");
 }
+
+/// One rule for `fallback` (sim-core/src/behaviour): a failed call answered by
+/// a fallback is an answer, so the analysis does not count the dependency,
+/// and a run with the dependency dead answers every request. Without the
+/// fallback, both say the dependency is needed.
+#[test]
+fn the_analysis_and_a_run_agree_on_fallbacks() {
+    let arch = |fallback: bool| {
+        format!(
+            r#"{{"arch":"fb","traffic":{{"rate":100}},"services":[
+            {{"name":"b","package":"store","count":1,"availability":0.5}},
+            {{"name":"a","package":"karyon","count":1,"dependencies":[{{"service":"b","fallback":{fallback}}}]}}]}}"#
+        )
+    };
+    let dead_b = r#"{"faults":[{"at":"0s","kill":{"service":"b","instances":1}}]}"#;
+    let opts = sim_core::RunOptions {
+        duration: 10 * sim_core::duration::SEC,
+        record_graph: false,
+        ..Default::default()
+    };
+    for (fallback, predicted, observed) in [(true, 1.0, 1.0), (false, 0.5, 0.0)] {
+        let text = arch(fallback);
+        assert_eq!(entry(&model(&text), "a"), predicted, "fallback {fallback}");
+        let spec = sim_core::RunSpec::new(
+            sim_core::Input::new("fb.json", &text),
+            Some(sim_core::Input::new("dead-b.json", dead_b)),
+            opts.clone(),
+        )
+        .unwrap();
+        let mut sim = spec.simulation();
+        sim.run();
+        sim.check_invariants().unwrap();
+        let s = sim.outputs().summary;
+        let e = &s.end_to_end;
+        assert!(e.requests > 900);
+        assert_eq!(
+            e.ok as f64 / e.requests as f64,
+            observed,
+            "fallback {fallback}"
+        );
+        let a = &s.availability.as_ref().expect("the file gives figures")["a"];
+        assert_eq!(a.predicted, predicted);
+    }
+    let r = model(&arch(true)).analyse();
+    let soft = &r.services["a"].soft_dependencies[0];
+    assert_eq!(
+        (soft.service.as_str(), soft.reason),
+        ("b", "fallback: answered degraded")
+    );
+}

@@ -8,48 +8,25 @@
 //! fetch, every 30 s by default), Chaos Monkey / Gorilla, Latency Monkey and
 //! Istio-style delay and abort injection.
 
-use sim_core::duration::{MS, SEC};
-use sim_core::fault::{load_scenario, Scenario};
+mod common;
+
+use common::file;
+use sim_core::duration::MS;
 use sim_core::metrics::{Reason, Stats, END_TO_END};
-use sim_core::{model, BuildOptions, RunConfig, Simulation, Topology};
+use sim_core::{RunOptions, Simulation};
 
-fn topo(arch: &str, regions: u32) -> Topology {
-    let spec = model::load_arch(arch).unwrap();
-    let opts = BuildOptions {
-        region_multiplier: regions,
-        ..BuildOptions::default()
-    };
-    sim_core::build(&spec, &opts).unwrap()
-}
-
+/// A run of `secs` with the scenario (none when empty), on `regions` regions,
+/// checked by the shared harness.
 fn run_with(arch: &str, scenario: &str, secs: u64, seed: u64, regions: u32) -> Simulation {
-    let t = topo(arch, regions);
-    let sc = if scenario.is_empty() {
-        Scenario::default()
-    } else {
-        load_scenario(scenario, &t).unwrap()
+    let o = RunOptions {
+        regions,
+        ..common::options(seed, secs)
     };
-    let cfg = RunConfig {
-        seed,
-        duration: secs * SEC,
-        record_graph: false,
-        ..RunConfig::default()
-    };
-    let mut s = Simulation::with_scenario(t, cfg, sc);
-    s.run();
-    s
+    common::run(arch, (!scenario.is_empty()).then_some(scenario), o)
 }
 
 fn run(arch: &str, scenario: &str, secs: u64) -> Simulation {
     run_with(arch, scenario, secs, 1, 1)
-}
-
-fn file(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../architectures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
 }
 
 fn failures(s: &Stats, r: Reason) -> u64 {
@@ -325,28 +302,24 @@ fn a_region_outage_takes_regional_nodes_and_dns_fails_over_after_the_poll() {
 #[test]
 fn faults_and_resilience_are_reproducible() {
     let run = |seed: u64| {
-        sim_core::simulate_scenario(
-            &file("netflixoss-resilient.json"),
-            Some(&file("scenarios/chaos-monkey.json")),
-            &BuildOptions::default(),
-            RunConfig {
-                seed,
-                ..RunConfig::default()
-            },
-            "",
-        )
-        .unwrap()
-        .digest()
+        let o = RunOptions {
+            seed,
+            ..RunOptions::default()
+        };
+        let arch = file("netflixoss-resilient.json");
+        let sc = file("scenarios/chaos-monkey.json");
+        common::run(&arch, Some(&sc), o).outputs().digest()
     };
     assert_eq!(run(1), run(1));
     assert_ne!(run(1), run(2));
 }
 
-/// Requests addressed to each service are all accounted for: answered, or
-/// (only without timeouts) still waiting.
-fn assert_conserved(s: &Simulation) {
+/// Every request addressed to every service was answered: nothing is left
+/// in flight (the harness has already checked requests = answered + in flight).
+fn assert_all_answered(s: &Simulation) {
+    assert_eq!(s.in_flight(), 0);
     for (i, st) in s.service_stats().iter().enumerate() {
-        assert!(st.answered() <= st.requests, "service {i}");
+        assert_eq!(st.answered(), st.requests, "service {i}");
     }
 }
 
@@ -406,7 +379,7 @@ fn a_short_lived_zombie_in_a_ring_does_not_wedge_it() {
         0,
         "the restart reset the zombie's connections"
     );
-    assert_conserved(&s);
+    assert_all_answered(&s);
 }
 
 #[test]
@@ -430,7 +403,7 @@ fn calls_lost_to_a_partition_are_freed_by_their_timeout() {
     let s = run(&pair(100, r#","timeout_ms":100"#, ""), sc, 10);
     assert_eq!(s.in_flight(), 0);
     assert_eq!(s.end_to_end().requests, s.end_to_end().answered());
-    assert_conserved(&s);
+    assert_all_answered(&s);
 }
 
 #[test]
@@ -488,4 +461,18 @@ fn zone_affinity_survives_deaths_elsewhere() {
     // Every call stays in zoneA after the first poll: 1 + 2 × 0.2 + 1 ms.
     let p90 = svc(&s, "front").quantile_ns(0.9) as f64 / MS as f64;
     assert!(p90 < 2.5, "{p90}");
+}
+
+#[test]
+fn a_zombie_taken_by_an_outage_resets_its_open_connections() {
+    // Found by the invariant check under fuzzing: a zombie (hang) that a zone
+    // outage (refuse) then took down kept its open connections while refusing.
+    let sc = r#"{"faults":[
+        {"at":"1s","kill":{"service":"back","instances":1,"region":"us-east-1","zone":"zoneA","mode":"hang"}},
+        {"at":"3s","for":"2s","zone_outage":{"region":"us-east-1","zone":"zoneA"}}]}"#;
+    let s = run(&pair(100, "", ""), sc, 10);
+    // Without timeouts the calls swallowed from 1 s to 3 s would hang for
+    // ever; the outage refuses them, and nothing is left in flight.
+    assert_all_answered(&s);
+    assert!(failures(svc(&s, "back"), Reason::Refused) > 0);
 }

@@ -1,27 +1,14 @@
 //! Engine behaviour that can be computed by hand: latency composition over
 //! hops, queue rejection, conservation of requests, and reproducibility.
 
-use sim_core::duration::{MS, SEC};
-use sim_core::{model, simulate, BuildOptions, RunConfig, Simulation, Topology};
+mod common;
 
-fn sim(arch: &str, cfg: RunConfig) -> Simulation {
-    let spec = model::load_arch(arch).unwrap();
-    let mut s = Simulation::new(
-        Topology::build(&spec, &BuildOptions::default()).unwrap(),
-        cfg,
-    );
-    s.run();
-    s
-}
+use common::{options as cfg, run, spec};
+use sim_core::duration::MS;
+use sim_core::{RunOptions, Simulation};
 
-fn cfg(seed: u64, secs: u64) -> RunConfig {
-    RunConfig {
-        seed,
-        duration: secs * SEC,
-        rate: None,
-        record_graph: false,
-        ..RunConfig::default()
-    }
+fn sim(arch: &str, o: RunOptions) -> Simulation {
+    run(arch, None, o)
 }
 
 #[test]
@@ -75,17 +62,12 @@ fn every_request_is_answered_once() {
 #[test]
 fn same_seed_same_bytes_other_seed_other_latencies() {
     let arch = include_str!("../../architectures/netflixoss.json");
-    let opts = BuildOptions::default();
     let run = |seed| {
-        let c = RunConfig {
-            seed,
-            duration: 3 * SEC,
-            rate: None,
+        let o = RunOptions {
             record_graph: true,
-            ..RunConfig::default()
+            ..cfg(seed, 3)
         };
-        let args = sim_core::run_args(&c, &opts);
-        simulate(arch, &opts, c, &args).unwrap()
+        common::finish(spec(arch, None, o).simulation()).outputs()
     };
     let (a, b, c) = (run(7), run(7), run(8));
     assert_eq!(a.summary_json, b.summary_json);
@@ -100,15 +82,11 @@ fn same_seed_same_bytes_other_seed_other_latencies() {
 #[test]
 fn graph_json_is_spigo_shaped() {
     let arch = include_str!("../../architectures/netflixoss.json");
-    let opts = BuildOptions::default();
-    let c = RunConfig {
-        seed: 1,
-        duration: SEC,
-        rate: None,
+    let o = RunOptions {
         record_graph: true,
-        ..RunConfig::default()
+        ..cfg(1, 1)
     };
-    let out = simulate(arch, &opts, c, "[test]").unwrap();
+    let out = run(arch, None, o).outputs();
     let g: serde_json::Value = serde_json::from_str(&out.graph_json).unwrap();
     assert_eq!(g["arch"], "netflixoss");
     let entries = g["graph"].as_array().unwrap();
@@ -116,6 +94,10 @@ fn graph_json_is_spigo_shaped() {
     let dones = entries.iter().filter(|e| e.get("done").is_some()).count();
     assert_eq!(nodes, out.summary.instances);
     assert_eq!(dones, nodes);
+    assert_eq!(
+        g["args"],
+        "[microsim run --seed 1 --duration 1s --scale 100 --regions 1]"
+    );
     let edge = entries.iter().find(|e| e.get("edge").is_some()).unwrap();
     assert_eq!(edge["source"], "netflixoss.*.*.www00");
     assert!(edge["target"]

@@ -7,6 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use sim_core::rng::{Purpose, Stream};
 use sim_core::{duration::parse_duration, model::load_arch, BuildOptions, Topology};
+use sim_core::{Input, Part, RunError, RunOptions, RunSpec};
 
 const SEEDS: [&str; 4] = [
     include_str!("../../architectures/netflixoss.json"),
@@ -93,34 +94,39 @@ fn corrupted_architectures_never_panic() {
     assert!(accepted > 0 && accepted < 12000, "{accepted}");
 }
 
-/// Corrupted scenarios are parsed against the resilient architecture; those
-/// accepted are also run (briefly), so odd-but-valid faults cannot crash the engine.
+/// Corrupted scenarios go the way every front end takes them — a
+/// [`RunSpec`] with the resilient architecture — and those accepted are run
+/// (briefly) and must keep the engine's invariants, so odd-but-valid faults
+/// can neither crash the engine nor corrupt its bookkeeping.
 #[test]
 fn corrupted_scenarios_never_panic_in_the_parser_or_the_engine() {
-    use sim_core::fault::load_scenario;
-    let spec = load_arch(SEEDS[3]).unwrap();
-    let topo = Topology::build(&spec, &BuildOptions::default()).unwrap();
     let mut rng = Stream::new(99, Purpose::Faults);
     let (mut accepted, mut rejected) = (0, 0);
     for seed in SCENARIOS {
         for _ in 0..1500 {
             let text = mutate(seed, &mut rng);
             let r = catch_unwind(AssertUnwindSafe(|| {
-                let sc = load_scenario(&text, &topo)?;
-                let cfg = sim_core::RunConfig {
+                let o = RunOptions {
                     duration: 10 * sim_core::duration::SEC,
                     rate: Some(5.0),
                     record_graph: false,
                     ..Default::default()
                 };
-                let mut sim = sim_core::Simulation::with_scenario(topo.clone(), cfg, sc);
+                let spec = RunSpec::new(
+                    Input::new("arch.json", SEEDS[3]),
+                    Some(Input::new("scenario.json", &text)),
+                    o,
+                )?;
+                let mut sim = spec.simulation();
                 sim.run();
-                Ok::<_, sim_core::InputError>(())
+                Ok::<_, RunError>(sim.check_invariants())
             }));
             match r {
-                Ok(Ok(())) => accepted += 1,
+                Ok(Ok(Ok(()))) => accepted += 1,
+                Ok(Ok(Err(broken))) => panic!("invariant broken ({broken}) by:\n{text}"),
                 Ok(Err(e)) => {
-                    assert!(!e.message.is_empty());
+                    assert_eq!(e.part, Part::Scenario, "{e}");
+                    assert!(e.to_string().starts_with("scenario.json"), "{e}");
                     rejected += 1
                 }
                 Err(_) => panic!("scenario panicked:\n{text}"),

@@ -4,39 +4,37 @@
 //! are byte-identical. If an intended engine change alters outputs, regenerate
 //! with `UPDATE_GOLDEN=1 cargo test -p sim-core --test golden` and say why in the commit.
 
-use sim_core::{BuildOptions, RunConfig};
+mod common;
+
+use sim_core::RunOptions;
 
 const ARCH: &str = include_str!("../../architectures/netflixoss.json");
 const GOLDEN: &str = include_str!("golden_digest.txt");
 
 #[test]
 fn digest_matches_golden() {
-    let opts = BuildOptions::default();
-    let cfg = RunConfig {
+    let o = RunOptions {
         seed: 42,
         duration: 2 * sim_core::duration::SEC,
-        rate: None,
-        record_graph: true,
-        ..RunConfig::default()
+        ..RunOptions::default()
     };
-    let args = sim_core::run_args(&cfg, &opts);
-    let out = sim_core::simulate(ARCH, &opts, cfg, &args).unwrap();
-    let digest = out.digest();
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden_digest.txt"),
-            format!("{digest}\n"),
-        )
-        .unwrap();
-        return;
-    }
+    let out = common::run(ARCH, None, o).outputs();
     assert!(
         out.summary.end_to_end.requests > 100,
         "the golden run must exercise the engine"
     );
+    let digest = out.digest();
+    let pinned = if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden_digest.txt");
+        std::fs::write(path, format!("{digest}\n")).unwrap();
+        eprintln!("golden digest rewritten: {digest}");
+        std::fs::read_to_string(path).unwrap()
+    } else {
+        GOLDEN.to_string()
+    };
     assert_eq!(
         digest,
-        GOLDEN.trim(),
+        pinned.trim(),
         "outputs changed; see this file's header"
     );
 }

@@ -11,24 +11,13 @@
 //! errors fit inside that 3 % — i.e. the run is long enough for the bound to
 //! mean something. A too-short run fails the second assertion.
 
-use sim_core::duration::SEC;
-use sim_core::{model, BuildOptions, RunConfig, Simulation, Topology};
+mod common;
 
 /// Mean response time (ms) of each replication of `arch` run for `secs`.
 fn replications(arch: &str, reps: u64, secs: u64) -> Vec<f64> {
-    let spec = model::load_arch(arch).unwrap();
     (0..reps)
         .map(|seed| {
-            let topo = Topology::build(&spec, &BuildOptions::default()).unwrap();
-            let cfg = RunConfig {
-                seed: 1000 + seed,
-                duration: secs * SEC,
-                rate: None,
-                record_graph: false,
-                ..RunConfig::default()
-            };
-            let mut sim = Simulation::new(topo, cfg);
-            sim.run();
+            let sim = common::run(arch, None, common::options(1000 + seed, secs));
             let e = sim.end_to_end();
             assert_eq!(e.requests, e.ok, "no request may fail in a queueing check");
             e.mean_ns() / 1e6

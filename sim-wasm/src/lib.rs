@@ -1,104 +1,80 @@
-//! Browser bindings of sim-core (wasm-bindgen).
+//! Browser bindings of sim-core (wasm-bindgen): a transport, nothing more.
 //!
 //! Two ways in: [`simulate_summary`] / [`simulate_digest`] run a whole
-//! simulation and return the same bytes the CLI writes (so native and browser
-//! can be compared), and [`Viewer`] steps one in virtual time for the live
-//! page: advance, snapshot, break something, watch. Everything crosses the
-//! boundary as JSON text, built by `sim_core::export::live` so that the page
-//! reads the same shapes from wasm and from `microsim serve`'s WebSocket.
+//! simulation through sim-core's `RunSpec` and return the same bytes the CLI
+//! writes (so native and browser can be compared), and [`Viewer`] wraps
+//! sim-core's live `Session` for the page: advance by wall time, apply the
+//! page's commands, hand back snapshots when the session says they are due.
+//! Everything crosses the boundary as JSON text; the options, the commands,
+//! their checks and their error texts are sim-core's, the same as behind
+//! `microsim serve`'s WebSocket.
 
 use sim_core::duration::{Nanos, MS};
-use sim_core::export::live::{topology_json, Snapshotter};
-use sim_core::fault::{self, Action, Mode, Scenario};
-use sim_core::{model, BuildOptions, Outputs, RunConfig, Simulation, Summary};
+use sim_core::live::{Session, StartOptions};
+use sim_core::{Input, Outputs, RunError, RunOptions, RunSpec};
 use wasm_bindgen::prelude::*;
+
+/// Most real time one [`Viewer::frame`] spends stepping, so the page keeps
+/// its frame rate and a big run falls behind instead.
+const FRAME_BUDGET_MS: f64 = 8.0;
 
 fn err(e: impl std::fmt::Display) -> JsValue {
     JsValue::from_str(&e.to_string())
 }
 
-fn check_seed(seed: f64) -> Result<u64, JsValue> {
-    if (0.0..=9_007_199_254_740_991.0).contains(&seed) && seed.fract() == 0.0 {
-        Ok(seed as u64)
-    } else {
-        Err(err("seed must be a whole number between 0 and 2^53-1"))
-    }
+/// A run error in the page's words: options by their JSON field names.
+fn run_err(e: RunError) -> JsValue {
+    err(e.render(|field| field.to_string()))
 }
 
-fn check_duration(duration_ms: f64) -> Result<Nanos, JsValue> {
-    if duration_ms > 0.0 && duration_ms <= 8.64e9 {
-        Ok((duration_ms * MS as f64) as Nanos)
-    } else {
-        Err(err("duration_ms must be above 0 and at most 100 days"))
-    }
+/// The inputs of a run as the page has them: the architecture's text, an
+/// optional scenario (its name for `args` and errors, and its text).
+fn inputs<'a>(
+    arch_json: &'a str,
+    scenario_name: &'a Option<String>,
+    scenario_json: &'a Option<String>,
+) -> (Input<'a>, Option<Input<'a>>) {
+    let scenario = scenario_json
+        .as_deref()
+        .map(|text| Input::new(scenario_name.as_deref().unwrap_or("scenario"), text));
+    (Input::new("architecture", arch_json), scenario)
 }
 
 fn run(
     arch_json: &str,
+    scenario_name: Option<String>,
     scenario_json: Option<String>,
-    seed: f64,
-    duration_ms: f64,
-    scale_percent: f64,
-    regions: u32,
+    options_json: &str,
 ) -> Result<Outputs, JsValue> {
-    let opts = BuildOptions {
-        scale_percent,
-        region_multiplier: regions,
-    };
-    let cfg = RunConfig {
-        seed: check_seed(seed)?,
-        duration: check_duration(duration_ms)?,
-        rate: None,
-        record_graph: true,
-        ..RunConfig::default()
-    };
-    let args = sim_core::run_args(&cfg, &opts);
-    sim_core::simulate_scenario(arch_json, scenario_json.as_deref(), &opts, cfg, &args)
-        .map_err(|e| err(e.render("architecture")))
+    let options = RunOptions::from_json(options_json).map_err(|e| err(format!("options: {e}")))?;
+    let (arch, scenario) = inputs(arch_json, &scenario_name, &scenario_json);
+    let spec = RunSpec::new(arch, scenario, options).map_err(run_err)?;
+    Ok(spec.run().outputs())
 }
 
 /// Runs an architecture (with an optional scenario) to completion and returns
-/// summary.json's text.
+/// summary.json's text. `options_json` is sim-core's `RunOptions` as JSON,
+/// e.g. `{"seed": 1, "duration": "60s", "scale": 100, "regions": 1}`.
 #[wasm_bindgen]
 pub fn simulate_summary(
     arch_json: &str,
+    scenario_name: Option<String>,
     scenario_json: Option<String>,
-    seed: f64,
-    duration_ms: f64,
-    scale_percent: f64,
-    regions: u32,
+    options_json: &str,
 ) -> Result<String, JsValue> {
-    run(
-        arch_json,
-        scenario_json,
-        seed,
-        duration_ms,
-        scale_percent,
-        regions,
-    )
-    .map(|o| o.summary_json)
+    run(arch_json, scenario_name, scenario_json, options_json).map(|o| o.summary_json)
 }
 
 /// Runs an architecture and returns the SHA-256 digest of summary.json and
-/// graph.json: equal to the CLI's for the same input, seed and flags.
+/// graph.json: equal to the CLI's for the same input, seed and options.
 #[wasm_bindgen]
 pub fn simulate_digest(
     arch_json: &str,
+    scenario_name: Option<String>,
     scenario_json: Option<String>,
-    seed: f64,
-    duration_ms: f64,
-    scale_percent: f64,
-    regions: u32,
+    options_json: &str,
 ) -> Result<String, JsValue> {
-    run(
-        arch_json,
-        scenario_json,
-        seed,
-        duration_ms,
-        scale_percent,
-        regions,
-    )
-    .map(|o| o.digest())
+    run(arch_json, scenario_name, scenario_json, options_json).map(|o| o.digest())
 }
 
 /// The sim-core version this module was built from.
@@ -107,117 +83,98 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-/// A simulation the page steps through virtual time and breaks on demand.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// Milliseconds of real time, for the frame budget (none outside a browser).
+fn real_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        performance_now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
+}
+
+/// A live run the page paces, breaks and draws: sim-core's `Session`.
 #[wasm_bindgen]
 pub struct Viewer {
-    sim: Simulation,
-    snap: Snapshotter,
-    args: String,
+    session: Session,
 }
 
 #[wasm_bindgen]
 impl Viewer {
-    /// Loads an architecture (and optional scenario). Traffic is offered for
-    /// `duration_ms` of virtual time (the page uses an hour). Errors are one
-    /// paragraph naming the place and a fix.
+    /// Checks and builds a live run. `options_json` is sim-core's
+    /// `StartOptions`: `{"seed": 1, "scale": 100, "regions": 1}` (traffic for
+    /// an hour unless a `duration` is given). Errors are one paragraph naming
+    /// the place and a fix.
     #[wasm_bindgen(constructor)]
     pub fn new(
         arch_json: &str,
+        scenario_name: Option<String>,
         scenario_json: Option<String>,
-        seed: f64,
-        scale_percent: f64,
-        regions: u32,
-        duration_ms: f64,
+        options_json: &str,
     ) -> Result<Viewer, JsValue> {
-        let cfg = RunConfig {
-            seed: check_seed(seed)?,
-            duration: check_duration(duration_ms)?,
-            record_graph: true,
-            ..RunConfig::default()
-        };
-        cfg.validate().map_err(err)?;
-        if !(1..=100).contains(&regions) {
-            return Err(err("regions must be between 1 and 100"));
-        }
-        let opts = BuildOptions {
-            scale_percent,
-            region_multiplier: regions,
-        };
-        let spec = model::load_arch(arch_json).map_err(|e| err(e.render("architecture")))?;
-        let topo = sim_core::build(&spec, &opts).map_err(|e| err(e.render("architecture")))?;
-        let scenario = Scenario::for_run(scenario_json.as_deref(), &topo, cfg.duration)
-            .map_err(|e| err(e.render("scenario")))?;
-        let args = sim_core::run_args(&cfg, &opts);
-        let mut sim = Simulation::with_scenario(topo, cfg, scenario);
-        sim.enable_live();
-        Ok(Viewer {
-            sim,
-            snap: Snapshotter::new(),
-            args,
-        })
+        let options =
+            StartOptions::from_json(options_json).map_err(|e| err(format!("options: {e}")))?;
+        let (arch, scenario) = inputs(arch_json, &scenario_name, &scenario_json);
+        let session = Session::start(arch, scenario, &options).map_err(run_err)?;
+        Ok(Viewer { session })
     }
 
-    /// The topology: services, instances (name, service, region, zone), regions and zones.
+    /// The topology: services, instances (name, service, region, zone),
+    /// regions, zones and the names of instance states.
     pub fn topology(&self) -> String {
-        topology_json(self.sim.topology()).to_string()
+        self.session.topology_json().to_string()
     }
 
-    /// Advances virtual time by `ms`; false once traffic has stopped and every
-    /// request is answered.
-    pub fn step(&mut self, ms: f64) -> bool {
-        let dt = if ms.is_finite() && ms > 0.0 {
-            (ms * MS as f64) as Nanos
+    /// `wall_ms` of wall time have passed since the last frame: virtual time
+    /// follows at the session's speed, stepping for at most a frame's budget
+    /// of real time. Returns a snapshot's JSON when one is due, else "".
+    pub fn frame(&mut self, wall_ms: f64) -> String {
+        let wall = if wall_ms.is_finite() && wall_ms > 0.0 {
+            (wall_ms * MS as f64) as Nanos
         } else {
             0
         };
-        let t = self.sim.now().saturating_add(dt);
-        self.sim.run_until(t)
+        let start = real_ms();
+        let mut within_budget = || real_ms() - start < FRAME_BUDGET_MS;
+        self.session
+            .advance(wall, &mut within_budget)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Applies a command, e.g. `{"type":"kill","instance":3,"hang":false}`,
+    /// `{"type":"fault","fault":{"zone_outage":{"region":"us-east-1","zone":"zoneA"}}}`,
+    /// `{"type":"step","ms":1000}`; a change shows in the next frame's snapshot.
+    pub fn command(&mut self, json: &str) -> Result<(), JsValue> {
+        self.session.apply_json(json).map_err(err)
+    }
+
+    /// A snapshot now, whether due or not.
+    pub fn snapshot(&mut self) -> String {
+        self.session.snapshot().to_string()
     }
 
     /// Virtual time now, in ms.
     pub fn now_ms(&self) -> f64 {
-        self.sim.now() as f64 / MS as f64
-    }
-
-    /// State, rates and latency per instance and per instance pair since the
-    /// previous snapshot, new time-series rows, and the summary so far.
-    pub fn snapshot(&mut self) -> String {
-        self.snap.snapshot(&mut self.sim).to_string()
+        self.session.now() as f64 / MS as f64
     }
 
     /// summary.json as it stands now (DESIGN.md §4 shape).
     pub fn summary(&self) -> String {
-        Summary::of(&self.sim).to_json()
-    }
-
-    /// Applies one fault now, written as in a scenario file without `at`, e.g.
-    /// `{"zone_outage": {"region": "us-east-1", "zone": "zoneA"}, "for": "20s"}`.
-    pub fn apply(&mut self, fault_json: &str) -> Result<(), JsValue> {
-        let (action, lasts) = fault::parse_live_fault(fault_json, self.sim.topology())
-            .map_err(|e| err(e.render("fault")))?;
-        self.sim.inject(action, lasts);
-        Ok(())
-    }
-
-    /// Kills one instance now (click-to-kill): refusing, or a zombie when `hang`.
-    pub fn kill_instance(&mut self, id: u32, hang: bool) -> Result<(), JsValue> {
-        if id as usize >= self.sim.topology().instances.len() {
-            return Err(err(format!("there is no instance {id}")));
-        }
-        let mode = if hang { Mode::Hang } else { Mode::Refuse };
-        self.sim
-            .inject(Action::KillInstance { instance: id, mode }, None);
-        Ok(())
-    }
-
-    /// Ends every fault: instances restart (listed at the next discovery poll).
-    pub fn heal(&mut self) {
-        self.sim.heal_all();
+        self.session.summary_json()
     }
 
     /// Runs to the end and returns the outputs' digest (for tests).
     pub fn finish_digest(&mut self) -> String {
-        self.sim.run();
-        sim_core::outputs(&self.sim, &self.args).digest()
+        self.session.finish().digest()
     }
 }

@@ -1,45 +1,64 @@
 //! Runs under wasm32 (wasm-bindgen-test, in Node): the same simulation as
 //! sim-core's golden test must give the same digest as the native build, both
-//! run at once and stepped through the viewer API.
+//! run at once and stepped through the viewer's live session.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen_test::*;
 
 const ARCH: &str = include_str!("../../architectures/netflixoss.json");
 const GOLDEN: &str = include_str!("../../sim-core/tests/golden_digest.txt");
+const GOLDEN_OPTIONS: &str = r#"{"seed": 42, "duration": "2s"}"#;
 
 #[wasm_bindgen_test]
 fn wasm_digest_matches_native_golden() {
-    let d = sim_wasm::simulate_digest(ARCH, None, 42.0, 2000.0, 100.0, 1).unwrap();
+    let d = sim_wasm::simulate_digest(ARCH, None, None, GOLDEN_OPTIONS).unwrap();
     assert_eq!(d, GOLDEN.trim());
 }
 
 #[wasm_bindgen_test]
 fn a_stepped_viewer_gives_the_same_digest() {
-    let mut v = sim_wasm::Viewer::new(ARCH, None, 42.0, 100.0, 1, 2000.0).unwrap();
+    let mut v = sim_wasm::Viewer::new(ARCH, None, None, GOLDEN_OPTIONS).unwrap();
+    v.command(r#"{"type":"pause"}"#).unwrap();
     for _ in 0..10 {
-        v.step(100.0);
-        let s = v.snapshot();
-        assert!(s.contains("\"summary\""));
+        v.command(r#"{"type":"step","ms":100}"#).unwrap();
+        let s = v.frame(16.0);
+        assert!(s.contains("\"summary\""), "a step makes a snapshot due");
     }
+    assert_eq!(v.now_ms(), 1000.0, "paused: only the steps moved time");
     assert_eq!(v.finish_digest(), GOLDEN.trim());
 }
 
 #[wasm_bindgen_test]
-fn a_killed_zone_shows_in_the_summary() {
-    let mut v = sim_wasm::Viewer::new(ARCH, None, 1.0, 100.0, 1, 60_000.0).unwrap();
-    v.step(1000.0);
-    v.apply(r#"{"zone_outage": {"region": "us-east-1", "zone": "zoneA"}}"#)
+fn frames_follow_wall_time_and_a_killed_zone_shows() {
+    let mut v = sim_wasm::Viewer::new(ARCH, None, None, r#"{"seed": 1}"#).unwrap();
+    assert!(!v.frame(0.0).is_empty(), "the first frame snapshots");
+    for _ in 0..10 {
+        v.frame(100.0);
+    }
+    assert!(v.now_ms() > 0.0 && v.now_ms() <= 1000.0, "{}", v.now_ms());
+    v.command(r#"{"type":"fault","fault":{"zone_outage":{"region":"us-east-1","zone":"zoneA"}}}"#)
         .unwrap();
-    v.step(2000.0);
+    v.command(r#"{"type":"step","ms":2000}"#).unwrap();
     let s: serde_json::Value = serde_json::from_str(&v.summary()).unwrap();
     assert!(s["end_to_end"]["failed"].as_u64().unwrap() > 0);
-    let e = v.apply(r#"{"zone_outage": {"region": "us-east-1", "zone": "zoneQ"}}"#);
-    assert!(e.unwrap_err().as_string().unwrap().contains("zoneQ"));
+    let e = v
+        .command(
+            r#"{"type":"fault","fault":{"zone_outage":{"region":"us-east-1","zone":"zoneQ"}}}"#,
+        )
+        .unwrap_err();
+    assert!(e.as_string().unwrap().contains("zoneQ"));
 }
 
 #[wasm_bindgen_test]
-fn wasm_reports_bad_input() {
-    let e = sim_wasm::simulate_summary("{\"arch\": 1}", None, 1.0, 1000.0, 100.0, 1).unwrap_err();
-    assert!(e.as_string().unwrap().contains("architecture:1:"));
+fn wasm_reports_bad_input_in_the_pages_words() {
+    let e = sim_wasm::simulate_summary("{\"arch\": 1}", None, None, "{}").unwrap_err();
+    assert!(e.as_string().unwrap().starts_with("architecture:1:"));
+    let e = sim_wasm::Viewer::new(ARCH, None, None, r#"{"scale": 0}"#)
+        .err()
+        .unwrap();
+    assert!(e.as_string().unwrap().starts_with("at scale: "), "{e:?}");
+    let e = sim_wasm::Viewer::new(ARCH, None, None, r#"{"sead": 1}"#)
+        .err()
+        .unwrap();
+    assert!(e.as_string().unwrap().contains("sead"), "{e:?}");
 }

@@ -1,15 +1,16 @@
-// The native engine: `microsim serve` simulates and streams over a WebSocket
-// at /ws (protocol in web/README.md). Same shape as WasmEngine.
+// The native engine: `microsim serve` runs sim-core's live Session and streams
+// over a WebSocket at /ws (protocol in web/README.md). Same shape as WasmEngine;
+// the commands are the same JSON.
 
-export class SocketEngine {
-  constructor({ onSnapshot, onError }) {
-    this.onSnapshot = onSnapshot;
-    this.onError = onError;
+import { LiveEngine } from './engine-live.js';
+
+export class SocketEngine extends LiveEngine {
+  constructor(handlers) {
+    super(handlers);
     this.kind = 'native';
     this.ws = null;
     this.lastSummary = null;
     this.t_ms = 0;
-    this.speed = 1;
   }
 
   start({ arch, scenario, seed, scale, regions, speed, paused }) {
@@ -20,9 +21,9 @@ export class SocketEngine {
       this.ws = ws;
       let gotTopology = false;
       ws.onopen = () => {
-        ws.send(JSON.stringify({ type: 'start', arch, scenario: scenario || null, seed, scale, regions }));
-        this.send({ type: 'speed', x: speed ?? 1 });
-        if (paused) this.send({ type: 'pause' });
+        ws.send(JSON.stringify({ type: 'start', arch, scenario: scenario || null, options: { seed, scale, regions } }));
+        this.setSpeed(speed ?? 1);
+        if (paused) this.pause();
       };
       ws.onmessage = (ev) => {
         let msg;
@@ -41,19 +42,8 @@ export class SocketEngine {
     });
   }
 
-  send(obj) { if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(obj)); }
+  command(obj) { if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(obj)); }
   frame() {}
-  fault(fault) { this.send({ type: 'fault', fault }); }
-  kill(instance, hang) { this.send({ type: 'kill', instance, hang: !!hang }); }
-  heal() { this.send({ type: 'heal' }); }
-  setSpeed(x) { this.speed = x; this.send({ type: 'speed', x }); }
-  pause() { this.send({ type: 'pause' }); }
-  play() { this.send({ type: 'play' }); }
-  // The protocol has no single step: play for a moment, then pause.
-  step(virtualMs) {
-    this.send({ type: 'play' });
-    setTimeout(() => this.send({ type: 'pause' }), Math.max(50, virtualMs / this.speed));
-  }
   summary() { return this.lastSummary; }
   nowMs() { return this.t_ms; }
   close() {

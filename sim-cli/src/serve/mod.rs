@@ -28,7 +28,7 @@ use clap::Args;
 use tower_http::services::ServeDir;
 
 use crate::fail::{fancy_stderr, Fail};
-use crate::run::{load, read_arch};
+use crate::run::{read_arch, spec};
 
 pub use files::Library;
 
@@ -135,7 +135,7 @@ fn default_arch(file: Option<&str>) -> Result<(String, Option<String>), Fail> {
         return Ok((crate::archs::DEFAULT.to_string(), None));
     };
     let (shown, text) = read_arch(Some(given))?;
-    load(&shown, &text, &sim_core::BuildOptions::default())?;
+    spec((&shown, &text), None, sim_core::RunOptions::default())?;
     if crate::archs::built_in(given).is_some() && !std::path::Path::new(given).is_file() {
         // A built-in name: the library serves it already.
         return Ok((given.to_string(), None));

@@ -2,14 +2,16 @@
 //!
 //! Client → server (every message validated; a bad one gets an error frame
 //! and the connection stays open):
-//! `{"type":"start","arch":NAME,"scenario":NAME|null,"seed":1,"scale":100,"regions":1}`,
-//! `{"type":"fault","fault":{...scenario fault without "at"...}}`,
-//! `{"type":"kill","instance":ID,"hang":false}`, `{"type":"heal"}`,
-//! `{"type":"speed","x":1.0}`, `{"type":"pause"}`, `{"type":"play"}`.
+//! `{"type":"start","arch":NAME,"scenario":NAME|null,"options":{"seed":1,"scale":100,"regions":1}}`
+//! (names only, never paths; the options are sim-core's
+//! [`StartOptions`](sim_core::live::StartOptions)), then any command of
+//! [`sim_core::live::Command`]: `fault`, `kill`, `heal`, `speed`, `pause`,
+//! `play`, `step` — the same JSON the browser's wasm `Viewer` takes.
 //!
 //! Server → client: `{"type":"topology","topology":...}` once per start,
-//! `{"type":"snapshot","snapshot":...}` about every 200 ms of wall time while
-//! playing, `{"type":"error","message":"..."}`.
+//! `{"type":"snapshot","snapshot":...}` when the session says one is due
+//! (about every 200 ms of wall time while playing, and at once after a
+//! change), `{"type":"error","message":"..."}`.
 //!
 //! Each simulation runs on its own thread, so a big run never blocks the
 //! server; it stops (and its memory is freed) when the client goes away or
@@ -18,7 +20,6 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -26,8 +27,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use sim_core::duration::{Nanos, SEC};
-use sim_core::BuildOptions;
+use sim_core::live::{Command, StartOptions};
 use tokio::sync::mpsc as tmpsc;
 
 use super::run::{build, simulate, Out, Setup};
@@ -37,66 +37,26 @@ use super::AppState;
 const MAX_MESSAGE: usize = 64 << 10;
 /// Larger than this and the WebSocket layer drops the connection.
 const MAX_FRAME: usize = 1 << 20;
-/// Most instances a native run may have.
-pub(super) const MAX_INSTANCES: usize = 2_000_000;
 /// Simulations running at once, over all connections.
 const MAX_RUNS: usize = 8;
-/// Wall time between snapshots.
-pub(super) const TICK: Duration = Duration::from_millis(200);
-/// Virtual time during which traffic is offered.
-pub(super) const DURATION: Nanos = 3600 * SEC;
 
 /// A message from the page.
-#[derive(Deserialize, Debug)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum ClientMsg {
-    Start {
-        arch: String,
-        #[serde(default)]
-        scenario: Option<String>,
-        #[serde(default = "one")]
-        seed: f64,
-        #[serde(default = "hundred")]
-        scale: f64,
-        #[serde(default = "one_u32")]
-        regions: u32,
-    },
-    Fault {
-        fault: serde_json::Value,
-    },
-    Kill {
-        instance: u32,
-        #[serde(default)]
-        hang: bool,
-    },
-    // Empty struct variants, not unit ones: serde ignores extra fields on
-    // internally tagged unit variants even with deny_unknown_fields.
-    Heal {},
-    Speed {
-        x: f64,
-    },
-    Pause {},
-    Play {},
+    Start(Start),
+    Command(Command),
 }
 
-fn one() -> f64 {
-    1.0
-}
-fn hundred() -> f64 {
-    100.0
-}
-fn one_u32() -> u32 {
-    1
-}
-
-/// A command for a running simulation.
-pub(super) enum Cmd {
-    Fault(String),
-    Kill(u32, bool),
-    Heal,
-    Speed(f64),
-    Pause,
-    Play,
+/// `{"type":"start",...}`: what to run, by name.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct Start {
+    #[allow(dead_code)] // the tag, checked by `parse`
+    r#type: String,
+    arch: String,
+    #[serde(default)]
+    scenario: Option<String>,
+    #[serde(default)]
+    options: StartOptions,
 }
 
 pub(super) fn error_frame(message: impl Into<String>) -> String {
@@ -141,7 +101,7 @@ pub async fn upgrade(
 
 /// The simulation currently attached to a connection.
 struct Run {
-    cmds: mpsc::Sender<Cmd>,
+    cmds: mpsc::Sender<Command>,
     stop: Arc<AtomicBool>,
 }
 
@@ -195,8 +155,8 @@ async fn session(mut socket: WebSocket, state: Arc<AppState>) {
                 };
                 let reply = match parse(text.as_str()) {
                     Err(e) => Some(e),
-                    Ok(ClientMsg::Start { arch, scenario, seed, scale, regions }) => {
-                        match start_setup(&state, &arch, scenario.as_deref(), seed, scale, regions).await {
+                    Ok(ClientMsg::Start(start)) => {
+                        match start_setup(&state, start).await {
                             Err(e) => Some(e),
                             Ok(setup) => {
                                 run = None; // stops the previous simulation
@@ -211,20 +171,9 @@ async fn session(mut socket: WebSocket, state: Arc<AppState>) {
                             }
                         }
                     }
-                    Ok(other) => match &run {
+                    Ok(ClientMsg::Command(cmd)) => match &run {
                         None => Some("no simulation is running: send {\"type\":\"start\",\"arch\":\"netflixoss\"} first".to_string()),
-                        Some(r) => {
-                            let cmd = match other {
-                                ClientMsg::Fault { fault } => Cmd::Fault(fault.to_string()),
-                                ClientMsg::Kill { instance, hang } => Cmd::Kill(instance, hang),
-                                ClientMsg::Heal {} => Cmd::Heal,
-                                ClientMsg::Speed { x } => Cmd::Speed(x),
-                                ClientMsg::Pause {} => Cmd::Pause,
-                                ClientMsg::Play {} => Cmd::Play,
-                                ClientMsg::Start { .. } => unreachable!("handled above"),
-                            };
-                            r.cmds.send(cmd).err().map(|_| "the simulation has stopped; send start again".to_string())
-                        }
+                        Some(r) => r.cmds.send(cmd).err().map(|_| "the simulation has stopped; send start again".to_string()),
                     },
                 };
                 if let Some(e) = reply {
@@ -248,7 +197,8 @@ async fn send(socket: &mut WebSocket, frame: String) -> Result<(), axum::Error> 
     socket.send(Message::Text(frame.into())).await
 }
 
-/// Checks a message's size and shape, and its numbers.
+/// Checks a message's size and shape; the start options and the commands
+/// are checked by sim-core, exactly as the browser's engine checks them.
 fn parse(text: &str) -> Result<ClientMsg, String> {
     if text.len() > MAX_MESSAGE {
         return Err(format!(
@@ -256,68 +206,44 @@ fn parse(text: &str) -> Result<ClientMsg, String> {
             text.len()
         ));
     }
-    let msg: ClientMsg = serde_json::from_str(text).map_err(|e| {
-        format!("bad message: {e}. Send e.g. {{\"type\":\"start\",\"arch\":\"netflixoss\",\"scenario\":null,\"seed\":1,\"scale\":100,\"regions\":1}}")
-    })?;
-    match &msg {
-        ClientMsg::Start {
-            seed,
-            scale,
-            regions,
-            ..
-        } => {
-            if !((0.0..=9_007_199_254_740_991.0).contains(seed) && seed.fract() == 0.0) {
-                return Err("seed must be a whole number between 0 and 2^53-1".into());
-            }
-            if !(*scale > 0.0 && *scale <= 1e6) {
-                return Err("scale must be a percentage above 0 and at most 1000000".into());
-            }
-            if !(1..=100).contains(regions) {
-                return Err("regions must be between 1 and 100".into());
-            }
-        }
-        ClientMsg::Speed { x } if !(*x > 0.0 && *x <= 1000.0) => {
-            return Err(
-                "speed x (virtual seconds per wall second) must be above 0 and at most 1000".into(),
-            );
-        }
-        _ => {}
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("the message is not JSON: {e}."))?;
+    if v.get("type").and_then(|t| t.as_str()) != Some("start") {
+        return Command::from_value(v).map(ClientMsg::Command);
     }
-    Ok(msg)
+    let start: Start = serde_json::from_value(v).map_err(|e| {
+        format!("bad start message: {e}. Fix: send e.g. {{\"type\":\"start\",\"arch\":\"netflixoss\",\"scenario\":null,\"options\":{{\"seed\":1,\"scale\":100,\"regions\":1}}}}")
+    })?;
+    start
+        .options
+        .run_options()
+        .and_then(|o| o.validate())
+        .map_err(|e| format!("bad start options: {e}"))?;
+    Ok(ClientMsg::Start(start))
 }
 
 /// Resolves the names of a start message (names only, never paths).
-async fn start_setup(
-    state: &AppState,
-    arch: &str,
-    scenario: Option<&str>,
-    seed: f64,
-    scale: f64,
-    regions: u32,
-) -> Result<Setup, String> {
-    let arch_text = state.library.architecture(arch).await.ok_or_else(|| {
+async fn start_setup(state: &AppState, start: Start) -> Result<Setup, String> {
+    let arch = start.arch;
+    let arch_text = state.library.architecture(&arch).await.ok_or_else(|| {
         format!(
             "there is no architecture \"{arch}\". Fix: use a name listed in /architectures/index.json"
         )
     })?;
-    let scenario = match scenario {
+    let scenario = match start.scenario {
         None => None,
         Some(name) => {
-            let text = state.library.scenario(name).await.ok_or_else(|| {
+            let text = state.library.scenario(&name).await.ok_or_else(|| {
                 format!("there is no scenario \"{name}\". Fix: use a name listed under \"scenarios\" in /architectures/index.json, or null")
             })?;
-            Some((name.to_string(), text))
+            Some((name, text))
         }
     };
     Ok(Setup {
-        arch: arch.to_string(),
+        arch,
         arch_text,
         scenario,
-        seed: seed as u64,
-        opts: BuildOptions {
-            scale_percent: scale,
-            region_multiplier: regions,
-        },
+        options: start.options,
     })
 }
 
@@ -351,52 +277,74 @@ mod tests {
     fn messages_are_checked() {
         assert!(matches!(
             parse(
-                r#"{"type":"start","arch":"netflixoss","scenario":null,"seed":1,"scale":100,"regions":1}"#
+                r#"{"type":"start","arch":"netflixoss","scenario":null,"options":{"seed":1,"scale":100,"regions":1}}"#
             ),
-            Ok(ClientMsg::Start { .. })
+            Ok(ClientMsg::Start(_))
+        ));
+        assert!(matches!(
+            parse(r#"{"type":"start","arch":"netflixoss"}"#),
+            Ok(ClientMsg::Start(Start { options, .. })) if options == StartOptions::default()
         ));
         assert!(matches!(
             parse(r#"{"type":"heal"}"#),
-            Ok(ClientMsg::Heal {})
+            Ok(ClientMsg::Command(Command::Heal {}))
         ));
-        assert!(matches!(
-            parse(r#"{"type":"pause"}"#),
-            Ok(ClientMsg::Pause {})
-        ));
-        assert!(matches!(
-            parse(r#"{"type":"play"}"#),
-            Ok(ClientMsg::Play {})
-        ));
-        assert!(matches!(
-            parse(r#"{"type":"kill","instance":3}"#),
-            Ok(ClientMsg::Kill {
-                instance: 3,
-                hang: false
-            })
-        ));
-        for bad in [
-            r#"{"type":"start","arch":"x","seed":1.5}"#,
-            r#"{"type":"start","arch":"x","seed":-1}"#,
-            r#"{"type":"start","arch":"x","scale":0}"#,
-            r#"{"type":"start","arch":"x","scale":1e7}"#,
-            r#"{"type":"start","arch":"x","regions":0}"#,
-            r#"{"type":"start","arch":"x","regions":101}"#,
-            r#"{"type":"start","arch":"x","bogus":1}"#,
-            r#"{"type":"heal","extra":1}"#,
-            r#"{"type":"speed","x":0}"#,
-            r#"{"type":"speed","x":1001}"#,
-            r#"{"type":"kill","instance":-1}"#,
-            r#"{"type":"explode"}"#,
-            r#"[]"#,
-            "not json",
+        for (bad, says) in [
+            (
+                r#"{"type":"start","arch":"x","options":{"seed":1.5}}"#,
+                "seed",
+            ),
+            (
+                r#"{"type":"start","arch":"x","options":{"seed":-1}}"#,
+                "seed",
+            ),
+            (
+                r#"{"type":"start","arch":"x","options":{"seed":9007199254740992}}"#,
+                "at seed",
+            ),
+            (
+                r#"{"type":"start","arch":"x","options":{"scale":0}}"#,
+                "at scale",
+            ),
+            (
+                r#"{"type":"start","arch":"x","options":{"regions":0}}"#,
+                "at regions",
+            ),
+            (
+                r#"{"type":"start","arch":"x","options":{"regions":101}}"#,
+                "at regions",
+            ),
+            (
+                r#"{"type":"start","arch":"x","options":{"duration":"0s"}}"#,
+                "at duration",
+            ),
+            (
+                r#"{"type":"start","arch":"x","bogus":1}"#,
+                "unknown field `bogus`",
+            ),
+            (
+                r#"{"type":"start","arch":"x","options":{"bogus":1}}"#,
+                "unknown field `bogus`",
+            ),
+            (r#"{"type":"heal","extra":1}"#, "unknown field `extra`"),
+            (r#"{"type":"speed","x":0}"#, "speed x is 0"),
+            (r#"{"type":"kill","instance":-1}"#, "invalid value"),
+            (r#"{"type":"explode"}"#, "unknown variant `explode`"),
+            (r#"[]"#, "bad command"),
+            ("not json", "not JSON"),
         ] {
-            assert!(parse(bad).is_err(), "{bad}");
+            let e = parse(bad)
+                .err()
+                .unwrap_or_else(|| panic!("{bad} was accepted"));
+            assert!(e.contains(says), "{bad}: {e}");
         }
-        assert!(parse(&format!(
+        let e = parse(&format!(
             r#"{{"type":"heal","pad":"{}"}}"#,
             "x".repeat(70_000)
         ))
-        .is_err());
+        .err()
+        .unwrap();
+        assert!(e.contains("larger than the 65536 allowed"), "{e}");
     }
 
     #[test]

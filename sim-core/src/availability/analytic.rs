@@ -20,8 +20,9 @@
 //!   what the request needs. (Conservative: with the store down, cache hits
 //!   would still be answered; misses and writes would not, and we call a data
 //!   layer without its system of record down.)
-//! - a dependency with `"critical": false` fails soft (a fallback answers) and
-//!   is never needed.
+//! - a dependency that is not *hard* by [`crate::behaviour::on_failure`] —
+//!   `"critical": false`, `"fallback": true`, or a data-access layer's cache —
+//!   is never needed: the engine answers (degraded) when it fails.
 //!
 //! Because sets are unions, a service reached along two paths (homepage and
 //! login both needing subscriber) counts once: the result is exact for
@@ -30,7 +31,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::behaviour::Role;
+use crate::behaviour::{on_failure, FanOut, OnFailure};
 use crate::error::InputError;
 use crate::topology::{ServiceId, Topology};
 
@@ -81,25 +82,6 @@ pub struct Term {
     pub p: f64,
 }
 
-/// Why a dependency does not count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Soft {
-    /// `"critical": false`: the caller has a fallback.
-    NonCritical,
-    /// A staash's cache: failures fall back to the store.
-    Cache,
-}
-
-impl Soft {
-    /// Words for the report.
-    pub fn reason(self) -> &'static str {
-        match self {
-            Soft::NonCritical => "critical: false, fails soft",
-            Soft::Cache => "cache, falls back to the store",
-        }
-    }
-}
-
 /// Required-set distributions of every service, plus the dependencies that do
 /// not count, and a topological order (callers first).
 #[derive(Debug, Clone)]
@@ -107,7 +89,7 @@ pub struct Structure {
     /// Per service id.
     pub demand: Vec<Vec<Term>>,
     /// (caller, dependency, why) for dependencies that are not needed.
-    pub soft: Vec<(ServiceId, ServiceId, Soft)>,
+    pub soft: Vec<(ServiceId, ServiceId, OnFailure)>,
     /// Service ids, every caller before what it calls.
     pub order: Vec<ServiceId>,
 }
@@ -128,19 +110,20 @@ impl Structure {
             let s = &topo.services[sid as usize];
             let own = Bits::empty(n).with(sid);
             let mut dist: BTreeMap<Bits, f64> = BTreeMap::new();
-            match s.role {
-                Role::Store => {
+            match s.role.fan_out() {
+                FanOut::Replicas => {
                     dist.insert(own, 1.0);
                 }
-                Role::Router => {
+                FanOut::OneByWeight => {
                     let total: f64 = s.deps.iter().map(|d| d.weight).sum();
                     if total <= 0.0 {
                         dist.insert(own.clone(), 1.0);
                     }
                     for d in s.deps.iter().filter(|_| total > 0.0) {
                         let share = d.weight / total;
-                        if !d.critical {
-                            soft.push((sid, d.target, Soft::NonCritical));
+                        let on = on_failure(s.role, d);
+                        if on != OnFailure::Fails {
+                            soft.push((sid, d.target, on));
                             *dist.entry(own.clone()).or_default() += share;
                             continue;
                         }
@@ -149,20 +132,15 @@ impl Structure {
                         }
                     }
                 }
-                Role::Service | Role::DataAccess => {
+                FanOut::Every => {
                     dist.insert(own, 1.0);
                     // Needed deps by target; several entries for one target are
                     // needed when any of their calls is made: 1 − Π(1 − qᵢ).
                     let mut need: BTreeMap<ServiceId, f64> = BTreeMap::new();
                     for d in &s.deps {
-                        let cache = s.role == Role::DataAccess && d.cache_like;
-                        if !d.critical || cache {
-                            let why = if d.critical {
-                                Soft::Cache
-                            } else {
-                                Soft::NonCritical
-                            };
-                            soft.push((sid, d.target, why));
+                        let on = on_failure(s.role, d);
+                        if on != OnFailure::Fails {
+                            soft.push((sid, d.target, on));
                             continue;
                         }
                         let miss = need.entry(d.target).or_insert(0.0);

@@ -45,6 +45,8 @@ pub struct WhatIf {
     /// Zones per region.
     pub zones: Option<u32>,
     /// Every dependency on these services becomes `"critical": false`.
+    /// (Errors about the questions name these fields, `instance_availability`,
+    /// `zones` and `make_noncritical`; front ends say them in their words.)
     pub noncritical: Vec<String>,
 }
 
@@ -75,10 +77,10 @@ impl WhatIf {
         if let Some(a) = self.instance_availability {
             if !(a > 0.0 && a <= 1.0) {
                 return Err(InputError::at(
-                    "--instance-availability",
+                    "instance_availability",
                     format!("{a} is outside (0, 1]."),
                 )
-                .hint("write a fraction, e.g. --instance-availability 0.999 for three nines."));
+                .hint("write a fraction, e.g. 0.999 for three nines."));
             }
             for s in &mut out.services {
                 s.availability = Some(a);
@@ -89,8 +91,8 @@ impl WhatIf {
             out.zones = z;
             if !(1..=crate::model::LIMITS.max_zones).contains(&z) {
                 return Err(
-                    InputError::at("--zones", format!("{z} zones is outside 1..=26."))
-                        .hint("use 1 to 26 zones per region, e.g. --zones 3 as AWS regions have."),
+                    InputError::at("zones", format!("{z} zones is outside 1..=26."))
+                        .hint("use 1 to 26 zones per region, e.g. 3 as AWS regions have."),
                 );
             }
         }
@@ -98,7 +100,7 @@ impl WhatIf {
             let Some(_) = spec.services.iter().find(|s| &s.name == name) else {
                 let names = spec.services.iter().map(|s| s.name.as_str());
                 let e = InputError::at(
-                    "--make-noncritical",
+                    "make_noncritical",
                     format!("\"{name}\" is not a service of this architecture."),
                 );
                 return Err(match did_you_mean(name, names) {
@@ -119,7 +121,7 @@ impl WhatIf {
             }
             if callers == 0 {
                 return Err(InputError::at(
-                    "--make-noncritical",
+                    "make_noncritical",
                     format!("nothing depends on \"{name}\", so there is no call to make non-critical."),
                 )
                 .hint("name a service that others call; an entry point's own failures cannot fail soft."));

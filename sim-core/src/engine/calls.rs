@@ -11,22 +11,26 @@ pub const PEER: u16 = u16::MAX;
 /// [`Call::flags`] bits: the call's life as its caller and server see it.
 pub mod flag {
     /// A timeout event is scheduled for this attempt and has not fired.
-    pub const TIMER: u8 = 1;
+    pub const TIMER: u16 = 1;
     /// The caller has concluded this attempt (answer or timeout); a late answer is dropped.
-    pub const DONE: u8 = 2;
+    pub const DONE: u16 = 2;
     /// The server answered and recorded the outcome in its statistics.
-    pub const RESPONDED: u8 = 4;
+    pub const RESPONDED: u16 = 4;
     /// The call reached an instance and was counted there.
-    pub const COUNTED: u8 = 8;
+    pub const COUNTED: u16 = 8;
     /// Failed at the caller without leaving it (short circuit, bulkhead, nobody listed).
-    pub const LOCAL: u8 = 16;
+    pub const LOCAL: u16 = 16;
     /// Holds a place in the caller's bulkhead.
-    pub const BULKHEAD: u8 = 32;
+    pub const BULKHEAD: u16 = 32;
     /// A fallback or an optional dependency hid a failure: the answer is degraded.
-    pub const DEGRADED: u8 = 64;
+    pub const DEGRADED: u16 = 64;
     /// The request or its answer was dropped by a partition: only the timeout
     /// still refers to the record, and frees it.
-    pub const LOST: u8 = 128;
+    pub const LOST: u16 = 128;
+    /// The outcome is in the target service's statistics (by its server, or
+    /// by its caller for timeouts and local failures): exactly once per
+    /// counted call, which [`super::Simulation::check_invariants`] verifies.
+    pub const RECORDED: u16 = 256;
 }
 
 /// One request from a caller to one instance (one span of a trace).
@@ -58,7 +62,7 @@ pub struct Call {
     /// Zone to avoid when picking the instance (a retry's previous zone).
     pub avoid_zone: u8,
     /// [`flag`] bits.
-    pub flags: u8,
+    pub flags: u16,
     /// Generation of the serving instance when the call reached it: a restart
     /// makes older calls stale.
     pub gen: u16,
@@ -123,7 +127,7 @@ impl Call {
 
     /// Whether flag bit(s) `f` are set.
     #[inline]
-    pub fn has(&self, f: u8) -> bool {
+    pub fn has(&self, f: u16) -> bool {
         self.flags & f != 0
     }
 }
@@ -177,6 +181,24 @@ impl CallTable {
     /// Slots ever allocated (peak calls in flight).
     pub fn capacity(&self) -> usize {
         self.slots.len()
+    }
+
+    /// Which slots hold a call in flight, found by walking the free list
+    /// (for the invariant check; None when the list is longer than the slab,
+    /// i.e. has a cycle).
+    pub fn occupied(&self) -> Option<Vec<bool>> {
+        let mut live = vec![true; self.slots.len()];
+        let mut f = self.free;
+        let mut steps = 0;
+        while f != NONE {
+            steps += 1;
+            if steps > self.slots.len() || !live[f as usize] {
+                return None;
+            }
+            live[f as usize] = false;
+            f = self.slots[f as usize].next;
+        }
+        Some(live)
     }
 }
 

@@ -278,8 +278,16 @@ impl Simulation {
     fn take_down(&mut self, id: InstanceId, mode: Mode) {
         let st = &mut self.inst[id as usize];
         st.down = st.down.saturating_add(1);
+        let was_zombie = st.hang;
         st.hang = mode == Mode::Hang;
         if st.down > 1 {
+            if was_zombie && mode == Mode::Refuse {
+                // A zombie that now refuses (an outage on top of a hang)
+                // resets the connections it held open.
+                let head = st.head;
+                (st.head, st.tail) = (NONE, NONE);
+                self.refuse_list(head);
+            }
             return;
         }
         let (head, tail) = (st.head, st.tail);

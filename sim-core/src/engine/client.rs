@@ -9,7 +9,7 @@
 use super::calls::flag;
 use super::routing::Prefs;
 use super::{Call, Kind, Simulation, NONE, PEER};
-use crate::behaviour::{failure_is_fatal, Launch};
+use crate::behaviour::{self, Launch, OnFailure};
 use crate::duration::{Nanos, SEC};
 use crate::metrics::Reason;
 use crate::resilience::{outlier, ClientSlot, Outliers, Policy, NO_SLOT};
@@ -324,6 +324,7 @@ impl Simulation {
             if local {
                 st.local += 1;
             }
+            self.calls[c].flags |= flag::RECORDED;
             st.record(self.now - call.sent, reason);
             self.series.answer(target, self.now - call.sent, reason);
         }
@@ -404,19 +405,18 @@ impl Simulation {
             parent.stage_failed = true;
             if call.dep == PEER {
                 parent.peer_failures = parent.peer_failures.saturating_add(1);
-                if parent.peer_failures as u32 > crate::behaviour::peer_failures_tolerated(svc)
+                if parent.peer_failures as u32 > behaviour::peer_failures_tolerated(svc)
                     && parent.reason == 0
                 {
                     parent.reason = Reason::Dependency as u8;
                 }
             } else {
-                let d = &svc.deps[call.dep as usize];
-                if failure_is_fatal(svc, call.dep) && !d.policy.fallback {
-                    if parent.reason == 0 {
+                match behaviour::on_failure(svc.role, &svc.deps[call.dep as usize]) {
+                    OnFailure::Fails if parent.reason == 0 => {
                         parent.reason = Reason::Dependency as u8;
                     }
-                } else if d.policy.fallback || !d.critical {
-                    parent.flags |= flag::DEGRADED;
+                    o if o.degrades() => parent.flags |= flag::DEGRADED,
+                    _ => {}
                 }
             }
         } else if call.has(flag::DEGRADED) {

@@ -18,7 +18,7 @@
 mod calls;
 mod chaos;
 mod client;
-mod config;
+mod invariants;
 mod queue;
 mod routing;
 mod server;
@@ -28,10 +28,10 @@ use crate::fault::Scenario;
 use crate::metrics::{Flows, Series, Spans, Stats, END_TO_END};
 use crate::model::Arrival;
 use crate::rng::{Purpose, Stream};
+use crate::run::RunOptions;
 use crate::topology::{Topology, GLOBAL};
 
 pub use calls::{flag, Call, CallTable, NONE, PEER};
-pub use config::RunConfig;
 pub use queue::{Event, EventQueue, Kind};
 
 /// Runtime state of one instance: busy workers and its FIFO wait queue, linked
@@ -94,11 +94,15 @@ impl InstanceState {
     }
 }
 
-/// A simulation in progress. Step it with [`Simulation::run_until`] or finish it
-/// with [`Simulation::run`]; read results with [`Simulation::service_stats`] etc.
+/// A simulation in progress, made by [`crate::RunSpec`]. Step it with
+/// [`Simulation::run_until`] or finish it with [`Simulation::run`]; read
+/// results with [`Simulation::service_stats`] etc., or all outputs at once
+/// with [`Simulation::outputs`].
 pub struct Simulation {
     topo: Topology,
-    cfg: RunConfig,
+    cfg: RunOptions,
+    /// graph.json's `args`: the settings that determine the outputs.
+    args: String,
     now: Nanos,
     events: u64,
     queue: EventQueue,
@@ -134,8 +138,15 @@ pub struct Window {
 }
 
 impl Simulation {
-    /// Prepares a run with the faults of a scenario (see [`crate::fault`]).
-    pub fn with_scenario(topo: Topology, cfg: RunConfig, scenario: Scenario) -> Simulation {
+    /// Prepares a run: instance state, streams, the first arrival at each entry
+    /// point and the scenario's faults. Only [`crate::RunSpec`] calls it, after
+    /// checking every input.
+    pub(crate) fn prepare(
+        topo: Topology,
+        cfg: RunOptions,
+        scenario: Scenario,
+        args: String,
+    ) -> Simulation {
         let rate = cfg.rate.unwrap_or(topo.traffic.rate);
         let mut sim = Simulation {
             now: 0,
@@ -160,6 +171,7 @@ impl Simulation {
             live: None,
             topo,
             cfg,
+            args,
         };
         for e in 0..sim.topo.entry_points.len() {
             let t = sim.next_gap();
@@ -176,21 +188,19 @@ impl Simulation {
         sim
     }
 
-    /// Prepares a run: instance state, streams, and the first arrival at each entry point.
-    /// A spigo `victim` in the file means one kill at half time ([`Scenario::from_victim`]).
-    pub fn new(topo: Topology, cfg: RunConfig) -> Simulation {
-        let scenario = Scenario::from_victim(&topo, cfg.duration);
-        Simulation::with_scenario(topo, cfg, scenario)
-    }
-
     /// The topology being simulated.
     pub fn topology(&self) -> &Topology {
         &self.topo
     }
 
-    /// The configuration of this run.
-    pub fn config(&self) -> &RunConfig {
+    /// The options of this run.
+    pub fn config(&self) -> &RunOptions {
         &self.cfg
+    }
+
+    /// The settings that determine this run's outputs, as graph.json records them.
+    pub fn args(&self) -> &str {
+        &self.args
     }
 
     /// The faults this run applies.
@@ -328,9 +338,15 @@ impl Simulation {
     }
 
     /// Runs until traffic has stopped and every request has been answered.
+    /// Debug builds then check the engine's invariants
+    /// ([`Simulation::check_invariants`]).
     pub fn run(&mut self) {
         self.run_until(Nanos::MAX);
         self.series.finish();
+        #[cfg(debug_assertions)]
+        if let Err(broken) = self.check_invariants() {
+            panic!("engine invariant broken at the end of a run: {broken}");
+        }
     }
 
     fn next_gap(&mut self) -> Nanos {

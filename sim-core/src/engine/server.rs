@@ -177,6 +177,7 @@ impl Simulation {
         let call = self.calls[c];
         let sid = self.topo.instances[call.inst as usize].service;
         if !call.has(flag::DONE) {
+            self.calls[c].flags |= flag::RECORDED;
             let took = self.now - call.arrived;
             self.stats[sid as usize].record(took, call.reason);
             if call.reason == 0 && call.has(flag::DEGRADED) {

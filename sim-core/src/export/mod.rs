@@ -7,16 +7,51 @@ pub mod dot;
 pub mod flows;
 pub mod graph;
 pub mod graphml;
-pub mod live;
 pub mod summary;
 pub mod traces;
 pub mod vizceral;
 
 use crate::engine::Simulation;
+use summary::Summary;
+
+/// The bytes a run produces, ready to be written by whoever owns the files.
+#[derive(Debug, Clone)]
+pub struct Outputs {
+    /// summary.json.
+    pub summary_json: String,
+    /// graph.json (empty when the graph was not recorded).
+    pub graph_json: String,
+    /// The summary as data.
+    pub summary: Summary,
+}
+
+impl Outputs {
+    /// SHA-256 over summary.json and graph.json: equal digests, equal outputs.
+    pub fn digest(&self) -> String {
+        digest(&[self.summary_json.as_bytes(), self.graph_json.as_bytes()])
+    }
+}
+
+impl Simulation {
+    /// summary.json and graph.json of the run as it stands (finished, normally).
+    pub fn outputs(&self) -> Outputs {
+        let summary = Summary::of(self);
+        let mut graph = Vec::new();
+        if let Some(flows) = self.flows() {
+            graph::write_graph(&mut graph, self.topology(), flows, self.args(), self.now())
+                .expect("writing to memory");
+        }
+        Outputs {
+            summary_json: summary.to_json(),
+            graph_json: String::from_utf8(graph).expect("graph.json is UTF-8"),
+            summary,
+        }
+    }
+}
 
 /// Every output file of a finished run, as (file name, bytes), in a fixed order.
 /// Flow-based files (graph.json, GraphML, DOT, Vizceral) need `record_graph`.
-pub fn all_files(sim: &Simulation, args: &str) -> Vec<(&'static str, Vec<u8>)> {
+pub fn all_files(sim: &Simulation) -> Vec<(&'static str, Vec<u8>)> {
     let topo = sim.topology();
     let seconds = sim.config().duration as f64 / 1e9;
     let pretty = |v: &serde_json::Value| {
@@ -24,7 +59,7 @@ pub fn all_files(sim: &Simulation, args: &str) -> Vec<(&'static str, Vec<u8>)> {
         s.push(b'\n');
         s
     };
-    let base = crate::outputs(sim, args);
+    let base = sim.outputs();
     let mut files = vec![("summary.json", base.summary_json.into_bytes())];
     if let Some(flows) = sim.flows() {
         files.push(("graph.json", base.graph_json.into_bytes()));

@@ -138,27 +138,41 @@ impl Default for Scenario {
 /// Eureka's client registry fetch interval (`registryFetchIntervalSeconds`, 30 s).
 pub const DEFAULT_DISCOVERY_POLL: Nanos = 30 * SEC;
 
-/// Parses one fault as the scenario format writes it, without `at` (it applies
+/// Reads one fault as the scenario format writes it, without `at` (it applies
 /// now): `{"zone_outage": {"region": "us-east-1", "zone": "zoneA"}, "for": "20s"}`.
 /// Live controls (the browser, `microsim serve`) use it so that what a click
-/// asks for is validated exactly as a scenario file is.
+/// asks for is validated exactly as a scenario file is; error paths are
+/// relative to the fault (`zone_outage.zone`).
 pub fn parse_live_fault(
-    json: &str,
+    fault: &serde_json::Value,
     topo: &crate::topology::Topology,
 ) -> Result<(Action, Option<Nanos>), crate::error::InputError> {
-    let mut v: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-        crate::error::InputError::at("", format!("the fault is not JSON: {e}."))
-            .hint("send one fault object, e.g. {\"zone_outage\": {\"region\": \"us-east-1\", \"zone\": \"zoneA\"}}")
-    })?;
+    let mut v = fault.clone();
     let Some(obj) = v.as_object_mut() else {
         return Err(
             crate::error::InputError::at("", "a fault must be a JSON object.")
                 .hint("e.g. {\"errors\": {\"service\": \"subscriber\", \"percent\": 50}}"),
         );
     };
-    obj.entry("at").or_insert_with(|| "0s".into());
+    if obj.contains_key("at") {
+        return Err(crate::error::InputError::at(
+            "at",
+            "a live fault starts now and takes no \"at\".",
+        )
+        .hint("leave \"at\" out; \"for\" says how long it lasts."));
+    }
+    obj.insert("at".into(), "0s".into());
     let text = serde_json::json!({ "faults": [v] }).to_string();
-    let sc = load_scenario(&text, topo)?;
+    let sc = load_scenario(&text, topo).map_err(|mut e| {
+        // Positions are in the wrapper, not in anything the user wrote.
+        e.position = None;
+        e.path = e
+            .path
+            .strip_prefix("faults[0]")
+            .map(|p| p.trim_start_matches('.').to_string())
+            .unwrap_or(e.path);
+        e
+    })?;
     let f = sc.faults.into_iter().next().expect("one fault");
     Ok((f.action, f.until.map(|u| u - f.at)))
 }

@@ -389,7 +389,7 @@ impl Scenario {
                 ),
             )
             .hint(format!(
-                "the run lasts {}; start it earlier or pass a longer --duration.",
+                "the run lasts {}; start it earlier or give the run a longer duration.",
                 format_duration(duration)
             ))),
         }

@@ -166,6 +166,27 @@ impl Series {
         self.current += 1;
     }
 
+    /// (requests, answered) of `service` over the whole run so far, closed
+    /// buckets and the open one: what the engine's invariant check compares
+    /// with the service's [`super::Stats`].
+    pub fn totals(&self, service: u32) -> (u64, u64) {
+        let (mut requests, mut answered) = (0, 0);
+        for r in self.rows.iter().filter(|r| r.service == service) {
+            requests += r.requests;
+            answered += r.ok + r.failed();
+        }
+        let i = if service == END_TO_END {
+            self.live.len() - 1
+        } else {
+            service as usize
+        };
+        let l = &self.live[i];
+        (
+            requests + l.requests,
+            answered + l.ok + l.failures.iter().sum::<u64>(),
+        )
+    }
+
     /// Closed rows, bucket by bucket, services in id order then end to end.
     pub fn rows(&self) -> &[Row] {
         &self.rows

@@ -128,7 +128,7 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
                     s.count, LIMITS.max_instances
                 ),
             )
-            .hint("use a smaller count; --scale grows an architecture proportionally."));
+            .hint("use a smaller count; the scale option grows an architecture proportionally."));
         }
         if let Some(r) = s.regions {
             if r < 0 || r as u64 > LIMITS.max_regions {
@@ -136,7 +136,7 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
                     at("regions"),
                     format!("regions is {r}, outside 0..={}.", LIMITS.max_regions),
                 )
-                .hint("use 1 (one region; --regions multiplies it) or 0 for one global node."));
+                .hint("use 1 (one region; the regions option multiplies it) or 0 for one global node."));
             }
         }
         if let Some(d) = &s.service_time {

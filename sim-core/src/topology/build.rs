@@ -4,7 +4,7 @@
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::*;
-use crate::behaviour::Role;
+use crate::behaviour::{self, Edge, Role};
 use crate::dist::Dist;
 use crate::duration::{Nanos, MS};
 use crate::error::InputError;
@@ -33,14 +33,14 @@ impl Topology {
     pub fn build(spec: &ArchSpec, opts: &BuildOptions) -> Result<Topology, InputError> {
         if !(opts.scale_percent > 0.0 && opts.scale_percent <= 1e7) {
             return Err(InputError::at(
-                "--scale",
+                "scale",
                 format!("scale {}% is out of range.", opts.scale_percent),
             )
             .hint("use a percentage above 0, e.g. 100 for as written or 1000 for ten times."));
         }
         if opts.region_multiplier == 0 {
             return Err(
-                InputError::at("--regions", "the region multiplier is 0.").hint("use 1 or more.")
+                InputError::at("regions", "the region multiplier is 0.").hint("use 1 or more.")
             );
         }
         let mut notes = Vec::new();
@@ -88,7 +88,7 @@ impl Topology {
                 return Err(InputError::at(
                     format!("services[{i}] \"{}\".regions", s.name),
                     format!(
-                        "{regions} regions after --regions is more than the {} supported.",
+                        "{regions} regions after the region multiplier is more than the {} supported.",
                         LIMITS.max_regions
                     ),
                 )
@@ -99,7 +99,7 @@ impl Topology {
                 return Err(InputError::at(format!("services[{i}] \"{}\".count", s.name), format!(
                     "the architecture would need more than {} instances (scale {}%, {} region(s) for this service).",
                     LIMITS.max_instances, opts.scale_percent, regions))
-                    .hint("lower --scale, --regions or the counts."));
+                    .hint("lower the scale, the regions or the counts."));
             }
             max_regions = max_regions.max(regions as u32);
             shapes.push((placement, regions as u32, per_region as u32));
@@ -135,22 +135,23 @@ impl Topology {
                     continue;
                 }
                 let target = index_of(name).expect("validated");
-                if target == sid && role == Role::Store {
-                    ring = true;
-                    continue;
-                }
-                if role == Role::Store {
-                    notes.push(format!(
-                        "{}: stores are leaves; its dependency on {name} is drawn but never called",
-                        s.name
-                    ));
-                    continue;
+                match behaviour::edge(role, target == sid) {
+                    Edge::Ring => {
+                        ring = true;
+                        continue;
+                    }
+                    Edge::DrawnOnly => {
+                        notes.push(format!(
+                            "{}: stores are leaves; its dependency on {name} is drawn but never called",
+                            s.name
+                        ));
+                        continue;
+                    }
+                    Edge::Call => {}
                 }
                 let o = d.options();
-                let tp = spec.services[target as usize].package;
-                let cache_like = matches!(tp, Package::Cache)
-                    || (matches!(tp, Package::Store)
-                        && name.to_ascii_lowercase().contains("cache"));
+                let cache_like =
+                    behaviour::is_cache_like(spec.services[target as usize].package, name);
                 let mut policy = Policy::from_spec(&o);
                 if policy.needs_slot() {
                     policy.slot = client_slots;
@@ -169,13 +170,11 @@ impl Topology {
             }
             let per_region_peers = per_region.saturating_sub(1);
             let ring_replicas = if ring {
-                s.replicas.unwrap_or(2).min(per_region_peers)
+                s.replicas
+                    .unwrap_or(behaviour::DEFAULT_REPLICAS)
+                    .min(per_region_peers)
             } else {
                 0
-            };
-            let default_time = match role {
-                Role::Router => Dist::Constant(MS / 10),
-                _ => Dist::Constant(MS),
             };
             services.push(Service {
                 name: s.name.clone(),
@@ -189,12 +188,12 @@ impl Topology {
                     .service_time
                     .as_ref()
                     .map(Dist::from_spec)
-                    .unwrap_or(default_time),
+                    .unwrap_or_else(|| role.default_service_time()),
                 concurrency: s.concurrency.unwrap_or(u32::MAX),
                 queue: s.queue.unwrap_or(u32::MAX),
                 deps,
                 ring_replicas,
-                hit_rate: s.hit_rate.unwrap_or(0.9),
+                hit_rate: s.hit_rate.unwrap_or(behaviour::DEFAULT_HIT_RATE),
                 availability: s.availability.unwrap_or(1.0),
                 quorum: s.quorum.unwrap_or(1),
                 client_slots,

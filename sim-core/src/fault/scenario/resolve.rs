@@ -131,7 +131,7 @@ fn region(topo: &Topology, path: &str, name: &str) -> Result<u16, InputError> {
         format!("use one of: {}", topo.regions.join(", "))
     };
     Err(e.hint(format!(
-        "{known}, or run more regions with --regions N (named us-east-1, us-west-2, ... in order)."
+        "{known}, or run more regions with the regions multiplier (named us-east-1, us-west-2, ... in order)."
     )))
 }
 

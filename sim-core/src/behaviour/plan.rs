@@ -1,43 +1,15 @@
-//! What each spigo package does with a request, as a plan of call stages.
+//! A package's behaviour as a plan of call stages, at run time.
 //!
 //! Every behaviour is expressed through one mechanism: after its own work, an
 //! instance runs stage 0, 1, … of its plan; each stage launches zero or more
 //! calls in parallel and the next stage starts when they have all answered.
 //! The engine owns the mechanics (queues, timing, replies); this module only
-//! decides *which* calls a stage makes, so adding a package never copies engine code.
+//! decides *which* calls a stage makes, from the semantics in [`super`], so
+//! adding a package never copies engine code.
 
-use crate::model::Package;
+use super::{FanOut, Role};
 use crate::rng::Stream;
 use crate::topology::{Service, ServiceId};
-
-/// The request semantics of a package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// denominator, elb, zuul: forward each request to ONE dependency (weighted).
-    Router,
-    /// karyon, monolith: call EVERY dependency (subject to probability and calls).
-    Service,
-    /// staash: call cache-like dependencies first; the rest only on a miss.
-    DataAccess,
-    /// store, cache, volume, priamCassandra, riak: leaves; a ring replicates to peers.
-    Store,
-}
-
-impl Role {
-    /// The role of a spigo package.
-    pub fn of(p: Package) -> Role {
-        match p {
-            Package::Denominator | Package::Elb | Package::Zuul => Role::Router,
-            Package::Karyon | Package::Monolith => Role::Service,
-            Package::Staash => Role::DataAccess,
-            Package::Store
-            | Package::Cache
-            | Package::Volume
-            | Package::PriamCassandra
-            | Package::Riak => Role::Store,
-        }
-    }
-}
 
 /// One call a stage asks the engine to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,23 +39,23 @@ pub fn plan_stage(
     out: &mut Vec<Launch>,
 ) -> bool {
     out.clear();
-    match (svc.role, stage) {
-        (Role::Router, 0) => {
+    match (svc.role.fan_out(), svc.role, stage) {
+        (FanOut::OneByWeight, _, 0) => {
             if let Some(d) = pick_weighted(svc, rng) {
                 out.push(Launch::Dep(d));
             }
             true
         }
-        (Role::Service, 0) => {
+        (FanOut::Every, Role::Service, 0) => {
             every_dep(svc, rng, out, |_| true);
             true
         }
-        (Role::DataAccess, 0) => {
+        (FanOut::Every, Role::DataAccess, 0) => {
             let has_cache = svc.deps.iter().any(|d| d.cache_like);
             every_dep(svc, rng, out, |cache| cache || !has_cache);
             true
         }
-        (Role::DataAccess, 1) => {
+        (FanOut::Every, Role::DataAccess, 1) => {
             let has_cache = svc.deps.iter().any(|d| d.cache_like);
             // A miss (or a failed cache) goes on to the backing stores.
             if has_cache && (prev.any_failed || !rng.chance(svc.hit_rate)) {
@@ -91,26 +63,12 @@ pub fn plan_stage(
             }
             has_cache
         }
-        (Role::Store, 0) if !replica => {
+        (FanOut::Replicas, _, 0) if !replica => {
             out.extend((1..=svc.ring_replicas).map(Launch::Peer));
             true
         }
         _ => false,
     }
-}
-
-/// Whether a failed call to `dep` fails the caller (cache misses never do).
-pub fn failure_is_fatal(svc: &Service, dep: u16) -> bool {
-    let d = &svc.deps[dep as usize];
-    d.critical && !(svc.role == Role::DataAccess && d.cache_like)
-}
-
-/// Failed ring replications a store tolerates per request: with replication
-/// factor RF (itself plus its peers) a write needs a quorum of RF/2 + 1 acks
-/// (Cassandra's QUORUM), so RF − quorum peers may fail.
-pub fn peer_failures_tolerated(svc: &Service) -> u32 {
-    let rf = svc.ring_replicas + 1;
-    rf - (rf / 2 + 1)
 }
 
 fn every_dep(
@@ -254,7 +212,16 @@ mod tests {
             vec![Launch::Dep(1)],
             "a failed cache always goes to the store"
         );
-        assert!(!failure_is_fatal(dal, 0) && failure_is_fatal(dal, 1));
+        assert_eq!(
+            (
+                super::super::on_failure(dal.role, &dal.deps[0]),
+                super::super::on_failure(dal.role, &dal.deps[1])
+            ),
+            (
+                super::super::OnFailure::ReadsStore,
+                super::super::OnFailure::Fails
+            )
+        );
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! latency over the window since the previous snapshot, per instance pair the
 //! call and error rates, new time-series rows, and the summary so far.
 //!
-//! Both the wasm viewer and the native WebSocket stream use this one builder,
-//! so the page draws the same JSON whichever side simulates.
+//! Both the wasm viewer and the native WebSocket stream use this one builder
+//! (through [`super::Session`]), so the page draws the same JSON whichever
+//! side simulates.
 
 use serde_json::{json, Value};
 
@@ -156,20 +157,21 @@ mod tests {
     use super::*;
     use crate::duration::SEC;
     use crate::fault::{Action, Mode};
-    use crate::{model, BuildOptions, RunConfig};
+    use crate::run::{Input, RunOptions, RunSpec};
 
     #[test]
     fn snapshots_show_rates_and_a_killed_zone() {
-        let spec = model::load_arch(
-            r#"{"arch":"t","traffic":{"rate":200},"services":[
+        let arch = r#"{"arch":"t","traffic":{"rate":200},"services":[
             {"name":"b","package":"store","count":3},
-            {"name":"a","package":"karyon","count":3,"dependencies":["b"]}]}"#,
-        )
-        .unwrap();
-        let topo = Topology::build(&spec, &BuildOptions::default()).unwrap();
-        let topo_json = topology_json(&topo);
+            {"name":"a","package":"karyon","count":3,"dependencies":["b"]}]}"#;
+        let spec = RunSpec::new(Input::new("t", arch), None, RunOptions::default()).unwrap();
+        let topo_json = topology_json(spec.topology());
         assert_eq!(topo_json["instances"].as_array().unwrap().len(), 6);
-        let mut sim = Simulation::with_scenario(topo, RunConfig::default(), Default::default());
+        assert_eq!(
+            topo_json["instance_states"],
+            json!(["up", "down", "zombie"])
+        );
+        let mut sim = spec.simulation();
         sim.enable_live();
         let mut snap = Snapshotter::new();
         sim.run_until(SEC);
@@ -178,6 +180,7 @@ mod tests {
             .iter()
             .map(|v| v.as_f64().unwrap())
             .sum();
+        // 200 Poisson arrivals a second: sd √200 ≈ 14; 40 is about 3 sd.
         assert!((total - 200.0).abs() < 40.0, "{total}");
         assert!(!s["edges"].as_array().unwrap().is_empty());
         sim.inject(
@@ -190,10 +193,16 @@ mod tests {
         );
         sim.run_until(2 * SEC);
         let s = snap.snapshot(&mut sim);
-        assert_eq!(s["state"][0], 1, "b00 sits in zoneA");
+        assert_eq!(
+            s["state"][0],
+            InstanceState::Down as u8,
+            "b00 sits in zoneA"
+        );
         assert!(s["summary"]["end_to_end"]["failed"].as_u64().unwrap() > 0);
         assert_eq!(s["timeline"].as_array().unwrap().len(), 1);
         sim.heal_all();
         assert!(sim.is_up(0));
+        sim.run();
+        sim.check_invariants().unwrap();
     }
 }

@@ -1,0 +1,235 @@
+//! What each spigo package does with a request — in one place, so that the
+//! topology builder, the engine and the availability analysis ask the same
+//! questions and get the same answers.
+//!
+//! | package | role | calls | defaults |
+//! |---|---|---|---|
+//! | `denominator`, `elb`, `zuul` | router | ONE dependency, by `weight` | 0.1 ms of work |
+//! | `karyon`, `monolith` | service | EVERY dependency (each with its `probability` and `calls`), in parallel | 1 ms |
+//! | `staash` | data access | cache-like dependencies first; the others on a miss (`hit_rate`, default 0.9) or a failed cache | 1 ms |
+//! | `store`, `cache`, `volume`, `priamCassandra`, `riak` | store | nothing: a leaf; a dependency on itself is a ring that replicates each request to the next `replicas` (default 2) instances of its region | 1 ms |
+//!
+//! A dependency is *cache-like* when its package is `cache`, or `store` with
+//! "cache" in its name (spigo's EVCache files). `eureka` is registration with
+//! discovery, never a call; a store's dependencies on other services are
+//! drawn but never called.
+//!
+//! **One rule for failures** ([`on_failure`]): a failed call (after its
+//! retries) fails the caller only when the dependency is *hard* — critical,
+//! without a fallback, and not a data-access layer's cache. A fallback or an
+//! optional dependency answers in its place (the caller's answer is
+//! *degraded*, which is an answer: it counts as ok), and a failed cache sends
+//! the read to the store. The engine applies the rule to each call; the
+//! availability analysis counts only hard dependencies — so a service behind
+//! `"fallback": true` can never lower its caller's predicted availability, as
+//! it never fails a request in a run.
+
+mod plan;
+
+pub use plan::{plan_stage, target_of, Launch, StageOutcome};
+
+use crate::dist::Dist;
+use crate::duration::MS;
+use crate::model::Package;
+use crate::topology::{Dependency, Service};
+
+/// The request semantics of a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// denominator, elb, zuul: forward each request to ONE dependency (weighted).
+    Router,
+    /// karyon, monolith: call EVERY dependency (subject to probability and calls).
+    Service,
+    /// staash: call cache-like dependencies first; the rest only on a miss.
+    DataAccess,
+    /// store, cache, volume, priamCassandra, riak: leaves; a ring replicates to peers.
+    Store,
+}
+
+/// Which of its dependencies a role calls for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FanOut {
+    /// One dependency, chosen by weight.
+    OneByWeight,
+    /// Every dependency (a data-access layer: caches first, the rest on a miss).
+    Every,
+    /// None; a ring's peers receive replicas.
+    Replicas,
+}
+
+/// Share of a data-access layer's reads its caches answer, unless the file says.
+pub const DEFAULT_HIT_RATE: f64 = 0.9;
+/// Peers a ring replicates each request to, unless the file says (with the
+/// instance itself, Cassandra's usual replication factor of 3).
+pub const DEFAULT_REPLICAS: u32 = 2;
+
+impl Role {
+    /// The role of a spigo package.
+    pub fn of(p: Package) -> Role {
+        match p {
+            Package::Denominator | Package::Elb | Package::Zuul => Role::Router,
+            Package::Karyon | Package::Monolith => Role::Service,
+            Package::Staash => Role::DataAccess,
+            Package::Store
+            | Package::Cache
+            | Package::Volume
+            | Package::PriamCassandra
+            | Package::Riak => Role::Store,
+        }
+    }
+
+    /// Which dependencies a request calls.
+    pub fn fan_out(self) -> FanOut {
+        match self {
+            Role::Router => FanOut::OneByWeight,
+            Role::Service | Role::DataAccess => FanOut::Every,
+            Role::Store => FanOut::Replicas,
+        }
+    }
+
+    /// Work per request when the file gives no `service_time`: routers only
+    /// forward (0.1 ms), everything else does a little work (1 ms).
+    pub fn default_service_time(self) -> Dist {
+        match self {
+            Role::Router => Dist::Constant(MS / 10),
+            _ => Dist::Constant(MS),
+        }
+    }
+}
+
+/// What a service's dependency on `target` (named `name`) is, as the
+/// topology builder records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    /// A call made per request.
+    Call,
+    /// A store's dependency on itself: its ring of replica peers.
+    Ring,
+    /// Drawn in the graph, never called: a store's dependency on another service.
+    DrawnOnly,
+}
+
+/// How a caller of role `caller` treats its dependency on service `target`.
+pub fn edge(caller: Role, is_self: bool) -> Edge {
+    match (caller, is_self) {
+        (Role::Store, true) => Edge::Ring,
+        (Role::Store, false) => Edge::DrawnOnly,
+        _ => Edge::Call,
+    }
+}
+
+/// Whether a dependency on a service of package `package` named `name` is
+/// cache-like: read first by a data-access layer, its failure a miss.
+pub fn is_cache_like(package: Package, name: &str) -> bool {
+    matches!(package, Package::Cache)
+        || (matches!(package, Package::Store) && name.to_ascii_lowercase().contains("cache"))
+}
+
+/// What a failed call (after its retries) to a dependency does to its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFailure {
+    /// The caller fails too (reason `dependency`): the dependency is hard.
+    Fails,
+    /// `"fallback": true`: a fallback answers; the caller's answer is degraded.
+    FallsBack,
+    /// `"critical": false`: the caller goes on without it, degraded.
+    Optional,
+    /// A data-access layer's cache: the read goes to the store instead.
+    ReadsStore,
+}
+
+impl OnFailure {
+    /// Whether the caller's answer is degraded (it hid a failure).
+    pub fn degrades(self) -> bool {
+        matches!(self, OnFailure::FallsBack | OnFailure::Optional)
+    }
+
+    /// Why a soft dependency does not count, in the availability report's words.
+    pub fn reason(self) -> &'static str {
+        match self {
+            OnFailure::Fails => "hard: its failure fails the caller",
+            OnFailure::FallsBack => "fallback: answered degraded",
+            OnFailure::Optional => "critical: false, fails soft",
+            OnFailure::ReadsStore => "cache, falls back to the store",
+        }
+    }
+}
+
+/// The one rule (see the module doc): a fallback wins, then an optional
+/// dependency, then a data-access layer's cache; anything else is hard.
+pub fn on_failure(caller: Role, dep: &Dependency) -> OnFailure {
+    if dep.policy.fallback {
+        OnFailure::FallsBack
+    } else if !dep.critical {
+        OnFailure::Optional
+    } else if caller == Role::DataAccess && dep.cache_like {
+        OnFailure::ReadsStore
+    } else {
+        OnFailure::Fails
+    }
+}
+
+/// Failed ring replications a store tolerates per request: with replication
+/// factor RF (itself plus its peers) a write needs a quorum of RF/2 + 1 acks
+/// (Cassandra's QUORUM), so RF − quorum peers may fail.
+pub fn peer_failures_tolerated(svc: &Service) -> u32 {
+    let rf = svc.ring_replicas + 1;
+    rf - (rf / 2 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::load_arch;
+    use crate::topology::{BuildOptions, Topology};
+
+    #[test]
+    fn one_rule_for_failures() {
+        let t = Topology::build(
+            &load_arch(
+                r#"{"arch":"t","services":[
+                {"name":"evcache","package":"store","count":1},
+                {"name":"db","package":"store","count":1},
+                {"name":"x","package":"store","count":1},
+                {"name":"dal","package":"staash","count":1,"dependencies":["evcache","db",
+                    {"service":"x","fallback":true},{"service":"x","critical":false}]}]}"#,
+            )
+            .unwrap(),
+            &BuildOptions::default(),
+        )
+        .unwrap();
+        let dal = &t.services[3];
+        let got: Vec<OnFailure> = dal.deps.iter().map(|d| on_failure(dal.role, d)).collect();
+        assert_eq!(
+            got,
+            [
+                OnFailure::ReadsStore,
+                OnFailure::Fails,
+                OnFailure::FallsBack,
+                OnFailure::Optional
+            ]
+        );
+        assert_eq!(
+            got.iter().map(|o| o.degrades()).collect::<Vec<_>>(),
+            [false, false, true, true]
+        );
+        // A cache is cache-like to a data-access layer only; to a service it is hard.
+        let mut svc = dal.clone();
+        svc.role = Role::Service;
+        assert_eq!(on_failure(svc.role, &svc.deps[0]), OnFailure::Fails);
+    }
+
+    #[test]
+    fn roles_defaults_and_edges() {
+        assert_eq!(Role::of(Package::Zuul).fan_out(), FanOut::OneByWeight);
+        assert_eq!(Role::of(Package::Staash).fan_out(), FanOut::Every);
+        assert_eq!(Role::of(Package::Riak).fan_out(), FanOut::Replicas);
+        assert_eq!(Role::Router.default_service_time(), Dist::Constant(MS / 10));
+        assert_eq!(edge(Role::Store, true), Edge::Ring);
+        assert_eq!(edge(Role::Store, false), Edge::DrawnOnly);
+        assert_eq!(edge(Role::Service, true), Edge::Call);
+        assert!(is_cache_like(Package::Store, "EVCache"));
+        assert!(!is_cache_like(Package::Store, "cassandra"));
+        assert!(is_cache_like(Package::Cache, "memcached"));
+    }
+}

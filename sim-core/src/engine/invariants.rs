@@ -1,0 +1,229 @@
+//! What must hold of a simulation at any instant between events. Checked at
+//! the end of every run in debug builds and at the end of every engine test,
+//! so a bookkeeping slip (a request counted twice, a call record leaked, a
+//! queue whose length and list disagree) fails loudly instead of skewing a
+//! figure a little.
+
+use super::calls::flag;
+use super::{Call, Simulation, NONE, PEER};
+use crate::metrics::{Stats, END_TO_END};
+use crate::topology::ServiceId;
+
+impl Simulation {
+    /// Checks the engine's invariants; the error names the first one broken.
+    ///
+    /// - per service and end to end: requests = ok + failed + in flight, where
+    ///   in flight are the calls in the slab counted there whose outcome is not
+    ///   recorded yet (at the end of a run these are the `unanswered`), and the
+    ///   latency histogram holds one value per answer;
+    /// - the time series adds up to the same requests and answers;
+    /// - the call slab's live count equals its slots minus its free list;
+    /// - every instance's queue length equals the length of its linked list,
+    ///   a dead instance that refuses holds nothing, and no instance has more
+    ///   busy workers than its concurrency;
+    /// - no event is scheduled before the current time.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let occupied = self
+            .calls
+            .occupied()
+            .ok_or("the call slab's free list has a cycle")?;
+        let live = occupied.iter().filter(|&&o| o).count();
+        if live != self.calls.live() {
+            return Err(format!(
+                "the call slab counts {} calls in flight but {live} slots are not free",
+                self.calls.live()
+            ));
+        }
+        self.check_accounts(&occupied)?;
+        self.check_queues()?;
+        if let Some(t) = self.queue.peek_time() {
+            if t < self.now {
+                return Err(format!(
+                    "an event is scheduled at {t} ns, before now ({} ns)",
+                    self.now
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The service a counted call was counted at.
+    fn counted_at(&self, c: &Call) -> ServiceId {
+        if c.inst != NONE {
+            return self.topo.instances[c.inst as usize].service;
+        }
+        let caller = self.topo.instances[c.caller as usize].service;
+        if c.dep == PEER {
+            caller
+        } else {
+            self.topo.services[caller as usize].deps[c.dep as usize].target
+        }
+    }
+
+    fn check_accounts(&self, occupied: &[bool]) -> Result<(), String> {
+        let n = self.topo.services.len();
+        let mut in_flight = vec![0u64; n];
+        let mut roots = 0u64;
+        for (i, _) in occupied.iter().enumerate().filter(|(_, &o)| o) {
+            let c = &self.calls[i as u32];
+            if c.has(flag::COUNTED) && !c.has(flag::RECORDED) {
+                in_flight[self.counted_at(c) as usize] += 1;
+            }
+            if c.parent == NONE {
+                roots += 1;
+            }
+        }
+        let check = |name: &str, s: &Stats, flying: u64, series: (u64, u64)| {
+            if s.requests != s.answered() + flying {
+                return Err(format!(
+                    "{name}: {} requests but {} ok + {} failed + {flying} in flight",
+                    s.requests,
+                    s.ok,
+                    s.failed()
+                ));
+            }
+            if s.latency.len() != s.answered() {
+                return Err(format!(
+                    "{name}: {} latencies recorded for {} answers",
+                    s.latency.len(),
+                    s.answered()
+                ));
+            }
+            if series != (s.requests, s.answered()) {
+                return Err(format!(
+                    "{name}: the time series counts {} requests and {} answers, the summary {} and {}",
+                    series.0,
+                    series.1,
+                    s.requests,
+                    s.answered()
+                ));
+            }
+            Ok(())
+        };
+        for (sid, s) in self.stats.iter().enumerate() {
+            let name = &self.topo.services[sid].name;
+            check(name, s, in_flight[sid], self.series.totals(sid as u32))?;
+        }
+        check(
+            "end to end",
+            &self.end_to_end,
+            roots,
+            self.series.totals(END_TO_END),
+        )
+    }
+
+    fn check_queues(&self) -> Result<(), String> {
+        let cap = self.calls.capacity();
+        for (id, st) in self.inst.iter().enumerate() {
+            let svc = &self.topo.services[self.topo.instances[id].service as usize];
+            let (mut len, mut last, mut q) = (0usize, NONE, st.head);
+            while q != NONE {
+                len += 1;
+                if len > cap {
+                    return Err(format!("instance {id}: its wait list has a cycle"));
+                }
+                last = q;
+                q = self.calls[q].next;
+            }
+            if last != st.tail {
+                return Err(format!(
+                    "instance {id}: the wait list ends at call {last} but its tail is {}",
+                    st.tail
+                ));
+            }
+            let up = st.down == 0;
+            if up && len != st.queued as usize {
+                return Err(format!(
+                    "instance {id}: {} queued but {len} calls on its list",
+                    st.queued
+                ));
+            }
+            if !up && !st.hang && (len > 0 || st.busy > 0) {
+                return Err(format!(
+                    "instance {id} is down refusing but holds {len} calls and {} workers",
+                    st.busy
+                ));
+            }
+            if st.busy > svc.concurrency {
+                return Err(format!(
+                    "instance {id}: {} workers busy, concurrency {}",
+                    st.busy, svc.concurrency
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::duration::SEC;
+    use crate::run::{Input, RunOptions, RunSpec};
+
+    /// A run paused in the middle, with calls queued and in flight.
+    fn mid_run() -> super::Simulation {
+        let arch = r#"{"arch":"t","traffic":{"rate":2000},"services":[
+            {"name":"db","package":"store","count":1,"concurrency":1,"service_time":{"dist":"exponential","mean_ms":0.45}},
+            {"name":"app","package":"karyon","count":2,"dependencies":["db"]}]}"#;
+        let o = RunOptions {
+            duration: 2 * SEC,
+            ..RunOptions::default()
+        };
+        let mut sim = RunSpec::new(Input::new("t", arch), None, o)
+            .unwrap()
+            .simulation();
+        // Stop at the first millisecond with a queue at db (ρ = 0.9: soon).
+        let mut t = 0;
+        while sim.inst[0].queued == 0 && t < SEC {
+            t += crate::duration::MS;
+            sim.run_until(t);
+        }
+        assert!(
+            sim.in_flight() > 0 && sim.inst[0].queued > 0,
+            "the check must see traffic"
+        );
+        sim.check_invariants().unwrap();
+        sim
+    }
+
+    #[test]
+    fn each_broken_invariant_is_caught() {
+        let mut s = mid_run();
+        s.stats[0].requests += 1;
+        assert!(s.check_invariants().unwrap_err().starts_with("db: "));
+
+        let mut s = mid_run();
+        s.inst[0].queued += 1;
+        assert!(s.check_invariants().unwrap_err().contains("queued but"));
+
+        let mut s = mid_run();
+        s.end_to_end.ok += 1;
+        let e = s.check_invariants().unwrap_err();
+        assert!(e.starts_with("end to end: "), "{e}");
+
+        let mut s = mid_run();
+        let head = s.inst[0].head;
+        s.calls[head].flags |= super::flag::RECORDED;
+        assert!(s.check_invariants().unwrap_err().contains("in flight"));
+
+        let mut s = mid_run();
+        s.calls.free(s.inst[0].head);
+        assert!(s.check_invariants().is_err(), "a queued call freed");
+
+        let mut s = mid_run();
+        s.now = s.queue.peek_time().unwrap() + 1;
+        assert!(s.check_invariants().unwrap_err().contains("before now"));
+
+        let mut s = mid_run();
+        s.inst[0].busy = 5;
+        assert!(s.check_invariants().unwrap_err().contains("workers busy"));
+    }
+
+    #[test]
+    fn a_finished_run_holds_them() {
+        let mut s = mid_run();
+        s.run();
+        s.check_invariants().unwrap();
+        assert_eq!(s.in_flight(), 0);
+    }
+}
