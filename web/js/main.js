@@ -4,6 +4,7 @@
 
 import { GraphView } from './view.js';
 import { RENDERERS } from './renderers.js';
+import { renderPanel } from './panel.js';
 import { Timeline } from './timeline.js';
 import { WasmEngine } from './engine-wasm.js';
 import { SocketEngine } from './engine-socket.js';
@@ -136,39 +137,9 @@ function onSnapshot(snap) {
   updatePanel();
 }
 
-const fmt = (x) => (x >= 1e6 ? (x / 1e6).toFixed(2) + 'M' : x >= 1e4 ? (x / 1e3).toFixed(1) + 'k' : String(Math.round(x)));
-
 function updatePanel() {
-  const t = (lastSnap?.t_ms ?? 0) / 1000;
-  ui.vtime.textContent = `t = ${t.toFixed(1)} s`;
-  if (!lastSnap) { ui.panel.textContent = 'starting…'; return; }
-  if (lastSnap.replay) {
-    const r = lastSnap.replay;
-    ui.panel.innerHTML = `<div>${topo.arch} ${topo.replay?.version ?? ''}</div><div class="big">${r.nodes} nodes</div><div>${r.edges} edges · ${(r.progress * 100).toFixed(0)} % replayed</div><div class="muted small">${topo.replay?.args ?? ''}</div>`;
-    return;
-  }
-  const e2e = lastSnap.summary?.end_to_end;
-  if (!e2e) { ui.panel.textContent = ''; return; }
-  // Requests still in flight are neither: availability is over answered requests.
-  const answered = e2e.ok + e2e.failed;
-  const avail = answered ? e2e.ok / answered : 1;
-  const cls = avail >= 0.999 ? 'ok' : avail >= 0.99 ? 'warn' : 'err';
-  const down = model.countIn('down'), zombies = model.countIn('zombie');
-  const reasons = Object.entries(e2e.failures || {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
-  const lat = e2e.latency_ms || {};
-  const worst = Object.entries(lastSnap.summary.services || {}).filter(([, s]) => s.failed > 0).sort((a, b) => b[1].failed - a[1].failed).slice(0, 5);
-  ui.panel.innerHTML = `
-    <div class="big ${cls}">${(avail * 100).toFixed(3)} %</div>
-    <div class="muted">availability (ok / answered)</div>
-    <table>
-      <tr><td>requests</td><td class="n">${fmt(e2e.requests)}</td><td>ok</td><td class="n">${fmt(e2e.ok)}</td></tr>
-      <tr><td>failed</td><td class="n err">${fmt(e2e.failed)}</td><td>p99</td><td class="n">${(lat.p99 ?? 0).toFixed(1)} ms</td></tr>
-      <tr><td>down</td><td class="n">${down}</td><td>zombies</td><td class="n">${zombies}</td></tr>
-      <tr><td>in flight</td><td class="n">${fmt(e2e.unanswered ?? 0)}</td><td>degraded</td><td class="n">${fmt(e2e.degraded ?? 0)}</td></tr>
-    </table>
-    <h3>failure reasons</h3>
-    ${reasons.length ? `<table>${reasons.map(([r, n]) => `<tr><td>${r}</td><td class="n">${fmt(n)}</td></tr>`).join('')}</table>` : '<div class="muted">none yet</div>'}
-    ${worst.length ? `<h3>failing services</h3><table>${worst.map(([name, s]) => `<tr><td>${name}</td><td class="n">${fmt(s.failed)}</td><td class="n muted">${((s.failed / Math.max(1, s.requests)) * 100).toFixed(1)} %</td></tr>`).join('')}</table>` : ''}`;
+  ui.vtime.textContent = `t = ${((lastSnap?.t_ms ?? 0) / 1000).toFixed(1)} s`;
+  renderPanel(ui.panel, { topo, snap: lastSnap, model });
 }
 
 // Shown instead of the topology's state name, where it says more.
