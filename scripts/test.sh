@@ -2,7 +2,7 @@
 # Installs what the tests need, then runs every check: formatting, lints
 # (native and wasm32), the wasm32 build of sim-core, all Rust tests, the wasm
 # tests under Node, a short benchmark smoke run, the browser viewer's ESLint
-# and unit tests, and the viewer in headless chromium.
+# and unit tests, the viewer in headless chromium, and its benchmark smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -40,9 +40,12 @@ step "browser viewer: ESLint (web/ and tests/browser, zero warnings)"
 step "browser viewer: unit tests (layout, snapshot model, particles, renderers)"
 node --test web/test/
 
-step "browser viewer tests (headless chromium via playwright-core; screenshots and fps.json in test-artifacts/)"
+step "browser viewer tests (headless chromium via playwright-core; screenshots in test-artifacts/)"
 cargo build --release -q -p sim-cli
 node --test --test-reporter=spec tests/browser/viewer.test.mjs
+
+step "browser viewer benchmark smoke run (fps and delays to test-artifacts/fps.json; no timing assertions)"
+node tests/browser/bench.mjs
 
 step "all Rust tests"
 cargo test --workspace
