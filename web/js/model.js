@@ -31,6 +31,7 @@ export class SnapshotModel {
     this.svcUp = new Uint32Array(S);
     this.svcStates = new Uint32Array(S * Math.max(1, this.stateNames.length)); // [s * K + code] -> instances
     this.svcEdges = new Map(); // sa * S + sb -> {a, b, rps, err}
+    this.aggregateServices(); // all up until a snapshot says otherwise
   }
 
   // Code of a state name, -1 when this topology has no such state.

@@ -23,6 +23,8 @@ test('instance states are the topology\'s names, whatever their codes', () => {
   m.setTopology(topo);
   assert.ok(m.isUp(0), 'up before any snapshot');
   assert.equal(m.stateName(0), 'up');
+  assert.deepEqual(Array.from(m.svcUp), Array.from(m.svcSize), 'every service wholly up before any snapshot');
+  assert.equal(m.serviceCountIn(0, 'up'), m.svcSize[0]);
   const [a, b, c] = idsOf(topo, 'api');
   m.update(snapshot(topo, { state: { [a]: 2, [b]: 0, [c]: 1 } }));
   assert.equal(m.stateName(a), 'down');
