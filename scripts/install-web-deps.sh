@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building the browser viewer needs, skipping whatever is present:
 # the wasm32 target, wasm-bindgen-cli at exactly the pinned crate version, and
-# web/'s npm packages (D3; playwright-core for the browser tests). Idempotent;
+# web/'s npm packages (D3; playwright-core and ESLint for the tests). Idempotent;
 # used by scripts/build-web.sh (so scripts/main.sh works on a fresh machine)
 # and by scripts/install-test-deps.sh.
 set -euo pipefail
@@ -19,6 +19,12 @@ if [ "$got" != "$want" ]; then
 fi
 
 command -v node >/dev/null 2>&1 || { echo "node and npm are required for the viewer" >&2; exit 1; }
-if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+# Reinstalled whenever package-lock.json's content differs from the one last
+# installed: a hash, not timestamps (a checkout, a branch switch or a restored
+# cache can leave either file the newer).
+lock=$(sha256sum web/package-lock.json | cut -d' ' -f1)
+stamp=web/node_modules/.microsim-package-lock.sha256
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock" ]; then
   (cd web && npm ci --no-audit --no-fund)
+  echo "$lock" > "$stamp"
 fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then runs every check: formatting, lints
 # (native and wasm32), the wasm32 build of sim-core, all Rust tests, the wasm
-# tests under Node, a short benchmark smoke run, and the browser viewer in
-# headless chromium.
+# tests under Node, a short benchmark smoke run, the browser viewer's ESLint
+# and unit tests, the viewer in headless chromium, and its benchmark smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -34,9 +34,18 @@ cargo build --release -q -p sim-cli
 step "browser viewer: build web/ (sim-wasm via wasm-bindgen, D3, architectures)"
 bash scripts/build-web.sh
 
-step "browser viewer tests (headless chromium via playwright-core; screenshots and fps.json in test-artifacts/)"
+step "browser viewer: ESLint (web/ and tests/browser, zero warnings)"
+(cd web && npm run -s lint)
+
+step "browser viewer: unit tests (layout, snapshot model, particles, renderers)"
+node --test web/test/
+
+step "browser viewer tests (headless chromium via playwright-core; screenshots in test-artifacts/)"
 cargo build --release -q -p sim-cli
 node --test --test-reporter=spec tests/browser/viewer.test.mjs
+
+step "browser viewer benchmark smoke run (fps and delays to test-artifacts/fps.json; no timing assertions)"
+node tests/browser/bench.mjs
 
 step "all Rust tests"
 cargo test --workspace

@@ -42,7 +42,7 @@ export async function startServer() {
     const help = spawnSync(bin, ['--help'], { encoding: 'utf8' }).stdout || '';
     if (/^\s+serve\b/m.test(help)) {
       const child = spawn(bin, ['serve', '--port', '0', '--web', web], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const m = await waitForLine(child, /listening on (http:\/\/[\w.:\[\]]+)/, 'microsim serve');
+      const m = await waitForLine(child, /listening on (http:\/\/[\w.:[\]]+)/, 'microsim serve');
       return { url: m[1].replace(/\/$/, ''), kind: 'microsim serve', stop: () => child.kill() };
     }
   }

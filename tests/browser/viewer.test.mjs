@@ -1,12 +1,16 @@
 // Browser tests of the viewer in web/: headless Debian chromium via
-// playwright-core. Run: node --test tests/browser/ (after scripts/build-web.sh
-// and cargo build --release -p sim-cli). Screenshots and fps.json go to
-// test-artifacts/.
+// playwright-core. Run: node --test tests/browser/viewer.test.mjs (after
+// scripts/build-web.sh and cargo build --release -p sim-cli). Screenshots go
+// to test-artifacts/.
+//
+// Functional assertions only, with generous polling waits: on a loaded
+// machine a change may take seconds to show, and that is no failure here.
+// How fast things are (fps, click to red) is bench.mjs's to measure.
 
-import { test, before, after } from 'node:test';
+import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repo, artifacts, MICROSIM, startServer, startBrowser, openPage, sleep } from './harness.mjs';
 
@@ -22,9 +26,12 @@ after(async () => {
   await browser?.close();
   server?.stop();
 });
+beforeEach(() => { errors.length = 0; }); // a failed test's page errors are its own
 
 const e2e = (page) => page.evaluate(() => window.microsim.state().end_to_end);
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `browser-${name}.png`) });
+const WAIT = { timeout: 20000 }; // for anything that should show "at once": generous, polled
+const settled = (page) => page.waitForFunction(() => window.microsim.layoutSettled(), null, { timeout: 60000 });
 
 test('the page loads the default architecture and runs', async () => {
   const page = await openPage(browser, `${server.url}/`, errors);
@@ -33,14 +40,20 @@ test('the page loads the default architecture and runs', async () => {
     assert.equal(arch, 'netflixoss');
     const n = await page.evaluate(() => window.microsim.nodeCount());
     assert.ok(n >= 60, `draws ${n} nodes`);
-    await page.waitForFunction(() => window.microsim.state().end_to_end.requests > 0, null, { timeout: 10000 });
+    await page.waitForFunction(() => window.microsim.state().end_to_end.requests > 0, null, WAIT);
     const a = (await e2e(page)).requests;
-    await sleep(1500);
-    const b = (await e2e(page)).requests;
-    assert.ok(b > a, `requests grow: ${a} then ${b}`);
+    await page.waitForFunction((r) => window.microsim.state().end_to_end.requests > r, a, WAIT); // and grow
     // the URL carries what is shown, for sharing
     assert.match(page.url(), /arch=netflixoss/);
     assert.match(page.url(), /seed=1/);
+    // hovering an instance names it in the tooltip
+    await settled(page);
+    const id = await page.evaluate(() => window.microsim.topology().services.find((s) => s.name === 'zuul').first);
+    const pos = await page.evaluate((i) => window.microsim.nodeClientPos(i), id);
+    await page.mouse.move(pos.x, pos.y);
+    const name = await page.evaluate((i) => window.microsim.topology().instances[i][0], id);
+    await page.waitForFunction((n) => !document.getElementById('tooltip').hidden && document.getElementById('tooltip').textContent.startsWith(n + '\n'), name, WAIT);
+    assert.match(await page.textContent('#tooltip'), /zuul · up\n/);
     await shot(page, '1-default');
   } finally { await page.close(); }
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
@@ -55,19 +68,17 @@ test('failing a zone with the buttons raises failures', async () => {
     await page.selectOption('#f-region', 'us-east-1');
     await page.selectOption('#f-zone', 'zoneA');
     await page.click('#kill-zone');
-    // the zone turns red within a second
-    const t0 = Date.now();
+    // the zone's instances show down, the others stay up
     await page.waitForFunction(() => {
       const t = window.microsim.topology();
-      return t.instances.some(([, , , , zone], id) => zone === 'zoneA' && window.microsim.instanceState(id) === 1);
-    }, null, { timeout: 1000 });
-    console.log(`# zone shown down ${Date.now() - t0} ms after the click`);
-    await page.waitForFunction((f) => window.microsim.state().end_to_end.failed > f, before.failed, { timeout: 15000 });
+      return t.instances.every(([, , ri, , zone], id) => ri < 0 || (zone === 'zoneA') === (window.microsim.instanceStateName(id) === 'down'));
+    }, null, WAIT);
+    await page.waitForFunction((f) => window.microsim.state().end_to_end.failed > f, before.failed, WAIT);
     const after = await e2e(page);
     assert.ok(after.failed > before.failed, `failed ${before.failed} -> ${after.failed}`);
     assert.ok(Object.values(after.failures).some((n) => n > 0), 'a failure reason is counted');
     // the panel (redrawn with each snapshot) lists the failure reasons
-    await page.waitForFunction(() => /refused|timeout|dependency/.test(document.getElementById('panel').textContent), null, { timeout: 2000 });
+    await page.waitForFunction(() => /refused|timeout|dependency/.test(document.getElementById('panel').textContent), null, WAIT);
     await shot(page, '2-zone-outage');
     await page.click('#heal');
   } finally { await page.close(); }
@@ -81,7 +92,7 @@ test('opening a spigo graph.json replays its nodes', async () => {
   const page = await openPage(browser, `${server.url}/`, errors);
   try {
     await page.setInputFiles('#file', file);
-    await page.waitForFunction(() => window.microsim.engine() === 'replay' && window.microsim.nodeCount() >= 65, null, { timeout: 15000 });
+    await page.waitForFunction(() => window.microsim.engine() === 'replay' && window.microsim.nodeCount() >= 65, null, WAIT);
     assert.equal(await page.evaluate(() => window.microsim.nodeCount()), 65);
     await sleep(500);
     await shot(page, '3-spigo-replay');
@@ -93,73 +104,182 @@ test("opening microsim's own graph.json replays it", async () => {
   const out = join(artifacts, 'browser-graph-run');
   const r = spawnSync(MICROSIM, ['run', join(repo, 'architectures/lamp.json'), '--duration', '5s', '--out', out], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  const doc = JSON.parse((await import('node:fs')).readFileSync(join(out, 'graph.json'), 'utf8'));
+  const doc = JSON.parse(readFileSync(join(out, 'graph.json'), 'utf8'));
   const nodes = doc.graph.filter((e) => 'node' in e).length;
   const page = await openPage(browser, `${server.url}/`, errors);
   try {
     await page.setInputFiles('#file', join(out, 'graph.json'));
-    await page.waitForFunction((n) => window.microsim.engine() === 'replay' && window.microsim.nodeCount() === n, nodes, { timeout: 15000 });
+    await page.waitForFunction((n) => window.microsim.engine() === 'replay' && window.microsim.nodeCount() === n, nodes, WAIT);
     await shot(page, '3b-own-replay');
   } finally { await page.close(); }
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });
 
-async function measureFps(page, seconds) {
-  const f0 = await page.evaluate(() => window.microsim.frames());
-  const t0 = Date.now();
-  await sleep(seconds * 1000);
-  const f1 = await page.evaluate(() => window.microsim.frames());
-  return (f1 - f0) / ((Date.now() - t0) / 1000);
-}
+// Markup in names from an opened file: an <img> whose onerror would set a flag.
+const PAYLOAD = '<img src=x onerror="window.__injected=1">';
+const EMBEDS = 'img, iframe, object, embed, svg, script';
+const embedded = (page) => page.evaluate((sel) => document.querySelectorAll(sel).length, EMBEDS);
+const noInjection = async (page, before) => {
+  assert.equal(await embedded(page), before, 'no element made from a name');
+  assert.equal(await page.evaluate(() => window.__injected), undefined, 'no handler ran');
+};
 
-const fpsReport = {};
-
-test('600+ instances animate at 30 fps or more', async () => {
-  const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=1&scale=1000`, errors);
+test('names in an opened graph file are shown as text, not parsed as HTML', async () => {
+  const file = join(artifacts, 'browser-markup-graph.json');
+  const t = (s) => `2024-01-01T00:00:0${s}Z`;
+  writeFileSync(file, JSON.stringify({
+    arch: PAYLOAD, version: `v1 ${PAYLOAD}`, args: `--arch ${PAYLOAD}`, graph: [
+      { node: `a.r.z.${PAYLOAD}1`, package: PAYLOAD, timestamp: t(1) },
+      { node: 'a.r.z.api1', package: 'p', timestamp: t(2) },
+      { edge: 'e1', source: `a.r.z.${PAYLOAD}1`, target: 'a.r.z.api1', timestamp: t(3) },
+    ],
+  }));
+  const page = await openPage(browser, `${server.url}/`, errors);
   try {
-    const n = await page.evaluate(() => window.microsim.nodeCount());
-    assert.ok(n >= 600, `${n} instances`);
-    await page.waitForFunction(() => window.microsim.layoutSettled(), null, { timeout: 30000 });
-    await sleep(500);
-    const v0 = await page.evaluate(() => window.microsim.virtualMs());
-    const fps = await measureFps(page, 3);
-    const v1 = await page.evaluate(() => window.microsim.virtualMs());
-    fpsReport.scale_1000 = { instances: n, fps: Math.round(fps * 10) / 10, virtual_s_per_wall_s: Math.round((v1 - v0) / 3) / 1000 };
-    writeFileSync(join(artifacts, 'fps.json'), JSON.stringify(fpsReport, null, 2) + '\n');
-    console.log(`# ${n} instances: ${fps.toFixed(1)} fps`);
-    await shot(page, '4-scale-1000');
-    assert.ok(fps >= 30, `${fps.toFixed(1)} fps at ${n} instances`);
-    assert.ok(v1 > v0, 'the simulation advances while animating');
+    const before = await embedded(page);
+    await page.setInputFiles('#file', file);
+    await page.waitForFunction(() => window.microsim.engine() === 'replay' && window.microsim.nodeCount() === 2, null, WAIT);
+    // the panel shows the names, as text
+    await page.waitForFunction((p) => document.getElementById('panel').textContent.includes(`--arch ${p}`), PAYLOAD, WAIT);
+    const panel = await page.textContent('#panel');
+    assert.ok(panel.includes(`${PAYLOAD} v1 ${PAYLOAD}`), panel);
+    // the services view draws names on the canvas and its tooltip is text too
+    await page.selectOption('#mode', 'services');
+    const pos = await page.evaluate(() => window.microsim.nodeClientPos(0));
+    await page.mouse.move(pos.x, pos.y);
+    await page.waitForFunction((p) => document.getElementById('tooltip').textContent.startsWith(p), PAYLOAD, WAIT);
+    await sleep(300); // an injected image would have failed to load by now
+    await noInjection(page, before);
   } finally { await page.close(); }
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });
 
-test('5,000 instances render and a click kills a node within a second', async () => {
+test('names in an opened architecture are shown as text, not parsed as HTML', async () => {
+  const lamp = readFileSync(join(repo, 'architectures/lamp.json'), 'utf8');
+  const page = await openPage(browser, `${server.url}/`, errors);
+  try {
+    const before = await embedded(page);
+    // the engine takes any architecture name, and the page shows it nowhere as HTML
+    const named = join(artifacts, 'browser-markup-arch.json');
+    writeFileSync(named, JSON.stringify({ ...JSON.parse(lamp), arch: PAYLOAD }));
+    await page.setInputFiles('#file', named);
+    await page.waitForFunction((a) => window.microsim.topology()?.arch === a && document.body.dataset.ready === '1', PAYLOAD, WAIT);
+    await page.waitForFunction(() => /availability/.test(document.getElementById('panel').textContent), null, WAIT);
+    // it refuses markup in a service name, and the error quoting it is text
+    const arch = JSON.parse(lamp);
+    arch.services[0].name += PAYLOAD;
+    const bad = join(artifacts, 'browser-markup-service.json');
+    writeFileSync(bad, JSON.stringify(arch));
+    await page.setInputFiles('#file', bad);
+    await page.waitForFunction((p) => document.getElementById('error').textContent.includes(p), PAYLOAD, WAIT);
+    await sleep(300);
+    await noInjection(page, before);
+    await shot(page, '7-markup-arch');
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
+test("the URL's seed fixes the layout", async () => {
+  const layout = async (seed) => {
+    const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=${seed}`, errors);
+    try {
+      await settled(page);
+      return await page.evaluate(() => Array.from({ length: 40 }, (_, i) => window.microsim.nodeClientPos(i)));
+    } finally { await page.close(); }
+  };
+  const a = await layout(5), b = await layout(5), c = await layout(6);
+  assert.deepEqual(a, b, 'seed 5 twice: the same positions');
+  assert.notDeepEqual(a, c, 'seed 6: other positions');
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
+test('the graph layer is redrawn only when something changed', async () => {
+  const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=2`, errors);
+  try {
+    await page.evaluate(() => window.microsim.pause()); // no snapshots while paused
+    await settled(page);
+    await sleep(500); // a snapshot already on its way
+    const d0 = await page.evaluate(() => window.microsim.layerDraws());
+    const f0 = await page.evaluate(() => window.microsim.frames());
+    await page.waitForFunction((f) => window.microsim.frames() > f + 20, f0, WAIT);
+    assert.equal(await page.evaluate(() => window.microsim.layerDraws()), d0, 'frames without a change copy the layer');
+    const pos = await page.evaluate(() => window.microsim.nodeClientPos(0));
+    await page.mouse.move(pos.x, pos.y);
+    await page.waitForFunction((d) => window.microsim.layerDraws() > d, d0, WAIT); // hover
+    const d1 = await page.evaluate(() => window.microsim.layerDraws());
+    await page.mouse.wheel(0, -200);
+    await page.waitForFunction((d) => window.microsim.layerDraws() > d, d1, WAIT); // zoom
+    const d2 = await page.evaluate(() => window.microsim.layerDraws());
+    await page.click('#step');
+    await page.waitForFunction((d) => window.microsim.layerDraws() > d, d2, WAIT); // a snapshot
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
+test('600+ instances lay out, animate and simulate', async () => {
+  const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=1&scale=1000`, errors);
+  try {
+    const n = await page.evaluate(() => window.microsim.nodeCount());
+    assert.ok(n >= 600, `${n} instances`);
+    await settled(page);
+    const [f0, v0] = await page.evaluate(() => [window.microsim.frames(), window.microsim.virtualMs()]);
+    await page.waitForFunction(([f, v]) => window.microsim.frames() > f + 30 && window.microsim.virtualMs() > v + 1000, [f0, v0], WAIT);
+    await shot(page, '4-scale-1000');
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
+test('5,000 instances render and clicking one kills that one', async () => {
   const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=1&scale=8400`, errors);
   try {
     const n = await page.evaluate(() => window.microsim.nodeCount());
     assert.ok(n >= 5000, `${n} instances`);
-    await page.waitForFunction(() => window.microsim.layoutSettled(), null, { timeout: 30000 });
-    const fps = await measureFps(page, 2);
-    fpsReport.scale_8400 = { instances: n, fps: Math.round(fps * 10) / 10 };
-    writeFileSync(join(artifacts, 'fps.json'), JSON.stringify(fpsReport, null, 2) + '\n');
-    console.log(`# ${n} instances: ${fps.toFixed(1)} fps`);
+    await settled(page);
     // an up instance of homepage, clicked where it is drawn
     const id = await page.evaluate(() => {
-      const t = window.microsim.topology();
-      const s = t.services.find((x) => x.name === 'homepage');
+      const s = window.microsim.topology().services.find((x) => x.name === 'homepage');
       return s.first + Math.floor(s.count / 2);
     });
+    assert.equal(await page.evaluate((i) => window.microsim.instanceStateName(i), id), 'up');
     const pos = await page.evaluate((i) => window.microsim.nodeClientPos(i), id);
-    const down0 = await page.evaluate(() => window.microsim.snapshot().state.filter((x) => x !== 0).length);
-    const t0 = Date.now();
     await page.mouse.click(pos.x, pos.y);
-    await page.waitForFunction((d) => window.microsim.snapshot().state.filter((x) => x !== 0).length > d, down0, { timeout: 1000 });
-    const ms = Date.now() - t0;
-    console.log(`# click to red: ${ms} ms`);
-    fpsReport.scale_8400.click_to_shown_ms = ms;
-    writeFileSync(join(artifacts, 'fps.json'), JSON.stringify(fpsReport, null, 2) + '\n');
+    await page.waitForFunction((i) => window.microsim.instanceStateName(i) === 'down', id, WAIT);
+    const down = await page.evaluate(() => window.microsim.snapshot().state.filter((_, i) => window.microsim.instanceStateName(i) !== 'up').length);
+    assert.equal(down, 1, 'only the clicked instance is down');
     await shot(page, '5-5000-instances');
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
+test('the services view collapses instances; a click kills one instance of the service', async () => {
+  const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=4`, errors);
+  try {
+    const services = await page.evaluate(() => window.microsim.topology().services.length);
+    const instances = await page.evaluate(() => window.microsim.instanceCount());
+    assert.ok(instances > services);
+    await page.selectOption('#mode', 'services');
+    assert.equal(await page.evaluate(() => window.microsim.nodeCount()), services);
+    assert.match(page.url(), /view=services/);
+    await settled(page);
+    const svc = await page.evaluate(() => window.microsim.topology().services.find((s) => s.name === 'homepage'));
+    const downIn = (s) => page.evaluate(({ first, count }) => {
+      let k = 0;
+      for (let i = first; i < first + count; i++) k += window.microsim.instanceStateName(i) !== 'up';
+      return k;
+    }, s);
+    assert.equal(await downIn(svc), 0);
+    const pos = await page.evaluate((i) => window.microsim.nodeClientPos(i), svc.first);
+    await page.mouse.click(pos.x, pos.y);
+    await page.waitForFunction(({ first, count }) => {
+      let k = 0;
+      for (let i = first; i < first + count; i++) k += window.microsim.instanceStateName(i) !== 'up';
+      return k > 0;
+    }, svc, WAIT);
+    assert.equal(await downIn(svc), 1, 'one instance of the clicked service');
+    assert.equal(await page.evaluate(() => window.microsim.snapshot().state.filter((_, i) => window.microsim.instanceStateName(i) !== 'up').length), 1, 'and nothing else');
+    await shot(page, '8-services');
+    await page.selectOption('#mode', 'instances');
+    assert.equal(await page.evaluate(() => window.microsim.nodeCount()), instances);
   } finally { await page.close(); }
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });
@@ -170,11 +290,11 @@ test('native engine: the page runs over microsim serve\'s WebSocket', async (t) 
   try {
     assert.equal(await page.evaluate(() => window.microsim.engine()), 'native');
     assert.ok((await page.evaluate(() => window.microsim.nodeCount())) >= 60);
-    await page.waitForFunction(() => window.microsim.state()?.end_to_end.requests > 100, null, { timeout: 15000 });
+    await page.waitForFunction(() => window.microsim.state()?.end_to_end.requests > 100, null, WAIT);
     const before = await e2e(page);
     await page.selectOption('#f-zone', 'zoneA');
     await page.click('#kill-zone');
-    await page.waitForFunction((f) => window.microsim.state().end_to_end.failed > f, before.failed, { timeout: 15000 });
+    await page.waitForFunction((f) => window.microsim.state().end_to_end.failed > f, before.failed, WAIT);
     await shot(page, '6-native');
   } finally { await page.close(); }
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');

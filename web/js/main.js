@@ -3,6 +3,8 @@
 // for tests and curious workshop participants.
 
 import { GraphView } from './view.js';
+import { RENDERERS } from './renderers.js';
+import { renderPanel } from './panel.js';
 import { Timeline } from './timeline.js';
 import { WasmEngine } from './engine-wasm.js';
 import { SocketEngine } from './engine-socket.js';
@@ -27,6 +29,7 @@ let config = {};
 let source = { kind: 'named' }; // or {kind: 'file-arch', text, name} / {kind: 'replay', doc, name}
 
 const view = new GraphView($('graph'), { onHover: showTooltip });
+const model = view.model; // what the snapshots say, per instance and service
 const timeline = new Timeline($('timeline'));
 
 function showError(msg) {
@@ -99,7 +102,7 @@ async function load() {
   if (paused) engine.pause();
   topo = t;
   lastSnap = null;
-  view.setTopology(topo);
+  view.setTopology(topo, { seed: s.seed });
   timeline.clear();
   fillFaultPickers();
   const label = kind === 'replay' ? `replaying ${source.name}` : kind === 'native' ? 'engine: native (microsim serve)' : source.kind === 'file-arch' ? `wasm · ${source.name}` : 'engine: wasm';
@@ -113,7 +116,7 @@ async function load() {
     a.textContent = kind === 'native' ? 'use wasm' : 'use native engine';
     ui.engineLabel.append(' · ', a);
   }
-  renderPanel();
+  updatePanel();
   document.body.dataset.ready = '1';
 }
 
@@ -131,60 +134,33 @@ function onSnapshot(snap) {
   lastSnap = snap;
   view.update(snap);
   timeline.add(snap.timeline);
-  renderPanel();
+  updatePanel();
 }
 
-const fmt = (x) => (x >= 1e6 ? (x / 1e6).toFixed(2) + 'M' : x >= 1e4 ? (x / 1e3).toFixed(1) + 'k' : String(Math.round(x)));
-
-function renderPanel() {
-  const t = (lastSnap?.t_ms ?? 0) / 1000;
-  ui.vtime.textContent = `t = ${t.toFixed(1)} s`;
-  if (!lastSnap) { ui.panel.textContent = 'starting…'; return; }
-  if (lastSnap.replay) {
-    const r = lastSnap.replay;
-    ui.panel.innerHTML = `<div>${topo.arch} ${topo.replay?.version ?? ''}</div><div class="big">${r.nodes} nodes</div><div>${r.edges} edges · ${(r.progress * 100).toFixed(0)} % replayed</div><div class="muted small">${topo.replay?.args ?? ''}</div>`;
-    return;
-  }
-  const e2e = lastSnap.summary?.end_to_end;
-  if (!e2e) { ui.panel.textContent = ''; return; }
-  // Requests still in flight are neither: availability is over answered requests.
-  const answered = e2e.ok + e2e.failed;
-  const avail = answered ? e2e.ok / answered : 1;
-  const cls = avail >= 0.999 ? 'ok' : avail >= 0.99 ? 'warn' : 'err';
-  const down = lastSnap.state.filter((s) => s === 1).length, zombies = lastSnap.state.filter((s) => s === 2).length;
-  const reasons = Object.entries(e2e.failures || {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
-  const lat = e2e.latency_ms || {};
-  const worst = Object.entries(lastSnap.summary.services || {}).filter(([, s]) => s.failed > 0).sort((a, b) => b[1].failed - a[1].failed).slice(0, 5);
-  ui.panel.innerHTML = `
-    <div class="big ${cls}">${(avail * 100).toFixed(3)} %</div>
-    <div class="muted">availability (ok / answered)</div>
-    <table>
-      <tr><td>requests</td><td class="n">${fmt(e2e.requests)}</td><td>ok</td><td class="n">${fmt(e2e.ok)}</td></tr>
-      <tr><td>failed</td><td class="n err">${fmt(e2e.failed)}</td><td>p99</td><td class="n">${(lat.p99 ?? 0).toFixed(1)} ms</td></tr>
-      <tr><td>down</td><td class="n">${down}</td><td>zombies</td><td class="n">${zombies}</td></tr>
-      <tr><td>in flight</td><td class="n">${fmt(e2e.unanswered ?? 0)}</td><td>degraded</td><td class="n">${fmt(e2e.degraded ?? 0)}</td></tr>
-    </table>
-    <h3>failure reasons</h3>
-    ${reasons.length ? `<table>${reasons.map(([r, n]) => `<tr><td>${r}</td><td class="n">${fmt(n)}</td></tr>`).join('')}</table>` : '<div class="muted">none yet</div>'}
-    ${worst.length ? `<h3>failing services</h3><table>${worst.map(([name, s]) => `<tr><td>${name}</td><td class="n">${fmt(s.failed)}</td><td class="n muted">${((s.failed / Math.max(1, s.requests)) * 100).toFixed(1)} %</td></tr>`).join('')}</table>` : ''}`;
+function updatePanel() {
+  ui.vtime.textContent = `t = ${((lastSnap?.t_ms ?? 0) / 1000).toFixed(1)} s`;
+  renderPanel(ui.panel, { topo, snap: lastSnap, model });
 }
+
+// Shown instead of the topology's state name, where it says more.
+const STATE_TEXT = { down: 'down (refusing)' };
 
 function showTooltip(p) {
   if (!p || !topo) { ui.tooltip.hidden = true; return; }
   let text;
-  const st = ['up', 'down (refusing)', 'zombie'];
   if (p.kind === 'service') {
     const s = topo.services[p.id];
-    text = `${s.name} (${s.package})\n${s.count} instances\n${view.svcRps[p.id].toFixed(1)} req/s · ${view.svcErr[p.id].toFixed(1)} err/s\nclick: kill one instance`;
+    text = `${s.name} (${s.package})\n${s.count} instances\n${model.svcRps[p.id].toFixed(1)} req/s · ${model.svcErr[p.id].toFixed(1)} err/s\nclick: kill one instance`;
   } else {
     const [name, svc] = topo.instances[p.id];
-    text = `${name}\n${topo.services[svc].name} · ${st[view.state[p.id]] ?? ''}\n${view.rps[p.id].toFixed(1)} req/s · ${view.err[p.id].toFixed(1)} err/s · ${view.lat[p.id].toFixed(1)} ms\nclick: kill`;
+    const state = model.stateName(p.id);
+    text = `${name}\n${topo.services[svc].name} · ${STATE_TEXT[state] ?? state}\n${model.rps[p.id].toFixed(1)} req/s · ${model.err[p.id].toFixed(1)} err/s · ${model.lat[p.id].toFixed(1)} ms\nclick: kill`;
   }
-  const pos = p.kind === 'service' ? null : view.clientPos(p.id);
   const rect = $('stage').getBoundingClientRect();
-  let x, y;
-  if (pos) { x = pos.x - rect.left + 12; y = pos.y - rect.top + 12; }
-  else { const d = view.svcNodes[p.id]; [x, y] = view.transform.apply([d.x, d.y]); x += 16; y += 16; }
+  const canvasRect = $('graph').getBoundingClientRect();
+  const [sx, sy] = view.screenPos(p.id);
+  const x = sx + canvasRect.left - rect.left + (p.kind === 'service' ? 16 : 12);
+  const y = sy + canvasRect.top - rect.top + (p.kind === 'service' ? 16 : 12);
   ui.tooltip.textContent = text;
   ui.tooltip.style.left = `${Math.min(x, rect.width - 260)}px`;
   ui.tooltip.style.top = `${Math.min(y, rect.height - 80)}px`;
@@ -229,7 +205,7 @@ $('graph').addEventListener('click', (e) => {
   else {
     // services view: kill one instance of the service that is still up
     const s = topo.services[p.id];
-    for (let i = s.first; i < s.first + s.count; i++) if (view.state[i] === 0) { faults.killInstance(i); break; }
+    for (let i = s.first; i < s.first + s.count; i++) if (model.isUp(i)) { faults.killInstance(i); break; }
   }
 });
 
@@ -293,7 +269,9 @@ window.microsim = {
   engine: () => engine?.kind ?? null,
   nodeCount: () => view.visibleCount(),
   instanceCount: () => (topo ? topo.instances.length : 0),
-  instanceState: (id) => view.state?.[id],
+  instanceState: (id) => (topo ? model.state[id] : undefined), // a code: topology().instance_states names it
+  instanceStateName: (id) => (topo ? model.stateName(id) : undefined),
+  layerDraws: () => view.layerDraws, // offscreen layer redraws so far
   nodeClientPos: (id) => view.clientPos(id),
   fps: () => frameTimes.length,
   layoutSettled: () => view.settled(),
@@ -301,7 +279,7 @@ window.microsim = {
   timings: () => ({ ...timings }),
   view, // the renderer, for debugging
   virtualMs: () => engine?.nowMs() ?? 0,
-  setMode: (m) => { ui.mode.value = m; view.setMode(m); },
+  setMode: (m) => { view.setMode(m); ui.mode.value = m; },
   pause: () => setPaused(true),
   play: () => setPaused(false),
   ...faults,
@@ -327,12 +305,13 @@ async function boot() {
   if (params.has('scale')) ui.scale.value = params.get('scale');
   if (params.has('regions')) ui.regions.value = params.get('regions');
   if (params.has('speed')) ui.speed.value = params.get('speed');
-  if (params.get('view') === 'services') ui.mode.value = 'services';
+  setOptions(ui.mode, Object.keys(RENDERERS), Object.values(RENDERERS).map((R) => R.label));
+  if (RENDERERS[params.get('view')]) ui.mode.value = params.get('view');
   view.mode = ui.mode.value;
   if (params.get('engine') === 'native' && !config.native) ui.engineLabel.textContent = 'trying native engine…';
   if (index.architectures.length) updateUrl(); // the address bar shows what runs, ready to share
   requestAnimationFrame(loop);
   await load();
-  if (ui.mode.value === 'services') view.setMode('services');
+  if (ui.mode.value !== 'instances') view.setMode(ui.mode.value);
 }
 boot();

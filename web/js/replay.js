@@ -84,6 +84,7 @@ export function buildReplay(doc) {
   const topology = {
     arch: doc.arch || 'graph', regions, zones: zones.length ? zones : ['zoneA'], services,
     instance_fields: ['name', 'service', 'region_index', 'region', 'zone'], instances,
+    instance_states: ['up'], // a graph file says nothing of health: every node is up (code 0)
     replay: { version: doc.version || '', args: doc.args || '', date: doc.date || '' },
   };
   return { topology, appear, edges, span: t1 - t0 };

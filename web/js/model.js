@@ -1,0 +1,106 @@
+// What the snapshots say, per instance, per service and per edge: no DOM, no
+// drawing. Instance states are the topology's own names (`instance_states`,
+// whose index is the code in snapshot.state), mapped once per topology.
+
+const KEEP = 0.4; // edge smoothing: share of the previous rate kept per snapshot
+const FORGET_BELOW = 0.05; // an edge without traffic is dropped once its rates fall below this
+
+export class SnapshotModel {
+  constructor() { this.topo = null; this.n = 0; }
+
+  setTopology(topo) {
+    this.topo = topo;
+    const n = topo.instances.length, S = topo.services.length;
+    this.n = n;
+    this.S = S;
+    this.stateNames = topo.instance_states ?? [];
+    this.codeOf = new Map(this.stateNames.map((name, code) => [name, code]));
+    this.upCode = this.code('up');
+    this.serviceOf = Int32Array.from(topo.instances, (x) => x[1]);
+    this.svcSize = new Uint32Array(S); // instances of each service
+    for (const s of this.serviceOf) this.svcSize[s]++;
+    this.state = new Uint8Array(n).fill(Math.max(0, this.upCode));
+    this.rps = new Float32Array(n);
+    this.err = new Float32Array(n);
+    this.lat = new Float32Array(n);
+    this.visible = new Uint8Array(n).fill(1);
+    this.edges = new Map(); // a * n + b -> {a, b, rps, err}, smoothed
+    this.svcRps = new Float32Array(S);
+    this.svcErr = new Float32Array(S);
+    this.svcLat = new Float32Array(S); // mean over answered requests
+    this.svcUp = new Uint32Array(S);
+    this.svcStates = new Uint32Array(S * Math.max(1, this.stateNames.length)); // [s * K + code] -> instances
+    this.svcEdges = new Map(); // sa * S + sb -> {a, b, rps, err}
+    this.aggregateServices(); // all up until a snapshot says otherwise
+  }
+
+  // Code of a state name, -1 when this topology has no such state.
+  code(name) { return this.codeOf.get(name) ?? -1; }
+  stateName(i) { return this.stateNames[this.state[i]] ?? 'unknown'; }
+  isUp(i) { return this.state[i] === this.upCode; }
+  // Instances in a state, overall or of one service.
+  countIn(name) {
+    const c = this.code(name);
+    let k = 0;
+    for (let i = 0; i < this.n; i++) if (this.state[i] === c) k++;
+    return k;
+  }
+  serviceCountIn(s, name) {
+    const c = this.code(name);
+    return c < 0 ? 0 : this.svcStates[s * Math.max(1, this.stateNames.length) + c];
+  }
+
+  // A snapshot: rates since the previous one; edges smoothed so the picture
+  // does not flicker.
+  update(snap) {
+    if (!this.topo) return;
+    const n = this.n;
+    for (let i = 0; i < n; i++) {
+      this.state[i] = snap.state[i] | 0;
+      this.rps[i] = snap.rps[i] || 0;
+      this.err[i] = snap.err[i] || 0;
+      this.lat[i] = snap.lat_ms?.[i] || 0;
+    }
+    if (snap.visible) for (let i = 0; i < n; i++) this.visible[i] = snap.visible[i] ? 1 : 0;
+    this.updateEdges(snap.edges || []);
+    this.aggregateServices();
+  }
+
+  updateEdges(rows) {
+    const n = this.n;
+    for (const e of this.edges.values()) e.fresh = false;
+    for (const [a, b, rps, err] of rows) {
+      const key = a * n + b;
+      let e = this.edges.get(key);
+      if (!e) { e = { a, b, rps: 0, err: 0, fresh: true }; this.edges.set(key, e); }
+      e.rps = e.rps * KEEP + rps * (1 - KEEP);
+      e.err = e.err * KEEP + err * (1 - KEEP);
+      e.fresh = true;
+    }
+    for (const [key, e] of this.edges) {
+      if (!e.fresh) { e.rps *= KEEP; e.err *= KEEP; if (e.rps + e.err < FORGET_BELOW) this.edges.delete(key); }
+    }
+  }
+
+  aggregateServices() {
+    const S = this.S, K = Math.max(1, this.stateNames.length), of = this.serviceOf;
+    this.svcRps.fill(0); this.svcErr.fill(0); this.svcLat.fill(0); this.svcUp.fill(0); this.svcStates.fill(0);
+    for (let i = 0; i < this.n; i++) {
+      const s = of[i];
+      this.svcRps[s] += this.rps[i];
+      this.svcErr[s] += this.err[i];
+      this.svcLat[s] += this.lat[i] * this.rps[i];
+      if (this.state[i] === this.upCode) this.svcUp[s]++;
+      if (this.state[i] < K) this.svcStates[s * K + this.state[i]]++;
+    }
+    for (let s = 0; s < S; s++) this.svcLat[s] = this.svcRps[s] > 0 ? this.svcLat[s] / this.svcRps[s] : 0;
+    this.svcEdges.clear();
+    for (const e of this.edges.values()) {
+      const sa = of[e.a], sb = of[e.b];
+      const key = sa * S + sb;
+      let se = this.svcEdges.get(key);
+      if (!se) { se = { a: sa, b: sb, rps: 0, err: 0 }; this.svcEdges.set(key, se); }
+      se.rps += e.rps; se.err += e.err;
+    }
+  }
+}
