@@ -174,8 +174,8 @@ impl Topology {
                 0
             };
             let default_time = match role {
-                Role::Router => Dist::Constant(MS / 10),
-                _ => Dist::Constant(MS),
+                Role::Router => Dist::constant(MS / 10),
+                _ => Dist::constant(MS),
             };
             services.push(Service {
                 name: s.name.clone(),
