@@ -427,6 +427,9 @@ fn check_len(at: &str, n: usize, what: &str) -> Result<(), InputError> {
 }
 
 #[cfg(test)]
+mod dist_tests;
+
+#[cfg(test)]
 mod tests {
     use crate::model::{load_arch, parse_arch};
 
