@@ -91,3 +91,34 @@ fn every_distribution_digest_matches_golden() {
         "outputs changed; see this file's header"
     );
 }
+
+/// The exact bits of 100,000 draws from each distribution of the fixture
+/// (`Dist::fingerprint`), pinned in `golden_distributions_samples.txt`;
+/// sim-wasm computes the same under wasm32. Stricter than the run digest,
+/// which sees draws only after truncation to whole nanoseconds: this fails
+/// on a single last-bit difference in any sampler's maths.
+#[test]
+fn every_distribution_draws_pinned_bits() {
+    let spec = sim_core::model::load_arch(DISTRIBUTIONS).unwrap();
+    let text: String = spec
+        .services
+        .iter()
+        .map(|s| {
+            let d = sim_core::dist::Dist::from_spec(s.service_time.as_ref().unwrap());
+            format!("{} {:016x}\n", s.name, d.fingerprint(42, 100_000))
+        })
+        .collect();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden_distributions_samples.txt"
+    );
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    assert_eq!(text.lines().count(), 9);
+    assert_eq!(
+        text,
+        std::fs::read_to_string(path).unwrap(),
+        "sampler bits changed; see this file's header"
+    );
+}

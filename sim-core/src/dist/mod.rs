@@ -210,6 +210,24 @@ impl Dist {
         }
     }
 
+    /// A fingerprint of the exact bits of `n` draws (FNV-1a over each f64's
+    /// bit pattern, before truncation to ns) from a Work stream seeded with
+    /// `seed`. Two targets agree only if every draw is bit-identical; the
+    /// golden tests pin it natively and compare under wasm32, because a run's
+    /// digest would almost never see a last-bit difference (a draw of x ns
+    /// changes its whole-ns value with probability about x·2⁻⁵², ~10⁻¹⁰ at 1 ms).
+    pub fn fingerprint(&self, seed: u64, n: usize) -> u64 {
+        let mut s = Stream::new(seed, crate::rng::Purpose::Work);
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for _ in 0..n {
+            let x: f64 = Distribution::sample(self, &mut s);
+            for b in x.to_bits().to_le_bytes() {
+                h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        h
+    }
+
     /// Draws one duration, capped at [`CAP_NS`] and truncated to whole ns.
     #[inline]
     pub fn sample(&self, s: &mut Stream) -> Nanos {
