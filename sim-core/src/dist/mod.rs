@@ -1,7 +1,7 @@
 //! Service-time distributions: rand_distr samplers whose transcendental maths
 //! is on `libm`, so native and wasm32 builds draw bit-identical values.
 //!
-//! Every sampler in [`samplers`] is a [`rand_distr::Distribution<f64>`] (in
+//! Every sampler (`Constant` … `Histogram`, re-exported here) is a [`rand_distr::Distribution<f64>`] (in
 //! nanoseconds) and [`crate::rng::Stream`] is a rand_core [`Rng`], so they
 //! work with any rand code. What rand_distr computes with integer or exact
 //! floating-point arithmetic only is used as is: `Uniform<u32>` picks an
@@ -16,12 +16,21 @@
 //! `powf` call the platform's maths library natively (glibc) and the Rust
 //! `libm` port under wasm32. The two disagree in the last bit often: over 50
 //! million random inputs on x86-64 Linux, 7.2 % of `f64::ln(x)` and 9.8 % of
-//! `f64::exp(x)` results differed from `libm::log`/`libm::exp`. One differing
-//! bit changes a service time, then the event order, then every digest, so the
-//! browser would no longer replay a native run. Calling `libm` directly gives
-//! the same correctly specified algorithm on every target. The inverse-CDF and
-//! Box–Muller forms here are also the ones microsim always used: the four
-//! original distributions draw exactly the values they drew before.
+//! `f64::exp(x)` results differed from `libm::log`/`libm::exp`. Swapping the
+//! exponential's and log-normal's `libm` calls for std's changes the bits of
+//! their draws natively but not under wasm32 (tried: the fingerprints pinned
+//! by the golden tests move natively and stay put in the wasm build). A last
+//! bit moves a draw of x ns to another whole nanosecond only with probability
+//! about x·2⁻⁵², and can flip a rejection step (gamma), but once it does the
+//! event order and every output diverge: the browser would replay a native
+//! run almost always, which is not replaying it. Calling `libm` directly runs
+//! the same code on every target. The inverse-CDF and Box–Muller forms here
+//! are the ones microsim always used: the four original distributions draw
+//! exactly the values they drew before.
+//!
+//! Because whole-nanosecond truncation hides last-bit differences from a run's
+//! digest, the golden tests also pin [`Dist::fingerprint`], a hash of the
+//! exact bits of 100,000 draws per distribution, natively and under wasm32.
 //!
 //! **The cap.** Every draw through [`Dist`] is capped at the architecture limit
 //! ([`LIMITS`]`.max_ms`, one day), so a heavy tail cannot overflow the virtual
@@ -195,7 +204,7 @@ impl Dist {
         }
     }
 
-    /// The raw moment E[Xⁿ] in nsⁿ (uncapped; ∞ where it diverges).
+    /// The raw moment `E[Xⁿ]` in nsⁿ (uncapped; ∞ where it diverges).
     pub fn moment(&self, n: i32) -> f64 {
         match self {
             Dist::Constant(d) => d.moment(n),

@@ -3,9 +3,9 @@
 //! on `libm` (see the parent module for why); index choices are rand_distr's
 //! own integer samplers.
 //!
-//! Each type also knows its theory: `mean`, `variance` and the raw moments
-//! `moment(n) = E[Xⁿ]` (∞ where the integral diverges), which the tests use to
-//! derive their standard errors.
+//! Each type also knows its raw moments `moment(n)` = `E[Xⁿ]` (∞ where the
+//! integral diverges), from which `Dist` gives the mean and variance and the
+//! tests derive their standard errors.
 
 use std::sync::Arc;
 
@@ -51,7 +51,7 @@ impl Distribution<f64> for Constant {
 }
 
 impl Constant {
-    /// E[Xⁿ] = cⁿ.
+    /// `E[Xⁿ]` = cⁿ.
     pub fn moment(&self, n: i32) -> f64 {
         libm::pow(self.ns as f64, n as f64)
     }
@@ -73,7 +73,7 @@ impl Distribution<f64> for Exponential {
 }
 
 impl Exponential {
-    /// E[Xⁿ] = n!·meanⁿ.
+    /// `E[Xⁿ]` = n!·meanⁿ.
     pub fn moment(&self, n: i32) -> f64 {
         (1..=n).map(f64::from).product::<f64>() * libm::pow(self.mean, n as f64)
     }
@@ -96,7 +96,7 @@ impl Distribution<f64> for LogNormal {
 }
 
 impl LogNormal {
-    /// E[Xⁿ] = exp(nμ + n²σ²/2).
+    /// `E[Xⁿ]` = exp(nμ + n²σ²/2).
     pub fn moment(&self, n: i32) -> f64 {
         let n = n as f64;
         libm::exp(n * self.mu + n * n * self.sigma * self.sigma / 2.0)
@@ -120,7 +120,7 @@ impl Distribution<f64> for Uniform {
 }
 
 impl Uniform {
-    /// E[Xⁿ] = (hiⁿ⁺¹ − loⁿ⁺¹) / ((n+1)(hi − lo)).
+    /// `E[Xⁿ]` = (hiⁿ⁺¹ − loⁿ⁺¹) / ((n+1)(hi − lo)).
     pub fn moment(&self, n: i32) -> f64 {
         uniform_moment(self.lo, self.hi, n)
     }
@@ -171,7 +171,7 @@ impl Gamma {
         self.scale
     }
 
-    /// E[Xⁿ] = θⁿ·k(k+1)…(k+n−1).
+    /// `E[Xⁿ]` = θⁿ·k(k+1)…(k+n−1).
     pub fn moment(&self, n: i32) -> f64 {
         (0..n).map(|i| self.shape + i as f64).product::<f64>() * libm::pow(self.scale, n as f64)
     }
@@ -229,7 +229,7 @@ impl Distribution<f64> for Weibull {
 }
 
 impl Weibull {
-    /// E[Xⁿ] = λⁿ·Γ(1 + n/k).
+    /// `E[Xⁿ]` = λⁿ·Γ(1 + n/k).
     pub fn moment(&self, n: i32) -> f64 {
         libm::pow(self.scale, n as f64) * libm::tgamma(1.0 + n as f64 / self.shape)
     }
@@ -253,7 +253,7 @@ impl Distribution<f64> for Pareto {
 }
 
 impl Pareto {
-    /// E[Xⁿ] = α·x_mⁿ/(α − n) for α > n, else ∞.
+    /// `E[Xⁿ]` = α·x_mⁿ/(α − n) for α > n, else ∞.
     pub fn moment(&self, n: i32) -> f64 {
         let n = n as f64;
         if self.alpha <= n {
@@ -287,7 +287,7 @@ impl Samples {
         &self.values
     }
 
-    /// E[Xⁿ] = the mean of the values to the n-th power.
+    /// `E[Xⁿ]` = the mean of the values to the n-th power.
     pub fn moment(&self, n: i32) -> f64 {
         let sum: f64 = self.values.iter().map(|&v| libm::pow(v, n as f64)).sum();
         sum / self.values.len() as f64
@@ -302,7 +302,7 @@ impl Distribution<f64> for Samples {
 }
 
 /// An empirical distribution given as a histogram: bin i spans
-/// [edges[i], edges[i+1]) ns and holds counts[i] observations. A draw picks a
+/// `[edges[i], edges[i+1])` ns and holds `counts[i]` observations. A draw picks a
 /// bin in proportion to its count (rand_distr's `WeightedIndex`, integer
 /// arithmetic), then a uniform point inside it.
 #[derive(Debug, Clone, PartialEq)]
@@ -338,7 +338,7 @@ impl Histogram {
         &self.counts
     }
 
-    /// E[Xⁿ] = Σ pᵢ·(hiᵢⁿ⁺¹ − loᵢⁿ⁺¹)/((n+1)(hiᵢ − loᵢ)), pᵢ = countᵢ/total.
+    /// `E[Xⁿ]` = Σ pᵢ·(hiᵢⁿ⁺¹ − loᵢⁿ⁺¹)/((n+1)(hiᵢ − loᵢ)), pᵢ = countᵢ/total.
     pub fn moment(&self, n: i32) -> f64 {
         let total = self.bins.total_weight() as f64;
         self.counts
