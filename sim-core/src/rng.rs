@@ -3,8 +3,13 @@
 //!
 //! PCG-64 (rand_pcg) with the seed as state and the purpose as stream selector;
 //! no OS randomness ever reaches the simulation.
+//!
+//! A [`Stream`] is a rand_core 0.10 [`Rng`] (through [`TryRng`] with an
+//! infallible error), so any `rand_distr::Distribution` can draw from it.
 
-use rand_core::Rng;
+use core::convert::Infallible;
+
+use rand_core::{Rng, TryRng};
 use rand_pcg::Pcg64;
 
 /// What a stream is used for; each purpose draws from its own sequence.
@@ -50,7 +55,7 @@ impl Stream {
     /// Uniform in [0, 1) with 53 bits of precision.
     #[inline]
     pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        unit_f64(self.next_u64())
     }
 
     /// Uniform integer in [0, n), unbiased (Lemire's multiply-and-reject).
@@ -71,6 +76,40 @@ impl Stream {
     #[inline]
     pub fn chance(&mut self, p: f64) -> bool {
         p >= 1.0 || (p > 0.0 && self.uniform() < p)
+    }
+}
+
+/// 64 random bits to a uniform value in [0, 1): the top 53 bits times 2^-53.
+///
+/// The one formula behind [`Stream::uniform`] and the samplers of
+/// [`crate::dist`], so a sampler drawing from a stream sees the values the
+/// engine always drew. Exact arithmetic: the same bits on every target.
+#[inline]
+pub fn unit_f64(bits: u64) -> f64 {
+    (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// rand_core's fallible interface, never failing: with `Error = Infallible`
+/// rand_core provides [`Rng`] for `Stream`, which is what `rand_distr` and
+/// `rand` samplers take. Every method forwards to the PCG-64 underneath, so
+/// `Rng::next_u64` on a stream is exactly [`Stream::next_u64`].
+impl TryRng for Stream {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok(Rng::next_u32(&mut self.0))
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(Rng::next_u64(&mut self.0))
+    }
+
+    #[inline]
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        Rng::fill_bytes(&mut self.0, dst);
+        Ok(())
     }
 }
 
@@ -104,6 +143,20 @@ mod tests {
             counts.iter().all(|&c| (c as i64 - 10_000).abs() < 410),
             "{counts:?}"
         );
+    }
+
+    #[test]
+    fn the_rng_traits_draw_the_streams_own_values() {
+        let mut a = Stream::new(9, Purpose::Work);
+        let mut b = a.clone();
+        for _ in 0..100 {
+            assert_eq!(a.next_u64(), Rng::next_u64(&mut b));
+        }
+        // A generic caller (as rand_distr is) sees the same sequence.
+        fn draw<R: Rng + ?Sized>(r: &mut R) -> u64 {
+            r.next_u64()
+        }
+        assert_eq!(a.next_u64(), draw(&mut b));
     }
 
     #[test]

@@ -1,8 +1,11 @@
-//! Golden digest: one small simulation whose outputs' SHA-256 is pinned in
-//! `tests/golden_digest.txt`. sim-wasm's test runs the same simulation under
-//! wasm32 and must get the same digest, which proves native and browser runs
-//! are byte-identical. If an intended engine change alters outputs, regenerate
-//! with `UPDATE_GOLDEN=1 cargo test -p sim-core --test golden` and say why in the commit.
+//! Golden digests: small simulations whose outputs' SHA-256 is pinned in
+//! `tests/golden_digest.txt` (netflixoss) and `golden_distributions_digest.txt`
+//! (every service-time distribution), and the exact bits of every sampler's
+//! draws (`golden_distributions_samples.txt`). sim-wasm's tests compute the
+//! same under wasm32 and must agree, which proves native and browser runs are
+//! byte-identical. If an intended engine change alters outputs, regenerate
+//! all three with `UPDATE_GOLDEN=1 cargo test -p sim-core --test golden` (each
+//! test rewrites its file and still checks it) and say why in the commit.
 
 mod common;
 
@@ -11,14 +14,18 @@ use sim_core::RunOptions;
 const ARCH: &str = include_str!("../../architectures/netflixoss.json");
 const GOLDEN: &str = include_str!("golden_digest.txt");
 
-#[test]
-fn digest_matches_golden() {
-    let o = RunOptions {
+/// Seed 42, two seconds, graph recorded: sim-wasm's `{"seed": 42, "duration": "2s"}`.
+fn golden_options() -> RunOptions {
+    RunOptions {
         seed: 42,
         duration: 2 * sim_core::duration::SEC,
         ..RunOptions::default()
-    };
-    let out = common::run(ARCH, None, o).outputs();
+    }
+}
+
+#[test]
+fn digest_matches_golden() {
+    let out = common::run(ARCH, None, golden_options()).outputs();
     assert!(
         out.summary.end_to_end.requests > 100,
         "the golden run must exercise the engine"
@@ -36,5 +43,78 @@ fn digest_matches_golden() {
         digest,
         pinned.trim(),
         "outputs changed; see this file's header"
+    );
+}
+
+const DISTRIBUTIONS: &str = include_str!("golden-distributions.json");
+
+/// Every service-time distribution in one run: `golden-distributions.json` has
+/// a service for each of constant, uniform, exponential, lognormal, gamma,
+/// Weibull, Pareto and empirical (a list of samples and a histogram). sim-wasm
+/// runs the same fixture under wasm32 and must get the digest pinned in
+/// `golden_distributions_digest.txt`, which proves every sampler draws the
+/// same bits natively and in the browser. With UPDATE_GOLDEN set the file is
+/// rewritten first and every check below still runs.
+#[test]
+fn every_distribution_digest_matches_golden() {
+    let out = common::run(DISTRIBUTIONS, None, golden_options()).outputs();
+    let digest = out.digest();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden_distributions_digest.txt"
+    );
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, format!("{digest}\n")).unwrap();
+    }
+    // Every service, hence every sampler, did work in the run.
+    assert!(
+        out.summary.services.len() == 9,
+        "{:?}",
+        out.summary.services.keys()
+    );
+    for (name, s) in &out.summary.services {
+        assert!(
+            s.requests > 100,
+            "{name} served only {} requests",
+            s.requests
+        );
+    }
+    // Read from disk, not include_str!, so a rewrite above is checked too.
+    let pinned = std::fs::read_to_string(path).unwrap();
+    assert_eq!(
+        digest,
+        pinned.trim(),
+        "outputs changed; see this file's header"
+    );
+}
+
+/// The exact bits of 100,000 draws from each distribution of the fixture
+/// (`Dist::fingerprint`), pinned in `golden_distributions_samples.txt`;
+/// sim-wasm computes the same under wasm32. Stricter than the run digest,
+/// which sees draws only after truncation to whole nanoseconds: this fails
+/// on a single last-bit difference in any sampler's maths.
+#[test]
+fn every_distribution_draws_pinned_bits() {
+    let spec = sim_core::model::load_arch(DISTRIBUTIONS).unwrap();
+    let text: String = spec
+        .services
+        .iter()
+        .map(|s| {
+            let d = sim_core::dist::Dist::from_spec(s.service_time.as_ref().unwrap());
+            format!("{} {:016x}\n", s.name, d.fingerprint(42, 100_000))
+        })
+        .collect();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden_distributions_samples.txt"
+    );
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    assert_eq!(text.lines().count(), 9);
+    assert_eq!(
+        text,
+        std::fs::read_to_string(path).unwrap(),
+        "sampler bits changed; see this file's header"
     );
 }

@@ -1,5 +1,5 @@
-//! Runs under wasm32 (wasm-bindgen-test, in Node): the same simulation as
-//! sim-core's golden test must give the same digest as the native build, both
+//! Runs under wasm32 (wasm-bindgen-test, in Node): the same simulations as
+//! sim-core's golden tests must give the same digests as the native build, both
 //! run at once and stepped through the viewer's live session.
 #![cfg(target_arch = "wasm32")]
 
@@ -13,6 +13,37 @@ const GOLDEN_OPTIONS: &str = r#"{"seed": 42, "duration": "2s"}"#;
 fn wasm_digest_matches_native_golden() {
     let d = sim_wasm::simulate_digest(ARCH, None, None, GOLDEN_OPTIONS).unwrap();
     assert_eq!(d, GOLDEN.trim());
+}
+
+const DISTRIBUTIONS: &str = include_str!("../../sim-core/tests/golden-distributions.json");
+const GOLDEN_DISTRIBUTIONS: &str =
+    include_str!("../../sim-core/tests/golden_distributions_digest.txt");
+
+/// Every service-time distribution (sim-core's second golden run): each
+/// sampler's libm maths draws the same bits under wasm32 as natively.
+#[wasm_bindgen_test]
+fn every_distribution_digest_matches_native_golden() {
+    let d = sim_wasm::simulate_digest(DISTRIBUTIONS, None, None, GOLDEN_OPTIONS).unwrap();
+    assert_eq!(d, GOLDEN_DISTRIBUTIONS.trim());
+}
+
+/// The exact bits of every sampler's draws equal the native ones (sim-core's
+/// `every_distribution_draws_pinned_bits`): stricter than the run digest.
+#[wasm_bindgen_test]
+fn every_distribution_draws_the_native_bits() {
+    let spec = sim_core::model::load_arch(DISTRIBUTIONS).unwrap();
+    let text: String = spec
+        .services
+        .iter()
+        .map(|s| {
+            let d = sim_core::dist::Dist::from_spec(s.service_time.as_ref().unwrap());
+            format!("{} {:016x}\n", s.name, d.fingerprint(42, 100_000))
+        })
+        .collect();
+    assert_eq!(
+        text,
+        include_str!("../../sim-core/tests/golden_distributions_samples.txt")
+    );
 }
 
 #[wasm_bindgen_test]

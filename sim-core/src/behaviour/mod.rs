@@ -91,8 +91,8 @@ impl Role {
     /// forward (0.1 ms), everything else does a little work (1 ms).
     pub fn default_service_time(self) -> Dist {
         match self {
-            Role::Router => Dist::Constant(MS / 10),
-            _ => Dist::Constant(MS),
+            Role::Router => Dist::constant(MS / 10),
+            _ => Dist::constant(MS),
         }
     }
 }
@@ -224,7 +224,7 @@ mod tests {
         assert_eq!(Role::of(Package::Zuul).fan_out(), FanOut::OneByWeight);
         assert_eq!(Role::of(Package::Staash).fan_out(), FanOut::Every);
         assert_eq!(Role::of(Package::Riak).fan_out(), FanOut::Replicas);
-        assert_eq!(Role::Router.default_service_time(), Dist::Constant(MS / 10));
+        assert_eq!(Role::Router.default_service_time(), Dist::constant(MS / 10));
         assert_eq!(edge(Role::Store, true), Edge::Ring);
         assert_eq!(edge(Role::Store, false), Edge::DrawnOnly);
         assert_eq!(edge(Role::Service, true), Edge::Call);

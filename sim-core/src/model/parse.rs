@@ -95,6 +95,9 @@ fn hint_for(message: &str, e: &serde_json::Error) -> Option<String> {
             Some("check the JSON syntax at this position (quotes, commas, brackets).".into())
         }
         Category::Eof => Some("the file ends too early: close every { and [.".into()),
+        Category::Data if message.contains("expected a tuple of size 2") => {
+            Some("write each histogram bin as a pair [upper_ms, count], e.g. [5, 40].".into())
+        }
         Category::Data if message.contains("invalid type") => {
             Some("check the type of this value against `microsim schema`.".into())
         }

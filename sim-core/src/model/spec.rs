@@ -376,6 +376,48 @@ pub enum DistSpec {
         /// Upper bound.
         max_ms: f64,
     },
+    /// Gamma with mean `mean_ms` and shape k (scale `mean_ms`/k; variance
+    /// `mean_ms`²/k): k = 1 is the exponential, larger k is less variable,
+    /// k < 1 more. Sampled by Marsaglia & Tsang (2000).
+    Gamma {
+        /// Mean.
+        mean_ms: f64,
+        /// Shape k, between 0.01 and 10000.
+        shape: f64,
+    },
+    /// Weibull with mean `mean_ms` and shape k (scale `mean_ms`/Γ(1 + 1/k)):
+    /// k < 1 gives a heavy tail, k = 1 the exponential, k ≈ 3.6 a near-normal hump.
+    Weibull {
+        /// Mean.
+        mean_ms: f64,
+        /// Shape k, between 0.1 and 1000.
+        shape: f64,
+    },
+    /// Pareto (type I), a power-law tail: P(X > x) = (`min_ms`/x)^`alpha` for
+    /// x ≥ `min_ms`. Mean `alpha`·`min_ms`/(`alpha` − 1); the variance is
+    /// infinite for `alpha` ≤ 2.
+    Pareto {
+        /// Smallest value (the scale x_m).
+        min_ms: f64,
+        /// Tail index α, above 1 (at 1 or below the mean is infinite) and at most 1000.
+        alpha: f64,
+    },
+    /// Measured latencies: either `samples_ms`, a list of observed values each
+    /// drawn with equal chance, or `histogram`, bins `[upper_ms, count]` with
+    /// increasing upper bounds, drawn in proportion to their counts and
+    /// uniformly within the bin (the first bin starts at `min_ms`).
+    Empirical {
+        /// Observed values (at most 100000).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        samples_ms: Option<Vec<f64>>,
+        /// Bins as `[upper_ms, count]`, upper bounds increasing, counts whole
+        /// numbers of observations (at most 100000 bins).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        histogram: Option<Vec<(f64, f64)>>,
+        /// Lower bound of the first histogram bin (default 0).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min_ms: Option<f64>,
+    },
 }
 
 fn half() -> f64 {

@@ -19,8 +19,11 @@ pub struct Limits {
     pub max_rate: f64,
     /// Calls of one dependency per request.
     pub max_calls: u32,
-    /// Any latency or service time, in ms (one day).
+    /// Any latency or service time, in ms (one day); service-time draws are capped at it.
     pub max_ms: f64,
+    /// Values or bins of one empirical distribution (bounds the memory a file
+    /// can ask for: 100,000 values are 0.8 MB).
+    pub max_empirical: usize,
 }
 
 /// The limits in force.
@@ -31,6 +34,7 @@ pub const LIMITS: Limits = Limits {
     max_rate: 10_000_000.0,
     max_calls: 100,
     max_ms: 86_400_000.0,
+    max_empirical: 100_000,
 };
 
 /// Validates a parsed architecture; the first problem found is returned.
@@ -284,39 +288,146 @@ fn check_range(at: &str, v: f64, lo: f64, hi: f64, unit: &str) -> Result<(), Inp
 
 fn check_dist(at: &str, d: &DistSpec) -> Result<(), InputError> {
     let max = LIMITS.max_ms;
+    let key = |k: &str| format!("{at}.{k}");
+    let positive_ms = |k: &str, v: f64| check_range(&key(k), v, f64::MIN_POSITIVE, max, "ms");
     match *d {
-        DistSpec::Constant { mean_ms } => {
-            check_range(&format!("{at}.mean_ms"), mean_ms, 0.0, max, "ms")
-        }
-        DistSpec::Exponential { mean_ms } => check_range(
-            &format!("{at}.mean_ms"),
-            mean_ms,
-            f64::MIN_POSITIVE,
-            max,
-            "ms",
-        ),
+        DistSpec::Constant { mean_ms } => check_range(&key("mean_ms"), mean_ms, 0.0, max, "ms"),
+        DistSpec::Exponential { mean_ms } => positive_ms("mean_ms", mean_ms),
         DistSpec::Lognormal { mean_ms, sigma } => {
-            check_range(
-                &format!("{at}.mean_ms"),
-                mean_ms,
-                f64::MIN_POSITIVE,
-                max,
-                "ms",
-            )?;
-            check_range(&format!("{at}.sigma"), sigma, 0.0, 5.0, "")
+            positive_ms("mean_ms", mean_ms)?;
+            check_range(&key("sigma"), sigma, 0.0, 5.0, "")
         }
         DistSpec::Uniform { min_ms, max_ms } => {
-            check_range(&format!("{at}.min_ms"), min_ms, 0.0, max, "ms")?;
+            check_range(&key("min_ms"), min_ms, 0.0, max, "ms")?;
             check_range(
-                &format!("{at}.max_ms"),
+                &key("max_ms"),
                 max_ms,
                 min_ms,
                 max,
                 "ms (and not below min_ms)",
             )
         }
+        DistSpec::Gamma { mean_ms, shape } => {
+            positive_ms("mean_ms", mean_ms)?;
+            check_shape(&key("shape"), shape, 0.01, 10_000.0)
+        }
+        DistSpec::Weibull { mean_ms, shape } => {
+            positive_ms("mean_ms", mean_ms)?;
+            check_shape(&key("shape"), shape, 0.1, 1000.0)
+        }
+        DistSpec::Pareto { min_ms, alpha } => {
+            positive_ms("min_ms", min_ms)?;
+            if alpha.is_finite() && alpha > 1.0 && alpha <= 1000.0 {
+                return Ok(());
+            }
+            let why = if alpha.is_finite() && alpha <= 1.0 {
+                format!("alpha is {alpha}: at 1 or below, a Pareto distribution's mean is infinite, so no latency figure would settle.")
+            } else {
+                format!("alpha is {alpha}, outside (1, 1000].")
+            };
+            Err(InputError::at(key("alpha"), why).hint(
+                "use an alpha above 1, e.g. 2.5 for a heavy tail with a finite mean (above 2 the variance is finite too).",
+            ))
+        }
+        DistSpec::Empirical {
+            ref samples_ms,
+            ref histogram,
+            min_ms,
+        } => match (samples_ms, histogram) {
+            (Some(_), Some(_)) => Err(InputError::at(
+                at,
+                "both samples_ms and histogram are given; an empirical distribution is one or the other.",
+            )
+            .hint("keep samples_ms (a list of observed values) or histogram ([[upper_ms, count], ...]).")),
+            (None, None) => Err(InputError::at(at, "an empirical distribution needs its data.")
+                .hint("add \"samples_ms\": [1.2, 0.8, 3.5] (observed values) or \"histogram\": [[1, 50], [5, 40], [20, 10]] (bins [upper_ms, count]).")),
+            (Some(v), None) => {
+                if min_ms.is_some() {
+                    return Err(InputError::at(key("min_ms"), "min_ms belongs to a histogram; a list of samples has no bins.")
+                        .hint("remove min_ms; the smallest sample is the smallest value drawn."));
+                }
+                check_len(&key("samples_ms"), v.len(), "values")?;
+                for (i, &x) in v.iter().enumerate() {
+                    check_range(&format!("{at}.samples_ms[{i}]"), x, 0.0, max, "ms")?;
+                }
+                Ok(())
+            }
+            (None, Some(bins)) => {
+                let lo = min_ms.unwrap_or(0.0);
+                check_range(&key("min_ms"), lo, 0.0, max, "ms")?;
+                check_len(&key("histogram"), bins.len(), "bins")?;
+                let mut below = lo;
+                let mut total: u64 = 0;
+                for (i, &(upper, count)) in bins.iter().enumerate() {
+                    let here = format!("{at}.histogram[{i}]");
+                    check_range(&format!("{here}[0]"), upper, 0.0, max, "ms")?;
+                    if upper <= below {
+                        let what = if i == 0 { "min_ms" } else { "the previous bin's upper bound" };
+                        return Err(InputError::at(
+                            format!("{here}[0]"),
+                            format!("the upper bound {upper} ms is not above {what} ({below} ms); bins must be increasing."),
+                        )
+                        .hint("sort the bins by upper bound and merge bins with the same bound (each bin spans from the previous upper bound, or min_ms, to its own)."));
+                    }
+                    below = upper;
+                    // Whole numbers up to 2^53 are exact in f64 and in u64.
+                    if !((0.0..=MAX_COUNT).contains(&count) && count.fract() == 0.0) {
+                        return Err(InputError::at(
+                            format!("{here}[1]"),
+                            format!("the count {count} is not a whole number from 0 to 2^53."),
+                        )
+                        .hint("give the number of observations in the bin; only the counts' proportions matter, so scale percentages to whole numbers."));
+                    }
+                    total = total.checked_add(count as u64).ok_or_else(|| {
+                        InputError::at(&here, "the counts add up to more than 2^64.")
+                            .hint("divide every count by the same factor; only their proportions matter.")
+                    })?;
+                }
+                if total == 0 {
+                    return Err(InputError::at(key("histogram"), "every count is 0, so no bin can be drawn.")
+                        .hint("give the bins the numbers of observations they held."));
+                }
+                Ok(())
+            }
+        },
     }
 }
+
+/// Largest histogram count: 2^53, the last whole number exact in f64.
+const MAX_COUNT: f64 = 9_007_199_254_740_992.0;
+
+fn check_shape(at: &str, v: f64, lo: f64, hi: f64) -> Result<(), InputError> {
+    if v.is_finite() && v >= lo && v <= hi {
+        return Ok(());
+    }
+    Err(InputError::at(at, format!("shape is {v}, outside [{lo}, {hi}].")).hint(format!(
+        "use a shape from {lo} to {hi}: 1 is the exponential, below 1 is more variable, above 1 less; outside the range draws degenerate (almost all near 0 ns, or a constant)."
+    )))
+}
+
+fn check_len(at: &str, n: usize, what: &str) -> Result<(), InputError> {
+    if n == 0 {
+        return Err(
+            InputError::at(at, format!("the list of {what} is empty.")).hint(
+                "give at least one; for a fixed time use {\"dist\": \"constant\", \"mean_ms\": 1}.",
+            ),
+        );
+    }
+    if n > LIMITS.max_empirical {
+        return Err(InputError::at(
+            at,
+            format!(
+                "{n} {what}, more than the {} accepted.",
+                LIMITS.max_empirical
+            ),
+        )
+        .hint("summarise the measurements as a histogram, or keep a random subset."));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod dist_tests;
 
 #[cfg(test)]
 mod tests {
