@@ -606,22 +606,52 @@ fn shipped_scenarios_resolve_against_their_architecture() {
     }
 }
 
+/// The schema is checked as a schema, not as text: every action is a
+/// property of a fault, exactly one is required (`oneOf`), and unknown keys
+/// are refused, as the parser refuses them. tests/readers/test_schema.py
+/// runs a real validator over the shipped files.
 #[test]
 fn the_schema_lists_every_action() {
-    let s = scenario_schema().to_string();
-    for key in [
-        "kill",
+    let s = scenario_schema();
+    let actions = [
         "chaos_monkey",
-        "zone_outage",
-        "region_outage",
-        "latency",
         "errors",
+        "kill",
+        "latency",
         "partition",
-        "discovery_poll",
-        "replace_after",
-        "\"for\"",
-        "hang",
-    ] {
-        assert!(s.contains(key), "schema lacks {key}");
+        "region_outage",
+        "zone_outage",
+    ];
+    let fault = &s["$defs"]["FaultSpec"];
+    let mut keys: Vec<&str> = fault["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    let mut want: Vec<&str> = actions.iter().copied().chain(["at", "for"]).collect();
+    want.sort_unstable();
+    assert_eq!(keys, want);
+    assert_eq!(fault["required"], serde_json::json!(["at"]));
+    assert_eq!(fault["additionalProperties"], false);
+    let mut one_of: Vec<&str> = fault["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["required"][0].as_str().unwrap())
+        .collect();
+    one_of.sort_unstable();
+    assert_eq!(one_of, actions, "exactly one action per fault");
+    for top in ["discovery_poll", "replace_after", "faults", "description"] {
+        assert!(s["properties"][top].is_object(), "{top}");
     }
+    assert_eq!(s["additionalProperties"], false);
+    let modes: Vec<&str> = s["$defs"]["ModeSpec"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["const"].as_str().unwrap())
+        .collect();
+    assert_eq!(modes, ["refuse", "hang"]);
 }

@@ -46,6 +46,16 @@ pub struct ScenarioSpec {
 /// One fault as written: when, for how long, and exactly one action key.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+// The schema says "exactly one action" too, so an editor flags what the parser refuses.
+#[schemars(extend("oneOf" = [
+    {"required": ["kill"]},
+    {"required": ["chaos_monkey"]},
+    {"required": ["zone_outage"]},
+    {"required": ["region_outage"]},
+    {"required": ["latency"]},
+    {"required": ["errors"]},
+    {"required": ["partition"]}
+]))]
 pub struct FaultSpec {
     /// When the fault starts, as a duration from the start of the run ("10s").
     pub at: String,

@@ -92,11 +92,22 @@ pub enum BreakerKind {
 /// `retries` as written: absent/null, a number of retries, or an object.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(transparent)]
+// The short form is in the schema too (the derive only sees the Option).
+#[schemars(extend("anyOf" = [
+    {"$ref": "#/$defs/RetrySpec"},
+    {"type": "integer", "minimum": 0},
+    {"type": "null"}
+]))]
 pub struct Retries(pub Option<RetrySpec>);
 
 /// `circuit_breaker` as written: absent/null/false, true, or an object.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(transparent)]
+#[schemars(extend("anyOf" = [
+    {"$ref": "#/$defs/BreakerSpec"},
+    {"type": "boolean"},
+    {"type": "null"}
+]))]
 pub struct CircuitBreaker(pub Option<BreakerSpec>);
 
 /// Either a short form (number or boolean) or a full object, through a visitor

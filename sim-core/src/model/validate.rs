@@ -438,9 +438,29 @@ mod tests {
     }
 
     #[test]
-    fn accepts_a_minimal_file() {
-        load_arch(r#"{"arch":"x","services":[{"name":"a","package":"karyon","count":1}]}"#)
+    fn accepts_a_minimal_file_with_the_documented_defaults() {
+        let a = load_arch(r#"{"arch":"x","services":[{"name":"a","package":"karyon","count":1}]}"#)
             .unwrap();
+        assert_eq!((a.arch.as_str(), a.zones), ("x", 3));
+        assert_eq!(
+            (a.traffic.rate, a.traffic.arrival),
+            (100.0, crate::model::Arrival::Poisson)
+        );
+        assert_eq!(
+            (
+                a.network.same_zone,
+                a.network.cross_zone,
+                a.network.cross_region
+            ),
+            (0.2, 1.0, 70.0)
+        );
+        let s = &a.services[0];
+        assert_eq!(
+            (s.name.as_str(), s.package, s.count),
+            ("a", crate::model::Package::Karyon, 1)
+        );
+        assert!(s.dependencies.is_none() && s.service_time.is_none() && s.regions.is_none());
+        assert!(s.concurrency.is_none() && s.queue.is_none() && s.availability.is_none());
     }
 
     #[test]

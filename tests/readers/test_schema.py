@@ -1,0 +1,100 @@
+"""microsim's JSON Schemas checked by a real validator (jsonschema), not by
+grepping their text: every architecture and scenario the project ships is
+valid against `microsim schema` / `microsim schema --scenario`, and the
+mistakes the parser refuses (unknown keys, unknown packages, bad
+distributions, two actions in a fault) are refused by the schema too, so an
+editor shows the same errors microsim would.
+"""
+import json
+import os
+import pathlib
+import subprocess
+
+import jsonschema
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+MICROSIM = os.environ.get("MICROSIM", str(ROOT / "target" / "release" / "microsim"))
+ARCHS = sorted((ROOT / "architectures").glob("*.json"))
+SCENARIOS = sorted((ROOT / "architectures" / "scenarios").glob("*.json"))
+
+
+def schema(*flags):
+    out = subprocess.run([MICROSIM, "schema", *flags], check=True, capture_output=True, text=True)
+    s = json.loads(out.stdout)
+    jsonschema.validators.validator_for(s).check_schema(s)
+    return jsonschema.validators.validator_for(s)(s)
+
+
+ARCH = schema()
+SCENARIO = schema("--scenario")
+
+
+def accepted_by_microsim(kind, doc, tmp_path):
+    """Whether `microsim validate` (architectures) or a run (scenarios) accepts it."""
+    f = tmp_path / "doc.json"
+    f.write_text(json.dumps(doc))
+    if kind == "arch":
+        cmd = [MICROSIM, "validate", str(f)]
+    else:
+        cmd = [MICROSIM, "run", "netflixoss", "--duration", "1m", "--rate", "1", "-q", "--scenario", str(f)]
+    return subprocess.run(cmd, capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("path", ARCHS, ids=[p.name for p in ARCHS])
+def test_shipped_architectures_are_valid(path):
+    ARCH.validate(json.loads(path.read_text()))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_shipped_scenarios_are_valid(path):
+    SCENARIO.validate(json.loads(path.read_text()))
+
+
+def test_every_resilience_key_and_distribution_is_published():
+    doc = {"arch": "t", "services": [
+        {"name": "b", "package": "store", "count": 2,
+         "service_time": {"dist": "gamma", "mean_ms": 2, "shape": 3}},
+        {"name": "c", "package": "store", "count": 2,
+         "service_time": {"dist": "empirical", "histogram": [[1, 3], [5, 1]]}},
+        {"name": "a", "package": "karyon", "count": 2, "dependencies": [
+            {"service": "b", "timeout_ms": 300, "retries": {"attempts": 2, "per_try_timeout_ms": 100},
+             "circuit_breaker": True, "bulkhead": 10, "fallback": True, "zone_aware": True},
+            {"service": "c", "critical": False, "probability": 0.5, "calls": 2}]}]}
+    ARCH.validate(doc)
+
+
+BAD_ARCHS = [
+    ("unknown top-level key", {"arch": "t", "servces": [], "services": []}),
+    ("unknown package", {"arch": "t", "services": [{"name": "a", "package": "lambda", "count": 1}]}),
+    ("unknown service key", {"arch": "t", "services": [{"name": "a", "package": "karyon", "count": 1, "concurency": 2}]}),
+    ("unknown distribution", {"arch": "t", "services": [
+        {"name": "a", "package": "karyon", "count": 1, "service_time": {"dist": "zipf", "mean_ms": 1}}]}),
+    ("unknown dependency key", {"arch": "t", "services": [
+        {"name": "b", "package": "store", "count": 1},
+        {"name": "a", "package": "karyon", "count": 1, "dependencies": [{"service": "b", "timeout": 3}]}]}),
+]
+
+
+@pytest.mark.parametrize("why,doc", BAD_ARCHS, ids=[b[0] for b in BAD_ARCHS])
+def test_the_schema_refuses_what_microsim_refuses(why, doc, tmp_path):
+    assert not accepted_by_microsim("arch", doc, tmp_path), why
+    with pytest.raises(jsonschema.ValidationError):
+        ARCH.validate(doc)
+
+
+BAD_SCENARIOS = [
+    ("unknown key", {"faults": [], "fautls": []}),
+    ("two actions", {"faults": [{"at": "1s", "kill": {"service": "homepage"},
+                                 "errors": {"service": "homepage"}}]}),
+    ("unknown action", {"faults": [{"at": "1s", "explode": {}}]}),
+    ("unknown mode", {"faults": [{"at": "1s", "kill": {"service": "homepage", "mode": "melt"}}]}),
+    ("missing at", {"faults": [{"kill": {"service": "homepage"}}]}),
+]
+
+
+@pytest.mark.parametrize("why,doc", BAD_SCENARIOS, ids=[b[0] for b in BAD_SCENARIOS])
+def test_the_scenario_schema_refuses_what_microsim_refuses(why, doc, tmp_path):
+    assert not accepted_by_microsim("scenario", doc, tmp_path), why
+    with pytest.raises(jsonschema.ValidationError):
+        SCENARIO.validate(doc)
