@@ -40,7 +40,7 @@ pub struct AvailabilityArgs {
     pub seed: u64,
 }
 
-pub fn availability(a: AvailabilityArgs) -> Result<(), Fail> {
+pub fn availability(a: &AvailabilityArgs) -> Result<(), Fail> {
     let (file, text) = read_arch(a.file.as_deref())?;
     let bad = |e: sim_core::InputError| Fail::input(e.render(&file));
     let spec = model::load_arch(&text).map_err(bad)?;
@@ -109,7 +109,7 @@ pub fn availability(a: AvailabilityArgs) -> Result<(), Fail> {
         println!(
             "\nMonte Carlo: {} replications × {:.1} years ({} failure and repair events, seed {})",
             a.replications,
-            years / a.replications as f64,
+            years / f64::from(a.replications),
             events,
             a.seed
         );
@@ -137,8 +137,8 @@ pub fn availability(a: AvailabilityArgs) -> Result<(), Fail> {
 /// Runs the replications in parallel; results are combined in replication
 /// order, so the figures do not depend on the number of threads.
 fn simulate(m: &Model, years: f64, reps: u32, seed: u64) -> (Vec<Estimate>, f64, u64) {
-    let each = years / reps as f64;
-    let runs: Vec<_> = (0..reps as u64)
+    let each = years / f64::from(reps);
+    let runs: Vec<_> = (0..u64::from(reps))
         .into_par_iter()
         .map(|i| montecarlo::replicate(m, each, montecarlo::replication_seed(seed, i)))
         .collect();

@@ -57,9 +57,9 @@ pub struct CaseResult {
     pub bytes_per_instance: Option<f64>,
 }
 
-pub fn bench(a: BenchArgs) -> Result<(), Fail> {
+pub fn bench(a: &BenchArgs) -> Result<(), Fail> {
     if let Some(scale) = a.case_scale {
-        let r = run_case(&a, scale, a.duration)?;
+        let r = run_case(a, scale, a.duration)?;
         println!("{}", serde_json::to_string(&r).expect("json"));
         return Ok(());
     }
@@ -69,13 +69,13 @@ pub fn bench(a: BenchArgs) -> Result<(), Fail> {
         )));
     }
     // Check every input once, up front, so a bad one fails here with exit 2.
-    let base = spec_at(&a, 1.0, a.duration)?;
+    let base = spec_at(a, 1.0, a.duration)?;
     let base = base.topology();
     let zoned: u64 = base
         .services
         .iter()
         .filter(|s| s.placement == sim_core::topology::Placement::Zoned)
-        .map(|s| s.instance_count() as u64)
+        .map(|s| u64::from(s.instance_count()))
         .sum();
     let mut cases: Vec<(f64, Nanos)> = a.scales.iter().map(|&s| (s, a.duration)).collect();
     if a.build_instances > 0 && zoned > 0 {
@@ -202,7 +202,7 @@ fn run_case(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<CaseResult, Fa
         events: sim.events(),
         events_per_s: sim.events() as f64 / run_s.max(1e-9),
         requests: sim.end_to_end().requests,
-        peak_rss_mb: peak.map(|p| p as f64 / 1048576.0),
+        peak_rss_mb: peak.map(|p| p as f64 / 1_048_576.0),
         bytes_per_instance: peak
             .zip(before)
             .map(|(p, b)| p.saturating_sub(b) as f64 / instances as f64),

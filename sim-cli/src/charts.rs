@@ -90,17 +90,17 @@ fn time_chart<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
-fn latency<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
+fn latency<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
     root.fill(&WHITE).map_err(err)?;
     let pts = |f: fn(&Row) -> u64| -> Vec<(f64, f64)> {
         e2e(d)
-            .map(|r| (r.bucket as f64 * d.bucket_s, f(r) as f64 / 1e6))
+            .map(|r| (f64::from(r.bucket) * d.bucket_s, f(r) as f64 / 1e6))
             .collect()
     };
     let (p50, p90, p99) = (pts(|r| r.p50), pts(|r| r.p90), pts(|r| r.p99));
-    let t_max = p50.last().map(|p| p.0 + d.bucket_s).unwrap_or(1.0);
+    let t_max = p50.last().map_or(1.0, |p| p.0 + d.bucket_s);
     let y_max = p99.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1;
-    let mut chart = time_chart(&root, d, "end-to-end latency", "latency (ms)", t_max, y_max)?;
+    let mut chart = time_chart(root, d, "end-to-end latency", "latency (ms)", t_max, y_max)?;
     for (name, series, colour) in [
         ("p50", p50, BLUE),
         ("p90", p90, RGBColor(230, 140, 0)),
@@ -122,13 +122,13 @@ fn latency<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -> D
     root.present().map_err(err)
 }
 
-fn errors<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
+fn errors<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
     root.fill(&WHITE).map_err(err)?;
     let pts: Vec<(f64, f64)> = e2e(d)
         .map(|r| {
             let n = r.ok + r.failed();
             (
-                r.bucket as f64 * d.bucket_s,
+                f64::from(r.bucket) * d.bucket_s,
                 if n == 0 {
                     0.0
                 } else {
@@ -137,10 +137,10 @@ fn errors<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -> Dr
             )
         })
         .collect();
-    let t_max = pts.last().map(|p| p.0 + d.bucket_s).unwrap_or(1.0);
+    let t_max = pts.last().map_or(1.0, |p| p.0 + d.bucket_s);
     let y_max = pts.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1;
     let mut chart = time_chart(
-        &root,
+        root,
         d,
         "end-to-end error rate (faults shaded)",
         "failed requests (%)",
@@ -153,7 +153,7 @@ fn errors<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -> Dr
     root.present().map_err(err)
 }
 
-fn histograms<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
+fn histograms<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
     root.fill(&WHITE).map_err(err)?;
     let n = d.topo.services.len().max(1);
     let cols = (n as f64).sqrt().ceil() as usize;
@@ -175,7 +175,7 @@ fn histograms<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, d: &ChartData) -
             }
         }
         let x_lo = 0.001;
-        let x_hi = bars.last().map(|b| b.1).unwrap_or(1.0).max(x_lo * 10.0);
+        let x_hi = bars.last().map_or(1.0, |b| b.1).max(x_lo * 10.0);
         let y_hi = bars.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64 * 1.1;
         let mut chart = ChartBuilder::on(&panels[i])
             .caption(&svc.name, ("sans-serif", 14))
@@ -209,11 +209,14 @@ enum Chart {
     Histograms,
 }
 
+// By value on purpose: dropping the area at the end flushes the backend
+// before the caller reads the bytes.
+#[allow(clippy::needless_pass_by_value)]
 fn draw<DB: DrawingBackend>(c: Chart, root: DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
     match c {
-        Chart::Latency => latency(root, d),
-        Chart::Errors => errors(root, d),
-        Chart::Histograms => histograms(root, d),
+        Chart::Latency => latency(&root, d),
+        Chart::Errors => errors(&root, d),
+        Chart::Histograms => histograms(&root, d),
     }
 }
 

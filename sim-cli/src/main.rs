@@ -54,9 +54,9 @@ struct SchemaArgs {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(a) => run::run(a),
+        Command::Run(a) => run::run(&a),
         Command::Report(a) => report::report(a),
-        Command::Validate(a) => run::validate(a),
+        Command::Validate(a) => run::validate(&a),
         Command::Schema(a) => {
             let schema = if a.scenario {
                 sim_core::fault::scenario::scenario_schema()
@@ -66,9 +66,9 @@ fn main() {
             println!("{}", serde_json::to_string_pretty(&schema).expect("schema"));
             Ok(())
         }
-        Command::Bench(a) => bench::bench(a),
-        Command::Availability(a) => availability::availability(a),
-        Command::Serve(a) => serve::serve(a),
+        Command::Bench(a) => bench::bench(&a),
+        Command::Availability(a) => availability::availability(&a),
+        Command::Serve(a) => serve::serve(&a),
         Command::List => {
             for (name, _) in archs::BUILT_IN {
                 println!("{name}");

@@ -28,8 +28,7 @@ pub fn report(mut a: ReportArgs) -> Result<(), Fail> {
         .html
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
+        .map_or_else(|| PathBuf::from("."), PathBuf::from);
     let name = a
         .html
         .file_name()

@@ -215,8 +215,8 @@ pub fn charts(f: &Finished) -> Result<Vec<(&'static str, Vec<u8>)>, Fail> {
     crate::charts::render(&data).map_err(|e| Fail::internal(format!("drawing charts failed: {e}")))
 }
 
-pub fn run(a: RunArgs) -> Result<(), Fail> {
-    let f = execute(&a, a.out.is_some())?;
+pub fn run(a: &RunArgs) -> Result<(), Fail> {
+    let f = execute(a, a.out.is_some())?;
     let (sim, wall) = (&f.sim, f.wall);
     let out = sim.outputs();
     if let Some(dir) = &a.out {
@@ -277,7 +277,7 @@ fn drive(sim: &mut Simulation, duration: Nanos, quiet: bool) {
     pb.finish_and_clear();
 }
 
-pub fn validate(a: ValidateArgs) -> Result<(), Fail> {
+pub fn validate(a: &ValidateArgs) -> Result<(), Fail> {
     let options = RunOptions {
         scale: a.shape.scale,
         regions: a.shape.regions,
@@ -314,7 +314,7 @@ pub fn validate(a: ValidateArgs) -> Result<(), Fail> {
                 serde_json::json!({"file": f, "ok": false, "error": e.message})
             ),
         }
-        bad += result.is_err() as usize;
+        bad += usize::from(result.is_err());
     }
     if bad > 0 {
         return Err(Fail::input(format!(

@@ -207,46 +207,21 @@ fn graph_json_names_the_scenario_and_charts_shade_its_faults() {
     assert!(shaded >= 1, "the outage is shaded in errors.svg");
 }
 
-/// `microsim schema` publishes what the parser accepts, read as JSON Schema
-/// (tests/readers/test_schema.py validates the shipped files with a real validator).
+/// `microsim schema` prints sim-core's schemas exactly (sim-core's tests
+/// check their structure; tests/readers/test_schema.py validates the shipped
+/// files against this output with a real validator).
 #[test]
 fn schema_publishes_the_scenario_format_and_the_resilience_keys() {
-    let out = microsim(&["schema", "--scenario"]);
-    assert!(out.status.success());
-    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let fault = &s["$defs"]["FaultSpec"]["properties"];
-    for key in ["zone_outage", "chaos_monkey", "partition"] {
-        assert!(fault[key].is_object(), "{key} is not a fault action");
-    }
-    assert!(s["properties"]["discovery_poll"].is_object());
-    let out = microsim(&["schema"]);
-    let arch: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let call = &arch["$defs"]["CallSpec"];
-    let mut keys: Vec<&str> = call["properties"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
+    let printed = |args: &[&str]| -> serde_json::Value {
+        let out = microsim(args);
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
     assert_eq!(
-        keys,
-        [
-            "bulkhead",
-            "calls",
-            "circuit_breaker",
-            "critical",
-            "fallback",
-            "probability",
-            "retries",
-            "service",
-            "timeout_ms",
-            "weight",
-            "zone_aware"
-        ]
+        printed(&["schema", "--scenario"]),
+        sim_core::fault::scenario::scenario_schema()
     );
-    assert_eq!(call["required"], serde_json::json!(["service"]));
-    assert_eq!(call["additionalProperties"], false);
+    assert_eq!(printed(&["schema"]), sim_core::arch_schema());
 }
 
 #[test]

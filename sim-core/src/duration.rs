@@ -51,7 +51,7 @@ pub fn parse_duration(text: &str) -> Result<Nanos, InputError> {
     }
     let d = humantime::parse_duration(t).map_err(|e| bad(&e.to_string()))?;
     let ns = d.as_nanos();
-    if ns > MAX_DURATION as u128 {
+    if ns > u128::from(MAX_DURATION) {
         return Err(bad("it is longer than 100 days"));
     }
     Ok(ns as Nanos)

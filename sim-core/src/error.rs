@@ -31,6 +31,7 @@ impl InputError {
     }
 
     /// Adds a suggestion to the error.
+    #[must_use]
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

@@ -42,7 +42,7 @@ impl Stream {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
-        let state = ((z as u128) << 64) | seed as u128;
+        let state = (u128::from(z) << 64) | u128::from(seed);
         Stream(Pcg64::new(state, purpose as u128))
     }
 
@@ -62,7 +62,7 @@ impl Stream {
     #[inline]
     pub fn below(&mut self, n: u32) -> u32 {
         debug_assert!(n > 0);
-        let n64 = n as u64;
+        let n64 = u64::from(n);
         loop {
             let m = (self.next_u64() >> 32) * n64;
             let low = m as u32;
@@ -140,21 +140,21 @@ mod tests {
         }
         // Each cell ~ Binomial(30000, 1/3): sd ≈ 82; 5 sd = 410.
         assert!(
-            counts.iter().all(|&c| (c as i64 - 10_000).abs() < 410),
+            counts.iter().all(|&c| (i64::from(c) - 10_000).abs() < 410),
             "{counts:?}"
         );
     }
 
     #[test]
     fn the_rng_traits_draw_the_streams_own_values() {
+        // A generic caller (as rand_distr is) sees the same sequence.
+        fn draw<R: Rng + ?Sized>(r: &mut R) -> u64 {
+            r.next_u64()
+        }
         let mut a = Stream::new(9, Purpose::Work);
         let mut b = a.clone();
         for _ in 0..100 {
             assert_eq!(a.next_u64(), Rng::next_u64(&mut b));
-        }
-        // A generic caller (as rand_distr is) sees the same sequence.
-        fn draw<R: Rng + ?Sized>(r: &mut R) -> u64 {
-            r.next_u64()
         }
         assert_eq!(a.next_u64(), draw(&mut b));
     }

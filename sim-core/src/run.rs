@@ -269,7 +269,7 @@ impl RunError {
 
 impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.render(|field| field.to_string()))
+        f.write_str(&self.render(std::string::ToString::to_string))
     }
 }
 

@@ -3,6 +3,9 @@
 //! value or an `InputError` — never a panic. Deterministic (seeded), so a
 //! failure reproduces; the corrupted input is printed when one occurs.
 
+// `Err(_)` of catch_unwind is the panic this test exists to catch.
+#![allow(clippy::match_wild_err_arm)]
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use sim_core::rng::{Purpose, Stream};
@@ -127,7 +130,7 @@ fn corrupted_scenarios_never_panic_in_the_parser_or_the_engine() {
                 Ok(Err(e)) => {
                     assert_eq!(e.part, Part::Scenario, "{e}");
                     assert!(e.to_string().starts_with("scenario.json"), "{e}");
-                    rejected += 1
+                    rejected += 1;
                 }
                 Err(_) => panic!("scenario panicked:\n{text}"),
             }

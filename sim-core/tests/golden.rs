@@ -96,14 +96,7 @@ fn every_distribution_digest_matches_golden() {
 #[test]
 fn every_distribution_draws_pinned_bits() {
     let spec = sim_core::model::load_arch(DISTRIBUTIONS).unwrap();
-    let text: String = spec
-        .services
-        .iter()
-        .map(|s| {
-            let d = sim_core::dist::Dist::from_spec(s.service_time.as_ref().unwrap());
-            format!("{} {:016x}\n", s.name, d.fingerprint(42, 100_000))
-        })
-        .collect();
+    let text = sim_core::dist::Dist::fingerprints(&spec, 42, 100_000);
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/golden_distributions_samples.txt"

@@ -606,6 +606,44 @@ fn shipped_scenarios_resolve_against_their_architecture() {
     }
 }
 
+/// The property names of a schema object, sorted.
+fn property_names(v: &serde_json::Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = v["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// Every resilience key of a dependency is in the architecture schema, and a
+/// dependency object refuses others.
+#[test]
+fn the_architecture_schema_lists_every_dependency_key() {
+    let s = sim_core::arch_schema();
+    let call = &s["$defs"]["CallSpec"];
+    assert_eq!(
+        property_names(call),
+        [
+            "bulkhead",
+            "calls",
+            "circuit_breaker",
+            "critical",
+            "fallback",
+            "probability",
+            "retries",
+            "service",
+            "timeout_ms",
+            "weight",
+            "zone_aware"
+        ]
+    );
+    assert_eq!(call["required"], serde_json::json!(["service"]));
+    assert_eq!(call["additionalProperties"], false);
+}
+
 /// The schema is checked as a schema, not as text: every action is a
 /// property of a fault, exactly one is required (`oneOf`), and unknown keys
 /// are refused, as the parser refuses them. tests/readers/test_schema.py
@@ -623,13 +661,7 @@ fn the_schema_lists_every_action() {
         "zone_outage",
     ];
     let fault = &s["$defs"]["FaultSpec"];
-    let mut keys: Vec<&str> = fault["properties"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
+    let keys = property_names(fault);
     let mut want: Vec<&str> = actions.iter().copied().chain(["at", "for"]).collect();
     want.sort_unstable();
     assert_eq!(keys, want);

@@ -55,10 +55,10 @@ fn erlang_c(c: u32, a: f64) -> f64 {
     let mut term = 1.0;
     let mut sum = 1.0; // k = 0
     for k in 1..c {
-        term *= a / k as f64;
+        term *= a / f64::from(k);
         sum += term;
     }
-    let top = term * a / c as f64 * (c as f64 / (c as f64 - a));
+    let top = term * a / f64::from(c) * (f64::from(c) / (f64::from(c) - a));
     top / (sum + top)
 }
 
@@ -77,7 +77,7 @@ fn mmc_mean_response_time_matches_erlang_c() {
     let (lambda, mu, c) = (2000.0, 1000.0, 3);
     let pw = erlang_c(c, lambda / mu);
     assert!((pw - 4.0 / 9.0).abs() < 1e-12, "C(3, 2) = 4/9");
-    let theory_ms = 1000.0 * (pw / (c as f64 * mu - lambda) + 1.0 / mu); // 1.444 ms
+    let theory_ms = 1000.0 * (pw / (f64::from(c) * mu - lambda) + 1.0 / mu); // 1.444 ms
     assert!((theory_ms - 1.4444).abs() < 1e-3);
     check("M/M/3", &replications(arch, 20, 100), theory_ms);
 }

@@ -9,6 +9,9 @@
 //! their checks and their error texts are sim-core's, the same as behind
 //! `microsim serve`'s WebSocket.
 
+// wasm-bindgen hands JavaScript strings over as owned values.
+#![allow(clippy::needless_pass_by_value)]
+
 use sim_core::duration::{Nanos, MS};
 use sim_core::live::{Session, StartOptions};
 use sim_core::{Input, Outputs, RunError, RunOptions, RunSpec};
@@ -24,19 +27,17 @@ fn err(e: impl std::fmt::Display) -> JsValue {
 
 /// A run error in the page's words: options by their JSON field names.
 fn run_err(e: RunError) -> JsValue {
-    err(e.render(|field| field.to_string()))
+    err(e.render(std::string::ToString::to_string))
 }
 
 /// The inputs of a run as the page has them: the architecture's text, an
 /// optional scenario (its name for `args` and errors, and its text).
 fn inputs<'a>(
     arch_json: &'a str,
-    scenario_name: &'a Option<String>,
-    scenario_json: &'a Option<String>,
+    scenario_name: Option<&'a str>,
+    scenario_json: Option<&'a str>,
 ) -> (Input<'a>, Option<Input<'a>>) {
-    let scenario = scenario_json
-        .as_deref()
-        .map(|text| Input::new(scenario_name.as_deref().unwrap_or("scenario"), text));
+    let scenario = scenario_json.map(|text| Input::new(scenario_name.unwrap_or("scenario"), text));
     (Input::new("architecture", arch_json), scenario)
 }
 
@@ -47,7 +48,11 @@ fn run(
     options_json: &str,
 ) -> Result<Outputs, JsValue> {
     let options = RunOptions::from_json(options_json).map_err(|e| err(format!("options: {e}")))?;
-    let (arch, scenario) = inputs(arch_json, &scenario_name, &scenario_json);
+    let (arch, scenario) = inputs(
+        arch_json,
+        scenario_name.as_deref(),
+        scenario_json.as_deref(),
+    );
     let spec = RunSpec::new(arch, scenario, options).map_err(run_err)?;
     Ok(spec.run().outputs())
 }
@@ -123,7 +128,11 @@ impl Viewer {
     ) -> Result<Viewer, JsValue> {
         let options =
             StartOptions::from_json(options_json).map_err(|e| err(format!("options: {e}")))?;
-        let (arch, scenario) = inputs(arch_json, &scenario_name, &scenario_json);
+        let (arch, scenario) = inputs(
+            arch_json,
+            scenario_name.as_deref(),
+            scenario_json.as_deref(),
+        );
         let session = Session::start(arch, scenario, &options).map_err(run_err)?;
         Ok(Viewer { session })
     }

@@ -147,7 +147,7 @@ fn default_arch(file: Option<&str>) -> Result<(String, Option<String>), Fail> {
     Ok((files::sanitize_name(&stem), Some(text)))
 }
 
-pub fn serve(a: ServeArgs) -> Result<(), Fail> {
+pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
     let (name, text) = default_arch(a.file.as_deref())?;
     let web = find_web(a.web.as_deref())?;
     let arch_dir = find_architectures(a.architectures.as_deref(), &web)?;

@@ -48,7 +48,7 @@ pub(super) fn build(s: &Setup) -> Result<Session, String> {
         .zip(scenario_name.as_deref())
         .map(|((_, text), name)| Input::new(name, text));
     Session::start(Input::new(&arch_name, &s.arch_text), scenario, &s.options)
-        .map_err(|e: RunError| e.render(|field| field.to_string()))
+        .map_err(|e: RunError| e.render(std::string::ToString::to_string))
 }
 
 /// The next command, waiting at most until `deadline`. Err when the connection is gone.

@@ -151,7 +151,7 @@ async fn session(mut socket: WebSocket, state: Arc<AppState>) {
                         continue;
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                 };
                 let reply = match parse(text.as_str()) {
                     Err(e) => Some(e),

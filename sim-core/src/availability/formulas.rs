@@ -51,7 +51,7 @@ pub fn k_of_n(k: u32, n: u32, a: f64) -> f64 {
 
 /// C(n,j) aʲ (1−a)ⁿ⁻ʲ, in log space so large n neither overflows nor underflows.
 fn term(n: u32, j: u32, a: f64) -> f64 {
-    let (n, j) = (n as f64, j as f64);
+    let (n, j) = (f64::from(n), f64::from(j));
     let log_c = if n <= 1000.0 {
         // Exact enough: a product of small ratios, no lgamma rounding.
         let mut c = 1.0f64;
@@ -106,7 +106,7 @@ pub fn t_975(df: u32) -> f64 {
         return SMALL[df as usize - 1];
     }
     let z: f64 = 1.959_963_984_540_054;
-    let d = df as f64;
+    let d = f64::from(df);
     let (z3, z5, z7) = (z * z * z, z * z * z * z * z, z * z * z * z * z * z * z);
     z + (z3 + z) / (4.0 * d)
         + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * d * d)

@@ -234,7 +234,7 @@ impl Model {
         let mut states = Vec::new();
         let mut covered = 0.0;
         for d in 0..=z {
-            let p = libm::pow(1.0 - a, d as f64) * libm::pow(a, (z - d) as f64);
+            let p = libm::pow(1.0 - a, f64::from(d)) * libm::pow(a, f64::from(z - d));
             let mut any = false;
             // Every mask of z bits with d bits set (Gosper's hack).
             let mut m: u64 = (1u64 << d) - 1;

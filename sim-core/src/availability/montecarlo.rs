@@ -192,10 +192,10 @@ pub fn replicate(m: &Model, years: f64, seed: u64) -> Replication {
             if zone_of(item).is_none_or(|zz| zone_up[zz]) {
                 let c = &mut count[slot_of(item)];
                 if inst_up[item] {
-                    *c += 1
+                    *c += 1;
                 } else {
-                    *c -= 1
-                };
+                    *c -= 1;
+                }
                 touched.push(s);
             }
             let (u, d) = inst_means[s];
@@ -209,10 +209,10 @@ pub fn replicate(m: &Model, years: f64, seed: u64) -> Replication {
                 if inst_up[i] {
                     let c = &mut count[slot_of(i)];
                     if zone_up[zz] {
-                        *c += 1
+                        *c += 1;
                     } else {
-                        *c -= 1
-                    };
+                        *c -= 1;
+                    }
                     touched.push(topo.instances[i].service as usize);
                 }
             }
@@ -235,9 +235,9 @@ pub fn replicate(m: &Model, years: f64, seed: u64) -> Replication {
                 let up = service_up(&count, s, r);
                 if up != reg.up.has(s as ServiceId) {
                     if up {
-                        insert(&mut reg.up, s as ServiceId)
+                        insert(&mut reg.up, s as ServiceId);
                     } else {
-                        remove(&mut reg.up, s as ServiceId)
+                        remove(&mut reg.up, s as ServiceId);
                     }
                     flipped = true;
                 }

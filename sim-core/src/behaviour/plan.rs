@@ -142,10 +142,10 @@ mod tests {
                 &mut out
             ));
             assert_eq!(out.len(), 1);
-            to_a += (out[0] == Launch::Dep(0)) as u32;
+            to_a += u32::from(out[0] == Launch::Dep(0));
         }
         // Binomial(40000, 0.75): sd ≈ 87; allow 5 sd.
-        assert!((to_a as f64 - 30_000.0).abs() < 435.0, "{to_a}");
+        assert!((f64::from(to_a) - 30_000.0).abs() < 435.0, "{to_a}");
         assert!(!plan_stage(
             &t.services[6],
             1,
@@ -196,9 +196,9 @@ mod tests {
                 &mut rng,
                 &mut out
             ));
-            misses += !out.is_empty() as u32;
+            misses += u32::from(!out.is_empty());
         }
-        assert!((misses as f64 - 10_000.0).abs() < 435.0, "{misses}");
+        assert!((f64::from(misses) - 10_000.0).abs() < 435.0, "{misses}");
         plan_stage(
             dal,
             1,

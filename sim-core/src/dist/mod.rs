@@ -152,7 +152,7 @@ impl Dist {
             Dist::Constant(c) => c.ns as f64,
             Dist::Exponential(e) => e.mean,
             Dist::Lognormal(l) => libm::exp(l.mu + l.sigma * l.sigma / 2.0),
-            Dist::Uniform(u) => (u.lo + u.hi) / 2.0,
+            Dist::Uniform(u) => f64::midpoint(u.lo, u.hi),
             Dist::Gamma(g) => g.shape() * g.scale(),
             Dist::Weibull(w) => w.moment(1),
             Dist::Pareto(p) => p.moment(1),
@@ -196,7 +196,7 @@ impl Dist {
                     .iter()
                     .zip(h.edges().windows(2))
                     .map(|(&c, e)| {
-                        let (w, mid) = (e[1] - e[0], (e[0] + e[1]) / 2.0);
+                        let (w, mid) = (e[1] - e[0], f64::midpoint(e[0], e[1]));
                         c as f64 / total as f64 * (w * w / 12.0 + (mid - m) * (mid - m))
                     })
                     .sum()
@@ -231,10 +231,29 @@ impl Dist {
         for _ in 0..n {
             let x: f64 = Distribution::sample(self, &mut s);
             for b in x.to_bits().to_le_bytes() {
-                h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
             }
         }
         h
+    }
+
+    /// The fingerprints of every service's `service_time` in an architecture,
+    /// one `name hex` line each: the text the golden tests pin natively and
+    /// compare under wasm32.
+    pub fn fingerprints(arch: &crate::model::ArchSpec, seed: u64, n: usize) -> String {
+        use std::fmt::Write;
+        let mut text = String::new();
+        for s in &arch.services {
+            if let Some(spec) = &s.service_time {
+                let _ = writeln!(
+                    text,
+                    "{} {:016x}",
+                    s.name,
+                    Dist::from_spec(spec).fingerprint(seed, n)
+                );
+            }
+        }
+        text
     }
 
     /// Draws one duration, capped at [`CAP_NS`] and truncated to whole ns.

@@ -53,7 +53,7 @@ impl Distribution<f64> for Constant {
 impl Constant {
     /// `E[Xⁿ]` = cⁿ.
     pub fn moment(&self, n: i32) -> f64 {
-        libm::pow(self.ns as f64, n as f64)
+        libm::pow(self.ns as f64, f64::from(n))
     }
 }
 
@@ -75,7 +75,7 @@ impl Distribution<f64> for Exponential {
 impl Exponential {
     /// `E[Xⁿ]` = n!·meanⁿ.
     pub fn moment(&self, n: i32) -> f64 {
-        (1..=n).map(f64::from).product::<f64>() * libm::pow(self.mean, n as f64)
+        (1..=n).map(f64::from).product::<f64>() * libm::pow(self.mean, f64::from(n))
     }
 }
 
@@ -98,7 +98,7 @@ impl Distribution<f64> for LogNormal {
 impl LogNormal {
     /// `E[Xⁿ]` = exp(nμ + n²σ²/2).
     pub fn moment(&self, n: i32) -> f64 {
-        let n = n as f64;
+        let n = f64::from(n);
         libm::exp(n * self.mu + n * n * self.sigma * self.sigma / 2.0)
     }
 }
@@ -128,9 +128,9 @@ impl Uniform {
 
 fn uniform_moment(lo: f64, hi: f64, n: i32) -> f64 {
     if hi <= lo {
-        return libm::pow(lo, n as f64);
+        return libm::pow(lo, f64::from(n));
     }
-    let k = (n + 1) as f64;
+    let k = f64::from(n + 1);
     (libm::pow(hi, k) - libm::pow(lo, k)) / (k * (hi - lo))
 }
 
@@ -173,7 +173,8 @@ impl Gamma {
 
     /// `E[Xⁿ]` = θⁿ·k(k+1)…(k+n−1).
     pub fn moment(&self, n: i32) -> f64 {
-        (0..n).map(|i| self.shape + i as f64).product::<f64>() * libm::pow(self.scale, n as f64)
+        (0..n).map(|i| self.shape + f64::from(i)).product::<f64>()
+            * libm::pow(self.scale, f64::from(n))
     }
 
     /// A Gamma(d + 1/3, 1) draw, the Marsaglia–Tsang loop.
@@ -231,7 +232,7 @@ impl Distribution<f64> for Weibull {
 impl Weibull {
     /// `E[Xⁿ]` = λⁿ·Γ(1 + n/k).
     pub fn moment(&self, n: i32) -> f64 {
-        libm::pow(self.scale, n as f64) * libm::tgamma(1.0 + n as f64 / self.shape)
+        libm::pow(self.scale, f64::from(n)) * libm::tgamma(1.0 + f64::from(n) / self.shape)
     }
 }
 
@@ -255,7 +256,7 @@ impl Distribution<f64> for Pareto {
 impl Pareto {
     /// `E[Xⁿ]` = α·x_mⁿ/(α − n) for α > n, else ∞.
     pub fn moment(&self, n: i32) -> f64 {
-        let n = n as f64;
+        let n = f64::from(n);
         if self.alpha <= n {
             return f64::INFINITY;
         }
@@ -289,7 +290,11 @@ impl Samples {
 
     /// `E[Xⁿ]` = the mean of the values to the n-th power.
     pub fn moment(&self, n: i32) -> f64 {
-        let sum: f64 = self.values.iter().map(|&v| libm::pow(v, n as f64)).sum();
+        let sum: f64 = self
+            .values
+            .iter()
+            .map(|&v| libm::pow(v, f64::from(n)))
+            .sum();
         sum / self.values.len() as f64
     }
 }

@@ -53,7 +53,7 @@ fn check(d: &Dist, seed: u64, n: u64) -> Check {
     let var = m2 / (nf - 1.0);
     let (mean_theory, var_theory) = (d.mean() / 1e6, d.variance() / 1e12);
     // Raw moments in ms^k, then the fourth central moment.
-    let m = |k: i32| d.moment(k) / libm::pow(1e6, k as f64);
+    let m = |k: i32| d.moment(k) / libm::pow(1e6, f64::from(k));
     let (m1, m2r, m3, m4) = (m(1), m(2), m(3), m(4));
     let mu4 = m4 - 4.0 * m3 * m1 + 6.0 * m2r * m1 * m1 - 3.0 * m1 * m1 * m1 * m1;
     // The closed-form variance must agree with the raw moments.
@@ -195,10 +195,10 @@ fn the_original_four_match_theory() {
 /// traits, written out: same stream, same formulas, same bits.
 #[test]
 fn the_original_four_draw_what_they_always_drew() {
+    type Old<'a> = &'a dyn Fn(&mut Stream) -> Nanos;
     let old_uniform = |s: &mut Stream| (s.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
     let pi2 = 2.0 * core::f64::consts::PI;
     let (mu, sigma) = (libm::log(3e6) - 0.125, 0.5);
-    type Old<'a> = &'a dyn Fn(&mut Stream) -> Nanos;
     let cases: [(Dist, Old); 3] = [
         (dist(r#"{"dist":"exponential","mean_ms":2}"#), &|s| {
             (-2e6 * libm::log(1.0 - old_uniform(s))) as Nanos

@@ -154,14 +154,14 @@ impl CallTable {
     #[inline]
     pub fn alloc(&mut self, c: Call) -> u32 {
         self.live += 1;
-        if self.free != NONE {
+        if self.free == NONE {
+            self.slots.push(c);
+            (self.slots.len() - 1) as u32
+        } else {
             let id = self.free;
             self.free = self.slots[id as usize].next;
             self.slots[id as usize] = c;
             id
-        } else {
-            self.slots.push(c);
-            (self.slots.len() - 1) as u32
         }
     }
 

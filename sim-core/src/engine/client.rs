@@ -69,8 +69,9 @@ impl Clients {
         let i = topo.instances[caller as usize];
         let s = &topo.services[i.service as usize];
         let local = caller - s.first;
-        let idx =
-            self.slot_base[i.service as usize] + local * s.client_slots as u32 + policy.slot as u32;
+        let idx = self.slot_base[i.service as usize]
+            + local * u32::from(s.client_slots)
+            + u32::from(policy.slot);
         &mut self.slots[idx as usize]
     }
 
@@ -235,12 +236,12 @@ impl Simulation {
         if let Some(f) = &mut self.flows {
             self.calls[c].flow = f.call(from, to, self.now);
         }
-        if !self.chaos.cut(&self.topo, from, to) {
-            let hop = self.topo.latency(from, to);
-            self.queue.push_after(self.now, hop, Kind::Arrive, c);
-        } else {
+        if self.chaos.cut(&self.topo, from, to) {
             // Across a partition the request is lost; the timeout (if any) ends the wait.
             self.calls[c].flags |= flag::LOST;
+        } else {
+            let hop = self.topo.latency(from, to);
+            self.queue.push_after(self.now, hop, Kind::Arrive, c);
         }
     }
 
@@ -355,7 +356,7 @@ impl Simulation {
         let Some(r) = &pol.retry else {
             return false;
         };
-        let n = call.attempt as u32 + 1;
+        let n = u32::from(call.attempt) + 1;
         let delay = r.delay(n, &mut self.routing);
         if !r.allowed(n, self.now, delay, call.deadline) {
             return false;
@@ -405,7 +406,7 @@ impl Simulation {
             parent.stage_failed = true;
             if call.dep == PEER {
                 parent.peer_failures = parent.peer_failures.saturating_add(1);
-                if parent.peer_failures as u32 > behaviour::peer_failures_tolerated(svc)
+                if u32::from(parent.peer_failures) > behaviour::peer_failures_tolerated(svc)
                     && parent.reason == 0
                 {
                     parent.reason = Reason::Dependency as u8;

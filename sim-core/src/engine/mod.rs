@@ -363,20 +363,17 @@ impl Simulation {
         let span = self.ids.next_u64() | 1;
         self.end_to_end.requests += 1;
         self.series.arrival(END_TO_END);
-        match self.pick_instance(svc, NONE, GLOBAL, routing::Prefs::ANY) {
-            Some(inst) => {
-                let c = self
-                    .calls
-                    .alloc(Call::new(NONE, NONE, inst, e as u16, self.now, trace, span));
-                self.calls[c].sampled = self.spans.admit(trace);
-                self.on_arrive(c);
-            }
-            None => {
-                // Nothing is listed in discovery: the client cannot even connect.
-                let r = crate::metrics::Reason::Refused as u8;
-                self.end_to_end.record(0, r);
-                self.series.answer(END_TO_END, 0, r);
-            }
+        if let Some(inst) = self.pick_instance(svc, NONE, GLOBAL, routing::Prefs::ANY) {
+            let c = self
+                .calls
+                .alloc(Call::new(NONE, NONE, inst, e as u16, self.now, trace, span));
+            self.calls[c].sampled = self.spans.admit(trace);
+            self.on_arrive(c);
+        } else {
+            // Nothing is listed in discovery: the client cannot even connect.
+            let r = crate::metrics::Reason::Refused as u8;
+            self.end_to_end.record(0, r);
+            self.series.answer(END_TO_END, 0, r);
         }
         let t = self.next_gap();
         if t < self.cfg.duration {

@@ -103,7 +103,7 @@ impl EventQueue {
     fn event(&mut self, time: Nanos, kind: Kind, id: u32) -> Event {
         self.seq += 1;
         Event {
-            key: ((time as u128) << 64) | self.seq as u128,
+            key: (u128::from(time) << 64) | u128::from(self.seq),
             id,
             kind,
         }

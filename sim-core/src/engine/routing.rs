@@ -46,7 +46,7 @@ impl Simulation {
         } else if region == GLOBAL {
             None
         } else {
-            Some(region as u32 % s.regions)
+            Some(u32::from(region) % s.regions)
         };
         let r = match (&self.chaos.views[svc as usize], own) {
             (None, Some(r)) => r,
@@ -113,7 +113,7 @@ impl Simulation {
             return start;
         }
         let zones = self.topo.zones.max(1);
-        let z = zone as u32;
+        let z = u32::from(zone);
         if zone != ANY_ZONE && s.placement == Placement::Zoned && z < s.per_region.min(zones) {
             // Instance i sits in zone i % zones: the zone's members are z, z + zones, ...
             let members = (s.per_region - z).div_ceil(zones);

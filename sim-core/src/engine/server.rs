@@ -187,7 +187,7 @@ impl Simulation {
             if let Some(w) = &mut self.live {
                 let w = &mut w[call.inst as usize];
                 w.answered += 1;
-                w.failed += (call.reason != 0) as u32;
+                w.failed += u32::from(call.reason != 0);
                 w.latency_sum += took;
             }
         }

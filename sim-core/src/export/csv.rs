@@ -38,7 +38,7 @@ pub fn write_csv<W: Write>(w: &mut W, topo: &Topology, series: &Series) -> io::R
         write!(
             w,
             "{},{},{},{},{}",
-            (row.bucket as u64 * series.width()) as f64 / 1e9,
+            (u64::from(row.bucket) * series.width()) as f64 / 1e9,
             field(name),
             row.requests,
             row.ok,

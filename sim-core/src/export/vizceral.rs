@@ -71,7 +71,7 @@ pub fn vizceral(
         let mut failed = 0;
         let mut total = 0;
         for (sid, s) in topo.services.iter().enumerate() {
-            if s.placement == crate::topology::Placement::Global || s.regions <= r as u32 {
+            if s.placement == crate::topology::Placement::Global || s.regions <= u32::from(r) {
                 continue;
             }
             let st = &stats[sid];

@@ -315,7 +315,7 @@ mod tests {
         // 16 ms frames: a snapshot every 13th frame (208 ms of wall time).
         let mut snaps = 0;
         for _ in 0..130 {
-            snaps += s.advance(16 * MS, &mut || true).is_some() as u32;
+            snaps += u32::from(s.advance(16 * MS, &mut || true).is_some());
         }
         assert_eq!(snaps, 10);
         assert_eq!(s.now(), 130 * 16 * MS);

@@ -44,7 +44,7 @@ pub fn topology_json(topo: &Topology) -> Value {
                 if x.region == GLOBAL {
                     -1
                 } else {
-                    x.region as i64
+                    i64::from(x.region)
                 },
                 region,
                 zone
@@ -97,12 +97,12 @@ impl Snapshotter {
         for id in 0..n as InstanceId {
             state.push(sim.instance_state(id) as u8);
             let x = w.get(id as usize).copied().unwrap_or_default();
-            rps.push(r3(x.answered as f64 * per_s));
-            err.push(r3(x.failed as f64 * per_s));
+            rps.push(r3(f64::from(x.answered) * per_s));
+            err.push(r3(f64::from(x.failed) * per_s));
             lat.push(if x.answered == 0 {
                 0.0
             } else {
-                r3(x.latency_sum as f64 / x.answered as f64 / 1e6)
+                r3(x.latency_sum as f64 / f64::from(x.answered) / 1e6)
             });
         }
         let mut edges = Vec::new();
@@ -128,7 +128,7 @@ impl Snapshotter {
             .filter(|r| r.service == END_TO_END)
             .map(|r| {
                 json!({
-                    "t_s": r.bucket as f64 * sim.series().width() as f64 / 1e9,
+                    "t_s": f64::from(r.bucket) * sim.series().width() as f64 / 1e9,
                     "requests": r.requests,
                     "failed": r.failed(),
                     "p99_ms": r3(r.p99 as f64 / 1e6),

@@ -37,7 +37,7 @@ impl Flows {
         let next = self.flows.len() as u32;
         let i = *self
             .index
-            .entry(((from as u64) << 32) | to as u64)
+            .entry((u64::from(from) << 32) | u64::from(to))
             .or_insert(next);
         if i == next {
             self.flows.push(Flow {

@@ -90,7 +90,7 @@ impl Series {
     /// Start of the next bucket: the engine calls [`Series::advance`] when time reaches it.
     #[inline]
     pub fn next_boundary(&self) -> Nanos {
-        (self.current as Nanos + 1).saturating_mul(self.width)
+        (Nanos::from(self.current) + 1).saturating_mul(self.width)
     }
 
     #[inline]

@@ -31,7 +31,7 @@ pub struct Spans {
     threshold: u64,
     max_traces: u32,
     traces: u32,
-    spans: Vec<SpanRecord>,
+    records: Vec<SpanRecord>,
 }
 
 impl Spans {
@@ -46,7 +46,7 @@ impl Spans {
             threshold,
             max_traces,
             traces: 0,
-            spans: Vec::new(),
+            records: Vec::new(),
         }
     }
 
@@ -64,12 +64,12 @@ impl Spans {
 
     /// Records a finished span of a sampled trace.
     pub fn record(&mut self, s: SpanRecord) {
-        self.spans.push(s);
+        self.records.push(s);
     }
 
     /// Spans in order of completion.
     pub fn all(&self) -> &[SpanRecord] {
-        &self.spans
+        &self.records
     }
 
     /// Traces sampled.

@@ -103,7 +103,7 @@ impl Stats {
             Some(r) => self.failures[r as usize - 1] += 1,
         }
         self.latency.saturating_record(latency);
-        self.latency_sum += latency as u128;
+        self.latency_sum += u128::from(latency);
     }
 
     /// Requests answered with a failure.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::spec::*;
+use super::spec::{ArchSpec, DistSpec};
 use crate::error::{did_you_mean, InputError};
 
 /// Upper bounds on what one simulation may ask for; refused before memory is spent.
@@ -177,7 +177,7 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
         }
         if let Some(q) = s.quorum {
             let n = s.count.max(1) as u64;
-            if q == 0 || q as u64 > n {
+            if q == 0 || u64::from(q) > n {
                 return Err(InputError::at(
                     at("quorum"),
                     format!("quorum is {q} but the service has {n} instance(s) per region."),

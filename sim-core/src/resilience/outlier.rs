@@ -109,7 +109,7 @@ impl Outliers {
         }
         h.times = h.times.saturating_add(1);
         h.fails = 0;
-        h.until = now + (BASE_EJECTION * h.times as Nanos).min(MAX_EJECTION);
+        h.until = now + (BASE_EJECTION * Nanos::from(h.times)).min(MAX_EJECTION);
         true
     }
 
@@ -121,7 +121,7 @@ impl Outliers {
                 let h = &self.hosts[k];
                 match (h.id == u32::MAX, h.until > now) {
                     (true, _) => (0, 0),
-                    (false, false) => (1, h.fails as u64),
+                    (false, false) => (1, u64::from(h.fails)),
                     (false, true) => (2, h.until),
                 }
             })
@@ -188,7 +188,7 @@ mod tests {
         let mut ejected = 0;
         for id in 0..4 {
             for k in 0..5 {
-                ejected += fail(&mut o, id, k, cap) as u32;
+                ejected += u32::from(fail(&mut o, id, k, cap));
             }
         }
         assert_eq!(ejected, 2);

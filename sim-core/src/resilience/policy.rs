@@ -41,7 +41,7 @@ impl Policy {
                     BackoffSpec::Jitter => Backoff::FullJitter,
                 },
                 base,
-                max: r.max_ms.map(ms).unwrap_or(base.saturating_mul(10)).max(1),
+                max: r.max_ms.map_or(base.saturating_mul(10), ms).max(1),
                 budget: r.budget,
                 per_try_timeout: r.per_try_timeout_ms.map(ms),
             }
@@ -50,17 +50,17 @@ impl Policy {
             let secs = |v: f64| (v * SEC as f64) as Nanos;
             match b.kind {
                 BreakerKind::Hystrix => BreakerConfig::Hystrix {
-                    window: b.window.map(secs).unwrap_or(10 * SEC),
+                    window: b.window.map_or(10 * SEC, secs),
                     buckets: b.buckets.unwrap_or(10),
                     min_requests: b.min_requests.unwrap_or(20),
                     error_percent: b.error_percent.unwrap_or(50.0),
-                    open: b.open_s.map(secs).unwrap_or(5 * SEC),
+                    open: b.open_s.map_or(5 * SEC, secs),
                 },
                 BreakerKind::Count => BreakerConfig::Count {
-                    window: b.window.map(|w| w as u32).unwrap_or(100),
+                    window: b.window.map_or(100, |w| w as u32),
                     min_calls: b.min_requests.unwrap_or(100),
                     error_percent: b.error_percent.unwrap_or(50.0),
-                    open: b.open_s.map(secs).unwrap_or(60 * SEC),
+                    open: b.open_s.map_or(60 * SEC, secs),
                     trial_calls: b.trial_calls.unwrap_or(10),
                 },
             }

@@ -160,11 +160,11 @@ mod tests {
 
     #[test]
     fn full_jitter_within_envoy_bounds_with_mean_half() {
-        let p = RetryPolicy::envoy(10);
-        let mut r = rng();
         // The mean of N uniforms on [0, b) has standard deviation b/√(12N);
         // N = 12·100² makes that exactly b/1200. Allow 5 standard deviations.
         const N: u64 = 120_000;
+        let p = RetryPolicy::envoy(10);
+        let mut r = rng();
         for n in 1..=10u32 {
             let bound = ((1u64 << n) - 1) * 25 * MS;
             let bound = bound.min(250 * MS);

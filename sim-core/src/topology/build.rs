@@ -3,7 +3,10 @@
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use super::*;
+use super::{
+    BuildOptions, Dependency, Instance, InstanceId, Latency, Placement, Service, ServiceId,
+    Topology, ANY_ZONE, GLOBAL,
+};
 use crate::behaviour::{self, Edge, Role};
 use crate::dist::Dist;
 use crate::duration::{Nanos, MS};
@@ -56,11 +59,10 @@ impl Topology {
         let mut max_regions = 0u32;
         let mut shapes = Vec::with_capacity(spec.services.len());
         for (i, s) in spec.services.iter().enumerate() {
-            let file_regions = s.regions.unwrap_or(if s.package == Package::Denominator {
-                0
-            } else {
-                1
-            }) as u128;
+            let file_regions = s
+                .regions
+                .unwrap_or(i64::from(s.package != Package::Denominator))
+                as u128;
             let (placement, regions, per_region) = if file_regions == 0 {
                 if s.count > 1 {
                     notes.push(format!(
@@ -72,7 +74,7 @@ impl Topology {
             } else if s.count == 0 {
                 (
                     Placement::Regional,
-                    file_regions * opts.region_multiplier as u128,
+                    file_regions * u128::from(opts.region_multiplier),
                     1,
                 )
             } else {
@@ -80,11 +82,11 @@ impl Topology {
                     libm::round(s.count as f64 * opts.scale_percent / 100.0).max(1.0) as u128;
                 (
                     Placement::Zoned,
-                    file_regions * opts.region_multiplier as u128,
+                    file_regions * u128::from(opts.region_multiplier),
                     scaled,
                 )
             };
-            if regions > LIMITS.max_regions as u128 {
+            if regions > u128::from(LIMITS.max_regions) {
                 return Err(InputError::at(
                     format!("services[{i}] \"{}\".regions", s.name),
                     format!(
@@ -95,7 +97,7 @@ impl Topology {
                 .hint("use fewer regions."));
             }
             total += regions * per_region;
-            if total > LIMITS.max_instances as u128 {
+            if total > u128::from(LIMITS.max_instances) {
                 return Err(InputError::at(format!("services[{i}] \"{}\".count", s.name), format!(
                     "the architecture would need more than {} instances (scale {}%, {} region(s) for this service).",
                     LIMITS.max_instances, opts.scale_percent, regions))
@@ -187,8 +189,7 @@ impl Topology {
                 service_time: s
                     .service_time
                     .as_ref()
-                    .map(Dist::from_spec)
-                    .unwrap_or_else(|| role.default_service_time()),
+                    .map_or_else(|| role.default_service_time(), Dist::from_spec),
                 concurrency: s.concurrency.unwrap_or(u32::MAX),
                 queue: s.queue.unwrap_or(u32::MAX),
                 deps,
@@ -246,10 +247,10 @@ impl Topology {
 
         let regions = (0..max_regions as usize)
             .map(|r| {
-                REGION_NAMES
-                    .get(r)
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| format!("region-{}", r + 1))
+                REGION_NAMES.get(r).map_or_else(
+                    || format!("region-{}", r + 1),
+                    std::string::ToString::to_string,
+                )
             })
             .collect();
         let ms = |x: f64| (x * MS as f64) as Nanos;
