@@ -2,8 +2,12 @@
 
 networkx reads the GraphML, Graphviz `dot` renders the DOT, opentelemetry-proto
 parses the OTLP JSON, jsonschema validates the Zipkin JSON against the Span
-schema of the Zipkin v2 API (../shared/specs/zipkin2-api.yaml), and Python's csv
-module reads metrics.csv with the documented columns.
+schema of the Zipkin v2 API, and Python's csv module reads metrics.csv with the
+documented columns.
+
+Zipkin's API definition (zipkin2-api.yaml) is not part of this repository: the
+Zipkin test reads it from ../shared/specs/ beside the repository and is skipped,
+saying so, when it is absent.
 """
 import csv
 import json
@@ -67,7 +71,11 @@ def test_otlp_parses_with_opentelemetry_proto(run):
 
 
 def zipkin_schema():
-    spec = yaml.safe_load((SHARED / "specs" / "zipkin2-api.yaml").read_text())
+    path = SHARED / "specs" / "zipkin2-api.yaml"
+    if not path.is_file():
+        pytest.skip("skipped: ../shared/specs/zipkin2-api.yaml not found; "
+                    "Zipkin's API definition is not part of this repository")
+    spec = yaml.safe_load(path.read_text())
     return {"$ref": "#/definitions/ListOfSpans", "definitions": spec["definitions"]}
 
 
