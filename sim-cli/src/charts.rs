@@ -18,7 +18,7 @@ const H: u32 = 540;
 pub struct ChartData<'a> {
     /// The topology (service names).
     pub topo: &'a Topology,
-    /// Time-series rows of the run.
+    /// End-to-end time-series rows of the run.
     pub rows: &'a [Row],
     /// Bucket width in seconds.
     pub bucket_s: f64,
@@ -160,10 +160,9 @@ fn histograms<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) 
     let rows = n.div_ceil(cols);
     let panels = root.split_evenly((rows, cols));
     for (i, svc) in d.topo.services.iter().enumerate() {
-        let h = &d.stats[i].latency;
         let mut bars: Vec<(f64, f64, u64)> = Vec::new();
         let mut prev = 1_000.0f64;
-        if !h.is_empty() {
+        if let Some(h) = d.stats[i].latency.get() {
             for step in h.iter_log(1_000, 1.5) {
                 let hi = step.value_iterated_to() as f64;
                 bars.push((

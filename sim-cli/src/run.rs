@@ -207,7 +207,7 @@ pub fn charts(f: &Finished) -> Result<Vec<(&'static str, Vec<u8>)>, Fail> {
     let sim = &f.sim;
     let data = crate::charts::ChartData {
         topo: sim.topology(),
-        rows: sim.series().rows(),
+        rows: sim.series().end_to_end_rows(),
         bucket_s: sim.series().width() as f64 / 1e9,
         stats: sim.service_stats(),
         faults: &f.faults,

@@ -244,6 +244,12 @@ impl Simulation {
         &self.series
     }
 
+    /// The time series, to drain its rows as buckets close (metrics.csv
+    /// streams them) or to stop keeping per-service rows (the live view).
+    pub fn series_mut(&mut self) -> &mut Series {
+        &mut self.series
+    }
+
     /// Spans of sampled traces.
     pub fn spans(&self) -> &Spans {
         &self.spans

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::metrics::{Reason, Series, END_TO_END};
+use crate::metrics::{Reason, Row, Series, END_TO_END};
 use crate::topology::Topology;
 
 /// The CSV header, documented in the README.
@@ -26,19 +26,63 @@ fn field(s: &str) -> String {
     }
 }
 
-/// Writes metrics.csv.
-pub fn write_csv<W: Write>(w: &mut W, topo: &Topology, series: &Series) -> io::Result<()> {
-    writeln!(w, "{}", header())?;
-    for row in series.rows() {
+/// Writes metrics.csv's rows as buckets close, so the file streams to disk
+/// instead of being built in memory. The series keeps rows only for services
+/// that did something in a bucket; this writer fills in the zeros, so the file
+/// has one row per service per bucket, services in id order, then end to end.
+pub struct CsvWriter<'a> {
+    topo: &'a Topology,
+    width: crate::duration::Nanos,
+    /// Next service id due in the current bucket.
+    next: u32,
+}
+
+impl<'a> CsvWriter<'a> {
+    /// A writer for a run of `topo` with buckets `width` ns wide.
+    pub fn new(topo: &'a Topology, width: crate::duration::Nanos) -> Self {
+        CsvWriter {
+            topo,
+            width,
+            next: 0,
+        }
+    }
+
+    /// Writes the header line.
+    pub fn header<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        writeln!(w, "{}", header())
+    }
+
+    /// Writes closed rows (as [`Series::drain_rows`] hands them out, in order).
+    pub fn rows<W: Write>(&mut self, w: &mut W, rows: &[Row]) -> io::Result<()> {
+        for row in rows {
+            let upto = if row.service == END_TO_END {
+                self.topo.services.len() as u32
+            } else {
+                row.service
+            };
+            for s in self.next..upto {
+                self.line(w, &Row::idle(row.bucket, s))?;
+            }
+            self.line(w, row)?;
+            self.next = if row.service == END_TO_END {
+                0
+            } else {
+                row.service + 1
+            };
+        }
+        Ok(())
+    }
+
+    fn line<W: Write>(&self, w: &mut W, row: &Row) -> io::Result<()> {
         let name = if row.service == END_TO_END {
             "end_to_end"
         } else {
-            topo.services[row.service as usize].name.as_str()
+            self.topo.services[row.service as usize].name.as_str()
         };
         write!(
             w,
             "{},{},{},{},{}",
-            (u64::from(row.bucket) * series.width()) as f64 / 1e9,
+            (u64::from(row.bucket) * self.width) as f64 / 1e9,
             field(name),
             row.requests,
             row.ok,
@@ -53,9 +97,16 @@ pub fn write_csv<W: Write>(w: &mut W, topo: &Topology, series: &Series) -> io::R
             row.p50 as f64 / 1e6,
             row.p90 as f64 / 1e6,
             row.p99 as f64 / 1e6
-        )?;
+        )
     }
-    Ok(())
+}
+
+/// Writes metrics.csv from the rows a series still holds (all of them, when
+/// nothing was drained).
+pub fn write_csv<W: Write>(w: &mut W, topo: &Topology, series: &Series) -> io::Result<()> {
+    let mut c = CsvWriter::new(topo, series.width());
+    c.header(w)?;
+    c.rows(w, series.rows())
 }
 
 #[cfg(test)]

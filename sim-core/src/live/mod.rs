@@ -153,6 +153,9 @@ impl Session {
         }
         let mut sim = spec.simulation();
         sim.enable_live();
+        // The page charts end to end only; an hour of per-service rows would
+        // grow with services × buckets for nothing.
+        sim.series_mut().keep_service_rows(false);
         Ok(Session {
             sim,
             snap: Snapshotter::new(),

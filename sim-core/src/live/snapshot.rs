@@ -11,7 +11,6 @@ use serde_json::{json, Value};
 
 use crate::duration::Nanos;
 use crate::engine::{InstanceState, Simulation};
-use crate::metrics::END_TO_END;
 use crate::topology::{InstanceId, Topology, GLOBAL};
 use crate::Summary;
 
@@ -122,10 +121,9 @@ impl Snapshotter {
                 *prev = (f.calls, f.failed);
             }
         }
-        let rows = sim.series().rows();
+        let rows = sim.series().end_to_end_rows();
         let timeline: Vec<Value> = rows[self.rows_seen.min(rows.len())..]
             .iter()
-            .filter(|r| r.service == END_TO_END)
             .map(|r| {
                 json!({
                     "t_s": f64::from(r.bucket) * sim.series().width() as f64 / 1e9,

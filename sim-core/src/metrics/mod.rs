@@ -5,11 +5,13 @@
 //! - [`Spans`]: sampled request traces for Zipkin and OTLP.
 
 mod flows;
+mod histogram;
 mod series;
 mod spans;
 mod stats;
 
 pub use flows::{Flow, Flows};
+pub use histogram::LazyHistogram;
 pub use series::{Row, Series, END_TO_END};
 pub use spans::{SpanRecord, Spans};
 pub use stats::{Reason, Stats};

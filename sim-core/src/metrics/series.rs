@@ -3,11 +3,11 @@
 //!
 //! Events are processed in time order, so a bucket is complete as soon as
 //! virtual time passes its end: its percentiles are taken and its histogram
-//! reset. One live histogram per service keeps memory flat however long the run.
-
-use hdrhistogram::Histogram;
+//! reset. One live histogram per service keeps memory flat however long the run,
+//! and idle services have no rows.
 
 use super::stats::Reason;
+use super::LazyHistogram;
 use crate::duration::Nanos;
 
 /// `service` value of end-to-end rows.
@@ -35,6 +35,20 @@ pub struct Row {
 }
 
 impl Row {
+    /// The row of a service that did nothing in a bucket.
+    pub fn idle(bucket: u32, service: u32) -> Row {
+        Row {
+            bucket,
+            service,
+            requests: 0,
+            ok: 0,
+            failures: [0; 6],
+            p50: 0,
+            p90: 0,
+            p99: 0,
+        }
+    }
+
     /// Failed answers.
     pub fn failed(&self) -> u64 {
         self.failures.iter().sum()
@@ -46,7 +60,9 @@ struct Live {
     requests: u64,
     ok: u64,
     failures: [u64; 6],
-    latency: Histogram<u64>,
+    latency: LazyHistogram,
+    /// Something happened in the current bucket (the service is on the active list).
+    active: bool,
 }
 
 impl Live {
@@ -56,19 +72,56 @@ impl Live {
             ok: 0,
             failures: [0; 6],
             // 2 significant digits are plenty for a per-second chart.
-            latency: Histogram::new_with_bounds(1_000, 86_400_000_000_000, 2)
-                .expect("valid bounds"),
+            latency: LazyHistogram::new(2),
+            active: false,
         }
+    }
+
+    fn row(&self, bucket: u32, service: u32) -> Row {
+        Row {
+            bucket,
+            service,
+            requests: self.requests,
+            ok: self.ok,
+            failures: self.failures,
+            p50: self.latency.value_at_quantile(0.5),
+            p90: self.latency.value_at_quantile(0.9),
+            p99: self.latency.value_at_quantile(0.99),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.requests = 0;
+        self.ok = 0;
+        self.failures = [0; 6];
+        self.latency.reset();
+        self.active = false;
     }
 }
 
 /// Time series of every service plus end to end.
+///
+/// Memory: a closed bucket keeps one end-to-end row (96 B) — at most
+/// [`crate::RunOptions::MAX_BUCKETS`] of them — and, when service rows are
+/// retained, one row per service that did something in it; services idle in
+/// a bucket have no row (metrics.csv writes their zeros). Front ends that
+/// write metrics.csv take the service rows as buckets close
+/// ([`Series::drain_rows`]); the live view does not keep them at all.
 #[derive(Debug, Clone)]
 pub struct Series {
     width: Nanos,
     current: u32,
     live: Vec<Live>,
+    /// Services with something in the current bucket.
+    active: Vec<u32>,
+    /// Closed rows not yet drained, bucket by bucket: active services in id
+    /// order, then end to end.
     rows: Vec<Row>,
+    /// Every closed bucket's end-to-end row.
+    end_to_end: Vec<Row>,
+    retain_services: bool,
+    /// Rows handed out by [`Series::drain_rows`] so far.
+    drained: usize,
 }
 
 impl Series {
@@ -78,8 +131,17 @@ impl Series {
             width: width.max(1),
             current: 0,
             live: vec![Live::new(); services + 1],
+            active: Vec::new(),
             rows: Vec::new(),
+            end_to_end: Vec::new(),
+            retain_services: true,
+            drained: 0,
         }
+    }
+
+    /// Stops keeping per-service rows (the live view only charts end to end).
+    pub fn keep_service_rows(&mut self, keep: bool) {
+        self.retain_services = keep;
     }
 
     /// Bucket width in ns.
@@ -100,6 +162,11 @@ impl Series {
         } else {
             service as usize
         };
+        let l = &mut self.live[i];
+        if !l.active && service != END_TO_END {
+            l.active = true;
+            self.active.push(service);
+        }
         &mut self.live[i]
     }
 
@@ -117,7 +184,7 @@ impl Series {
             None => l.ok += 1,
             Some(r) => l.failures[r as usize - 1] += 1,
         }
-        l.latency.saturating_record(latency);
+        l.latency.record(latency);
     }
 
     /// Closes every bucket that ends at or before `now`.
@@ -129,49 +196,48 @@ impl Series {
 
     /// Closes the current bucket (end of run), if anything happened in it.
     pub fn finish(&mut self) {
-        if self
-            .live
-            .iter()
-            .any(|l| l.requests > 0 || l.ok > 0 || l.failures.iter().any(|&f| f > 0))
-        {
+        let e2e = &self.live[self.live.len() - 1];
+        let e2e_busy = e2e.requests > 0 || e2e.ok > 0 || e2e.failures.iter().any(|&f| f > 0);
+        if e2e_busy || !self.active.is_empty() {
             self.close();
         }
     }
 
     fn close(&mut self) {
-        let n = self.live.len();
-        for (i, l) in self.live.iter_mut().enumerate() {
-            let q = |q: f64| {
-                if l.latency.is_empty() {
-                    0
-                } else {
-                    l.latency.value_at_quantile(q)
-                }
-            };
-            self.rows.push(Row {
-                bucket: self.current,
-                service: if i == n - 1 { END_TO_END } else { i as u32 },
-                requests: l.requests,
-                ok: l.ok,
-                failures: l.failures,
-                p50: q(0.5),
-                p90: q(0.9),
-                p99: q(0.99),
-            });
-            l.requests = 0;
-            l.ok = 0;
-            l.failures = [0; 6];
-            l.latency.reset();
+        let bucket = self.current;
+        self.active.sort_unstable();
+        for &s in &self.active {
+            let l = &mut self.live[s as usize];
+            if self.retain_services {
+                self.rows.push(l.row(bucket, s));
+            }
+            l.reset();
         }
+        self.active.clear();
+        let last = self.live.len() - 1;
+        let e2e = self.live[last].row(bucket, END_TO_END);
+        self.live[last].reset();
+        if self.retain_services {
+            self.rows.push(e2e.clone());
+        }
+        self.end_to_end.push(e2e);
         self.current += 1;
     }
 
     /// (requests, answered) of `service` over the whole run so far, closed
-    /// buckets and the open one: what the engine's invariant check compares
-    /// with the service's [`super::Stats`].
-    pub fn totals(&self, service: u32) -> (u64, u64) {
+    /// buckets and the open one, counting drained rows too: what the engine's
+    /// invariant check compares with the service's [`super::Stats`]. Only
+    /// meaningful while service rows are retained and not drained.
+    pub fn totals(&self, service: u32) -> Option<(u64, u64)> {
+        let closed: &[Row] = if service == END_TO_END {
+            &self.end_to_end
+        } else if self.retain_services && self.drained == 0 {
+            &self.rows
+        } else {
+            return None;
+        };
         let (mut requests, mut answered) = (0, 0);
-        for r in self.rows.iter().filter(|r| r.service == service) {
+        for r in closed.iter().filter(|r| r.service == service) {
             requests += r.requests;
             answered += r.ok + r.failed();
         }
@@ -181,15 +247,28 @@ impl Series {
             service as usize
         };
         let l = &self.live[i];
-        (
+        Some((
             requests + l.requests,
             answered + l.ok + l.failures.iter().sum::<u64>(),
-        )
+        ))
     }
 
-    /// Closed rows, bucket by bucket, services in id order then end to end.
+    /// Closed rows not yet drained, bucket by bucket: the services that did
+    /// something, in id order, then end to end.
     pub fn rows(&self) -> &[Row] {
         &self.rows
+    }
+
+    /// Takes the closed rows (for writing metrics.csv as the run goes); later
+    /// calls return only rows closed since.
+    pub fn drain_rows(&mut self) -> Vec<Row> {
+        self.drained += self.rows.len();
+        std::mem::take(&mut self.rows)
+    }
+
+    /// Every closed bucket's end-to-end row, whatever was drained.
+    pub fn end_to_end_rows(&self) -> &[Row] {
+        &self.end_to_end
     }
 }
 
@@ -198,8 +277,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buckets_close_in_order_and_count_by_time() {
-        let mut s = Series::new(1, 1_000);
+    fn buckets_close_in_order_count_by_time_and_skip_idle_services() {
+        let mut s = Series::new(2, 1_000);
         s.arrival(0);
         s.answer(0, 5_000, 0);
         s.advance(2_500); // closes buckets 0 and 1
@@ -208,21 +287,36 @@ mod tests {
         s.answer(END_TO_END, 7_000, Reason::Timeout as u8);
         s.finish();
         let rows = s.rows();
-        assert_eq!(rows.len(), 6);
+        // Bucket 0: service 0 and end to end; bucket 1: end to end only
+        // (nothing happened); bucket 2: service 0 and end to end. Service 1
+        // was idle throughout: no rows.
+        let keys: Vec<(u32, u32)> = rows.iter().map(|r| (r.bucket, r.service)).collect();
         assert_eq!(
-            (
-                rows[0].bucket,
-                rows[0].service,
-                rows[0].requests,
-                rows[0].ok
-            ),
-            (0, 0, 1, 1)
+            keys,
+            [(0, 0), (0, END_TO_END), (1, END_TO_END), (2, 0), (2, END_TO_END)]
         );
-        assert_eq!(rows[1].service, END_TO_END);
-        assert_eq!((rows[2].bucket, rows[2].requests), (1, 0));
-        assert_eq!((rows[4].bucket, rows[4].failed()), (2, 1));
-        assert_eq!(rows[5].failures[0], 1);
+        assert_eq!((rows[0].requests, rows[0].ok), (1, 1));
+        assert_eq!((rows[3].bucket, rows[3].failed()), (2, 1));
+        assert_eq!(rows[4].failures[0], 1);
         // Resolution near the 1 µs floor is coarse (512 ns units).
-        assert!((rows[4].p50 as f64 - 7_000.0).abs() <= 700.0);
+        assert!((rows[3].p50 as f64 - 7_000.0).abs() <= 700.0);
+        assert_eq!(s.end_to_end_rows().len(), 3);
+        assert_eq!(s.totals(0), Some((2, 2)));
+        let drained = s.drain_rows();
+        assert_eq!(drained.len(), 5);
+        assert!(s.rows().is_empty() && s.totals(0).is_none());
+        assert_eq!(s.totals(END_TO_END), Some((0, 1)));
+    }
+
+    #[test]
+    fn a_live_view_keeps_only_end_to_end_rows() {
+        let mut s = Series::new(3, 1_000);
+        s.keep_service_rows(false);
+        for t in 0..10 {
+            s.arrival(1);
+            s.advance(t * 1_000);
+        }
+        assert!(s.rows().is_empty());
+        assert_eq!(s.end_to_end_rows().len(), 9);
     }
 }

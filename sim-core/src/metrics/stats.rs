@@ -4,8 +4,7 @@
 //! The mean is kept exactly (sum / count) rather than from histogram buckets,
 //! because the queueing-theory tests compare means to within a few percent.
 
-use hdrhistogram::Histogram;
-
+use super::LazyHistogram;
 use crate::duration::Nanos;
 
 /// Why a request failed (DESIGN.md §4 names).
@@ -65,7 +64,7 @@ pub struct Stats {
     /// Failures, indexed by `Reason as usize - 1`.
     pub failures: [u64; 6],
     /// Response times in ns (arrival to answer).
-    pub latency: Histogram<u64>,
+    pub latency: LazyHistogram,
     /// Exact sum of response times, for the mean.
     pub latency_sum: u128,
     /// Retry attempts made to this service (beyond first attempts).
@@ -83,9 +82,8 @@ impl Default for Stats {
             requests: 0,
             ok: 0,
             failures: [0; 6],
-            // 1 µs to 1 day at 3 significant digits.
-            latency: Histogram::new_with_bounds(1_000, 86_400_000_000_000, 3)
-                .expect("valid bounds"),
+            // 1 µs to 1 day at 3 significant digits, allocated at first use.
+            latency: LazyHistogram::new(3),
             latency_sum: 0,
             retries: 0,
             degraded: 0,
@@ -102,7 +100,7 @@ impl Stats {
             None => self.ok += 1,
             Some(r) => self.failures[r as usize - 1] += 1,
         }
-        self.latency.saturating_record(latency);
+        self.latency.record(latency);
         self.latency_sum += u128::from(latency);
     }
 
