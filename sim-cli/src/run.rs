@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sim_core::duration::{parse_duration, Nanos};
+use sim_core::engine::budget::Estimate;
 use sim_core::{Input, RunOptions, RunSpec, Simulation};
 
 use crate::archs;
@@ -21,6 +22,22 @@ pub struct ShapeArgs {
     /// Multiply every service's regions by N (spigo's -w).
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub regions: u32,
+}
+
+/// The limits that keep a run's memory bounded (README: memory model).
+#[derive(Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// How long requests in flight may drain after the traffic stops; what is
+    /// left then counts as unanswered.
+    #[arg(long, default_value = "60s", value_parser = drain_arg)]
+    pub drain: Nanos,
+    /// Most calls in flight at once (about 150 bytes each); beyond, new calls fail as rejected.
+    #[arg(long, default_value_t = RunOptions::DEFAULT_MAX_CALLS, value_name = "N")]
+    pub max_calls: u32,
+    /// Most expected calls per external request (calls × probability along every
+    /// path, retries at their maximum) a file may ask for.
+    #[arg(long, default_value_t = RunOptions::DEFAULT_MAX_FAN_OUT, value_name = "CALLS")]
+    pub max_fan_out: f64,
 }
 
 #[derive(Args, Debug)]
@@ -60,6 +77,8 @@ pub struct RunArgs {
     /// errors, partitions). Default: the architecture's spigo `victim`, killed at half time.
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Args, Debug)]
@@ -72,6 +91,8 @@ pub struct ValidateArgs {
     /// One JSON object per file on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 fn fraction_arg(s: &str) -> Result<f64, String> {
@@ -81,6 +102,10 @@ fn fraction_arg(s: &str) -> Result<f64, String> {
             "\"{s}\" is not a fraction between 0 and 1. Fix: e.g. --trace-sample 0.01"
         )),
     }
+}
+
+fn drain_arg(s: &str) -> Result<Nanos, String> {
+    parse_duration(s).map_err(|e| e.to_string())
 }
 
 fn duration_arg(s: &str) -> Result<Nanos, String> {
@@ -115,6 +140,24 @@ pub fn read_scenario(path: &std::path::Path) -> Result<(String, String), Fail> {
         ))
     })?;
     Ok((shown, text))
+}
+
+/// The largest expected calls per external request over the entry points.
+fn fan_out_of(t: &sim_core::Topology) -> f64 {
+    let per = sim_core::behaviour::fan_out(t);
+    t.entry_points
+        .iter()
+        .map(|&e| per[e as usize])
+        .fold(0.0, f64::max)
+}
+
+/// Bytes as megabytes for a person.
+fn mb(bytes: usize) -> String {
+    if bytes < 1_000_000 {
+        format!("{:.0} KB", bytes as f64 / 1e3)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
 }
 
 /// The command-line flag of a run option (`trace_sample` is `--trace-sample`).
@@ -158,6 +201,9 @@ impl RunArgs {
             trace_sample: self.trace_sample,
             max_traces: self.max_traces,
             record_graph,
+            drain: self.limits.drain,
+            max_calls: self.limits.max_calls,
+            max_fan_out: self.limits.max_fan_out,
         }
     }
 }
@@ -281,14 +327,20 @@ pub fn validate(a: &ValidateArgs) -> Result<(), Fail> {
     let options = RunOptions {
         scale: a.shape.scale,
         regions: a.shape.regions,
+        drain: a.limits.drain,
+        max_calls: a.limits.max_calls,
+        max_fan_out: a.limits.max_fan_out,
         ..RunOptions::default()
     };
     let mut bad = 0;
     for f in &a.files {
         let result =
             read_arch(Some(f)).and_then(|(file, text)| spec((&file, &text), None, options.clone()));
-        match (result.as_ref().map(RunSpec::topology), a.json) {
-            (Ok(t), false) => {
+        match (&result, a.json) {
+            (Ok(spec), false) => {
+                let t = spec.topology();
+                let fan = fan_out_of(t);
+                let est = Estimate::of(t, &options);
                 println!(
                     "ok: {f}: {} services, {} instances in {} region(s); entry points: {}",
                     t.services.len(),
@@ -300,14 +352,32 @@ pub fn validate(a: &ValidateArgs) -> Result<(), Fail> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
+                println!(
+                    "  fan-out: {} calls per external request at most (retries at their maximum; limit {})",
+                    sim_core::error::compact(fan),
+                    sim_core::error::compact(options.max_fan_out)
+                );
+                println!(
+                    "  memory: about {} for the topology; at most {} with every service's histograms, {} calls in flight and the time series",
+                    mb(est.topology),
+                    mb(est.total()),
+                    options.max_calls
+                );
                 for n in &t.notes {
                     println!("  note: {n}");
                 }
             }
-            (Ok(t), true) => println!(
-                "{}",
-                serde_json::json!({"file": f, "ok": true, "services": t.services.len(), "instances": t.instances.len(), "notes": t.notes})
-            ),
+            (Ok(spec), true) => {
+                let t = spec.topology();
+                let est = Estimate::of(t, &options);
+                println!(
+                    "{}",
+                    serde_json::json!({"file": f, "ok": true, "services": t.services.len(), "instances": t.instances.len(),
+                        "fan_out": fan_out_of(t), "memory_bytes": {"topology": est.topology, "histograms": est.histograms,
+                        "calls_at_limit": est.calls_at_limit, "series": est.series, "total": est.total()},
+                        "notes": t.notes})
+                );
+            }
             (Err(e), false) => eprintln!("error: {}", e.message),
             (Err(e), true) => println!(
                 "{}",

@@ -64,6 +64,19 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// A number for a message, short whatever its size: `12`, `0.25`, `1.5e12`,
+/// never 309 digits.
+pub fn compact(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    if x != 0.0 && !(1e-3..1e6).contains(&x.abs()) {
+        return format!("{x:.2e}");
+    }
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// Returns the candidate closest to `word` when it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(
     word: &str,
@@ -80,6 +93,15 @@ pub fn did_you_mean<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_stay_short() {
+        assert_eq!(compact(12.0), "12");
+        assert_eq!(compact(0.25), "0.25");
+        assert_eq!(compact(1e308), "1.00e308");
+        assert_eq!(compact(1.5e12), "1.50e12");
+        assert_eq!(compact(f64::INFINITY), "inf");
+    }
 
     #[test]
     fn suggests_close_names_only() {

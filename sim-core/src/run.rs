@@ -41,6 +41,16 @@ pub struct RunOptions {
     pub max_traces: u32,
     /// Keep instance-to-instance flows for the graph exports and the live edges.
     pub record_graph: bool,
+    /// How long requests in flight may drain after the traffic stops; what is
+    /// still in flight then is counted as `unanswered` (a stated horizon, so a
+    /// run with hour-long service times still ends, and its time series with it).
+    pub drain: Nanos,
+    /// Most calls in flight at once; beyond it a new call fails at once as
+    /// `rejected` instead of growing memory until the machine gives up.
+    pub max_calls: u32,
+    /// Most expected calls per external request (every path's calls ×
+    /// probability, retries at their maximum) a file may ask for.
+    pub max_fan_out: f64,
 }
 
 impl Default for RunOptions {
@@ -55,6 +65,9 @@ impl Default for RunOptions {
             trace_sample: 0.01,
             max_traces: 1000,
             record_graph: true,
+            drain: Self::DEFAULT_DRAIN,
+            max_calls: Self::DEFAULT_MAX_CALLS,
+            max_fan_out: Self::DEFAULT_MAX_FAN_OUT,
         }
     }
 }
@@ -70,6 +83,21 @@ impl RunOptions {
     pub const MAX_SCALE: f64 = 1e7;
     /// Most region multiplier.
     pub const MAX_REGIONS: u32 = 100;
+    /// Drain allowed after the traffic stops: a minute of virtual time, long
+    /// beyond any timeout a resilient system sets, short enough that a run
+    /// with absurd service times ends.
+    pub const DEFAULT_DRAIN: Nanos = 60 * SEC;
+    /// Calls in flight allowed by default: a million, about 150 MB (an 88-byte
+    /// call record and up to two 32-byte events each). netflixoss at 10,000
+    /// requests a second holds about a thousand.
+    pub const DEFAULT_MAX_CALLS: u32 = 1_000_000;
+    /// Most calls in flight anyone may ask for (about 1.5 GB).
+    pub const MAX_CALLS: u32 = 10_000_000;
+    /// Expected calls per external request allowed by default. spigo's
+    /// files and ours make at most a few dozen; a file asking for ten
+    /// thousand is almost certainly a mistake (a fan-out multiplied along a
+    /// chain), and would need ten thousand times the memory of its traffic.
+    pub const DEFAULT_MAX_FAN_OUT: f64 = 10_000.0;
 
     /// Refuses settings that make no sense or would exhaust memory; the error's
     /// path is the field's name.
@@ -102,12 +130,19 @@ impl RunOptions {
             )
             .hint(format!("use 1 to {}.", Self::MAX_REGIONS)));
         }
-        if self.bucket == 0 || self.duration / self.bucket > Self::MAX_BUCKETS {
+        if self.drain > MAX_DURATION {
+            return Err(
+                InputError::at("drain", "the drain must be at most 100 days.")
+                    .hint("give a duration with a unit, e.g. 60s."),
+            );
+        }
+        let horizon = self.duration.saturating_add(self.drain);
+        if self.bucket == 0 || horizon / self.bucket > Self::MAX_BUCKETS {
             return Err(InputError::at(
                 "bucket",
                 format!(
-                    "{} buckets of {} would be needed; the most is {}.",
-                    self.duration / self.bucket.max(1),
+                    "{} buckets of {} would be needed for the traffic and the drain; the most is {}.",
+                    horizon / self.bucket.max(1),
                     format_duration(self.bucket),
                     Self::MAX_BUCKETS
                 ),
@@ -125,6 +160,23 @@ impl RunOptions {
                     LIMITS.max_rate
                 )));
             }
+        }
+        if !(1..=Self::MAX_CALLS).contains(&self.max_calls) {
+            return Err(InputError::at(
+                "max_calls",
+                format!("{} calls in flight is out of range.", self.max_calls),
+            )
+            .hint(format!(
+                "use 1 to {}; each call costs about 150 bytes.",
+                Self::MAX_CALLS
+            )));
+        }
+        if !(self.max_fan_out >= 1.0 && self.max_fan_out.is_finite()) {
+            return Err(InputError::at(
+                "max_fan_out",
+                format!("a fan-out limit of {} is out of range.", self.max_fan_out),
+            )
+            .hint("use a number of calls per request of at least 1, e.g. 10000."));
         }
         if !(0.0..=1.0).contains(&self.trace_sample) {
             return Err(InputError::at(
@@ -183,6 +235,15 @@ impl RunOptions {
         if let Some(g) = spec.record_graph {
             o.record_graph = g;
         }
+        if let Some(d) = &spec.drain {
+            o.drain = duration_of("drain", d)?;
+        }
+        if let Some(m) = spec.max_calls {
+            o.max_calls = m;
+        }
+        if let Some(f) = spec.max_fan_out {
+            o.max_fan_out = f;
+        }
         o.validate()?;
         Ok(o)
     }
@@ -201,6 +262,9 @@ struct OptionsSpec {
     trace_sample: Option<f64>,
     max_traces: Option<u32>,
     record_graph: Option<bool>,
+    drain: Option<String>,
+    max_calls: Option<u32>,
+    max_fan_out: Option<f64>,
 }
 
 /// One input of a run: a name to show in errors (a path, a built-in name,
@@ -303,6 +367,7 @@ impl RunSpec {
         };
         let spec = crate::model::load_arch(arch.text).map_err(in_arch)?;
         let topo = crate::build(&spec, &options.build_options()).map_err(in_arch)?;
+        check_fan_out(&topo, options.max_fan_out).map_err(RunError::option)?;
         let resolved = Scenario::for_run(scenario.map(|s| s.text), &topo, options.duration)
             .map_err(|error| RunError {
                 part: Part::Scenario,
@@ -349,6 +414,12 @@ impl RunSpec {
         if let Some(r) = o.rate {
             s.push_str(&format!(" --rate {r}"));
         }
+        if o.drain != RunOptions::DEFAULT_DRAIN {
+            s.push_str(&format!(" --drain {}", format_duration(o.drain)));
+        }
+        if o.max_calls != RunOptions::DEFAULT_MAX_CALLS {
+            s.push_str(&format!(" --max-calls {}", o.max_calls));
+        }
         if let Some(name) = &self.scenario_name {
             s.push_str(&format!(" --scenario {name}"));
         }
@@ -372,6 +443,31 @@ impl RunSpec {
         let mut sim = self.simulation();
         sim.run();
         sim
+    }
+}
+
+/// Refuses a file whose requests would each set off more calls than `limit`
+/// (see [`crate::behaviour::fan_out`]).
+fn check_fan_out(topo: &Topology, limit: f64) -> Result<(), InputError> {
+    let per_request = crate::behaviour::fan_out(topo);
+    let worst = topo
+        .entry_points
+        .iter()
+        .map(|&e| (e, per_request[e as usize]))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    match worst {
+        // NaN (an overflow to inf − inf) counts as over the limit.
+        Some((e, calls)) if calls.is_nan() || calls > limit => Err(InputError::at(
+            "max_fan_out",
+            format!(
+                "each request at {} would set off {} calls on average (calls × probability along every path, retries at their maximum), more than the {} allowed.",
+                topo.services[e as usize].name,
+                crate::error::compact(calls),
+                crate::error::compact(limit)
+            ),
+        )
+        .hint("lower `calls`, `retries` or the depth of the chain in the file, or raise the limit if the run really needs it (memory grows with it).")),
+        _ => Ok(()),
     }
 }
 

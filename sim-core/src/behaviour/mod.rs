@@ -31,7 +31,7 @@ pub use plan::{plan_stage, target_of, Launch, StageOutcome};
 use crate::dist::Dist;
 use crate::duration::MS;
 use crate::model::Package;
-use crate::topology::{Dependency, Service};
+use crate::topology::{Dependency, Service, Topology};
 
 /// The request semantics of a package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +169,57 @@ pub fn on_failure(caller: Role, dep: &Dependency) -> OnFailure {
     }
 }
 
+/// Calls one request arriving at each service sets off, itself included, on
+/// average: along every path, each dependency's `calls` × `probability` ×
+/// its attempts at their maximum (1 + retries); a router's branches weighted
+/// by `weight`; a data-access layer's stores read on a miss (1 − `hit_rate`)
+/// when it has caches; a ring's replicas. Services are visited callee first
+/// (the call graph is acyclic), so this is linear in services and edges; a
+/// chain that multiplies shows as a huge number, not a long wait.
+pub fn fan_out(topo: &Topology) -> Vec<f64> {
+    let order = petgraph::algo::toposort(&topo.graph, None).expect("call cycles are refused");
+    let mut calls = vec![1.0f64; topo.services.len()];
+    for ix in order.into_iter().rev() {
+        let sid = topo.graph[ix] as usize;
+        let s = &topo.services[sid];
+        let one = |d: &Dependency| {
+            let attempts = 1.0
+                + d.policy
+                    .retry
+                    .as_ref()
+                    .map_or(0.0, |r| f64::from(r.attempts));
+            d.probability * f64::from(d.calls) * attempts * calls[d.target as usize]
+        };
+        let below: f64 = match s.role.fan_out() {
+            FanOut::OneByWeight => {
+                let total: f64 = s.deps.iter().map(|d| d.weight).sum();
+                if total > 0.0 {
+                    s.deps.iter().map(|d| d.weight / total * one(d)).sum()
+                } else {
+                    0.0
+                }
+            }
+            FanOut::Every => {
+                let has_cache = s.role == Role::DataAccess && s.deps.iter().any(|d| d.cache_like);
+                s.deps
+                    .iter()
+                    .map(|d| {
+                        let miss = if has_cache && !d.cache_like {
+                            1.0 - s.hit_rate
+                        } else {
+                            1.0
+                        };
+                        miss * one(d)
+                    })
+                    .sum()
+            }
+            FanOut::Replicas => f64::from(s.ring_replicas),
+        };
+        calls[sid] = 1.0 + below;
+    }
+    calls
+}
+
 /// Failed ring replications a store tolerates per request: with replication
 /// factor RF (itself plus its peers) a write needs a quorum of RF/2 + 1 acks
 /// (Cassandra's QUORUM), so RF − quorum peers may fail.
@@ -217,6 +268,32 @@ mod tests {
         let mut svc = dal.clone();
         svc.role = Role::Service;
         assert_eq!(on_failure(svc.role, &svc.deps[0]), OnFailure::Fails);
+    }
+
+    #[test]
+    fn fan_out_multiplies_along_paths_and_weighs_branches() {
+        let t = Topology::build(
+            &load_arch(
+                r#"{"arch":"t","services":[
+                {"name":"ring","package":"priamCassandra","count":3,"dependencies":["ring"]},
+                {"name":"cache","package":"cache","count":1},
+                {"name":"dal","package":"staash","count":1,"hit_rate":0.75,"dependencies":["cache","ring"]},
+                {"name":"leaf","package":"store","count":1},
+                {"name":"svc","package":"karyon","count":1,"dependencies":[
+                    {"service":"dal","calls":3},{"service":"leaf","probability":0.5,"retries":2}]},
+                {"name":"lb","package":"zuul","count":1,"dependencies":[{"service":"svc","weight":3},"leaf"]}]}"#,
+            )
+            .unwrap(),
+            &BuildOptions::default(),
+        )
+        .unwrap();
+        let f = fan_out(&t);
+        assert_eq!(f[0], 3.0, "a ring request and its 2 replicas");
+        // dal: itself + the cache + the ring on a quarter of requests.
+        assert_eq!(f[2], 1.0 + 1.0 + 0.25 * 3.0);
+        // svc: itself + 3 dal calls + half a leaf call tried up to 3 times.
+        assert_eq!(f[4], 1.0 + 3.0 * 2.75 + 0.5 * 3.0);
+        assert_eq!(f[5], 1.0 + 0.75 * f[4] + 0.25 * 1.0);
     }
 
     #[test]

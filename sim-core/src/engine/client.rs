@@ -155,7 +155,14 @@ impl Simulation {
         call.sampled = sampled;
         call.parent_span = parent_span;
         call.deadline = deadline;
+        let over = self.over_max_calls();
         let c = self.calls.alloc(call);
+        if over {
+            // Too many calls in flight: this one fails at once, at the caller.
+            // (Its record lives until that answer, a zero-delay event, so the
+            // slab overshoots by at most one stage's launches.)
+            return self.fail_locally(c, Reason::Rejected);
+        }
         self.send(c);
     }
 
@@ -358,7 +365,10 @@ impl Simulation {
         };
         let n = u32::from(call.attempt) + 1;
         let delay = r.delay(n, &mut self.routing);
-        if !r.allowed(n, self.now, delay, call.deadline) {
+        // No retry when the calls in flight are at the run's limit.
+        if !r.allowed(n, self.now, delay, call.deadline)
+            || self.calls.live() >= self.cfg.max_calls as usize
+        {
             return false;
         }
         if r.budget.is_some() {

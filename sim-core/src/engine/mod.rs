@@ -15,6 +15,7 @@
 //! [`client`] (a caller sending, timing out, retrying), [`routing`] (which
 //! instance a caller picks), [`chaos`] (faults, restarts, discovery).
 
+pub mod budget;
 mod calls;
 mod chaos;
 mod client;
@@ -123,6 +124,26 @@ pub struct Simulation {
     chaos: chaos::Chaos,
     clients: client::Clients,
     live: Option<Vec<Window>>,
+    /// What the run's limits cut (summary.json reports it when anything was).
+    limits: Limits,
+}
+
+/// What a run's stated limits cut short: calls refused because too many were
+/// in flight, and the drain stopped at its horizon.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Calls (and external requests) failed as `rejected` because
+    /// [`RunOptions::max_calls`] were in flight.
+    pub rejected_at_max_calls: u64,
+    /// The drain stopped at this time with calls still in flight (None: it finished).
+    pub stopped_at: Option<Nanos>,
+}
+
+impl Limits {
+    /// Whether any limit cut the run.
+    pub fn hit(&self) -> bool {
+        self.rejected_at_max_calls > 0 || self.stopped_at.is_some()
+    }
 }
 
 /// What one instance answered since the last [`Simulation::take_window`]: the
@@ -169,6 +190,7 @@ impl Simulation {
             chaos: chaos::Chaos::new(&topo, scenario, cfg.seed),
             clients: client::Clients::new(&topo),
             live: None,
+            limits: Limits::default(),
             topo,
             cfg,
             args,
@@ -227,6 +249,20 @@ impl Simulation {
     /// Per-service statistics, indexed by service id.
     pub fn service_stats(&self) -> &[Stats] {
         &self.stats
+    }
+
+    /// What the run's limits cut short.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Whether a new call would exceed [`RunOptions::max_calls`] (counted as a
+    /// rejection when it does).
+    #[inline]
+    fn over_max_calls(&mut self) -> bool {
+        let over = self.calls.live() >= self.cfg.max_calls as usize;
+        self.limits.rejected_at_max_calls += u64::from(over);
+        over
     }
 
     /// Statistics of external requests, end to end.
@@ -343,11 +379,15 @@ impl Simulation {
         false
     }
 
-    /// Runs until traffic has stopped and every request has been answered.
-    /// Debug builds then check the engine's invariants
-    /// ([`Simulation::check_invariants`]).
+    /// Runs until traffic has stopped and every request has been answered, or
+    /// the drain has reached its horizon (`duration + drain`): what is still
+    /// in flight then stays unanswered. Debug builds then check the engine's
+    /// invariants ([`Simulation::check_invariants`]).
     pub fn run(&mut self) {
-        self.run_until(Nanos::MAX);
+        let horizon = self.cfg.duration.saturating_add(self.cfg.drain);
+        if self.run_until(horizon) && self.calls.live() > 0 {
+            self.limits.stopped_at = Some(horizon);
+        }
         self.series.finish();
         #[cfg(debug_assertions)]
         if let Err(broken) = self.check_invariants() {
@@ -369,7 +409,11 @@ impl Simulation {
         let span = self.ids.next_u64() | 1;
         self.end_to_end.requests += 1;
         self.series.arrival(END_TO_END);
-        if let Some(inst) = self.pick_instance(svc, NONE, GLOBAL, routing::Prefs::ANY) {
+        if self.over_max_calls() {
+            let r = crate::metrics::Reason::Rejected as u8;
+            self.end_to_end.record(0, r);
+            self.series.answer(END_TO_END, 0, r);
+        } else if let Some(inst) = self.pick_instance(svc, NONE, GLOBAL, routing::Prefs::ANY) {
             let c = self
                 .calls
                 .alloc(Call::new(NONE, NONE, inst, e as u16, self.now, trace, span));

@@ -34,6 +34,24 @@ pub struct Summary {
     /// observed in this run (present only when the file gives availabilities).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub availability: Option<BTreeMap<String, AvailabilityCheck>>,
+    /// What the run's stated limits cut short (present only when one did).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsHit>,
+}
+
+/// The limits a run hit, and how much they cut.
+#[derive(Debug, Clone, Serialize)]
+pub struct LimitsHit {
+    /// Calls failed as `rejected` because `max_calls` were in flight.
+    pub rejected_at_max_calls: u64,
+    /// Seconds at which the drain stopped with calls still in flight (their
+    /// requests are `unanswered`), if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drain_stopped_at_s: Option<f64>,
+    /// The limits: most calls in flight, and the drain allowed after the traffic.
+    pub max_calls: u32,
+    /// Seconds of drain allowed.
+    pub drain_s: f64,
 }
 
 /// How much work one external request caused.
@@ -180,6 +198,12 @@ impl Summary {
                         )
                     })
                     .collect()
+            }),
+            limits: sim.limits().hit().then(|| LimitsHit {
+                rejected_at_max_calls: sim.limits().rejected_at_max_calls,
+                drain_stopped_at_s: sim.limits().stopped_at.map(|t| t as f64 / 1e9),
+                max_calls: sim.config().max_calls,
+                drain_s: sim.config().drain as f64 / 1e9,
             }),
         }
     }

@@ -69,7 +69,10 @@ impl LazyHistogram {
 
     /// Largest value recorded (0 when empty).
     pub fn max(&self) -> u64 {
-        self.h.as_ref().filter(|h| !h.is_empty()).map_or(0, |h| h.max())
+        self.h
+            .as_ref()
+            .filter(|h| !h.is_empty())
+            .map_or(0, |h| h.max())
     }
 
     /// The value at quantile `q` (0 when empty).
@@ -108,7 +111,11 @@ mod tests {
         assert!(lazy.is_allocated());
         assert_eq!(lazy.len(), fixed.len());
         for q in [0.0, 0.5, 0.9, 0.99, 0.999, 1.0] {
-            assert_eq!(lazy.value_at_quantile(q), fixed.value_at_quantile(q), "q {q}");
+            assert_eq!(
+                lazy.value_at_quantile(q),
+                fixed.value_at_quantile(q),
+                "q {q}"
+            );
         }
         assert_eq!(lazy.max(), fixed.max());
         lazy.reset();

@@ -293,7 +293,13 @@ mod tests {
         let keys: Vec<(u32, u32)> = rows.iter().map(|r| (r.bucket, r.service)).collect();
         assert_eq!(
             keys,
-            [(0, 0), (0, END_TO_END), (1, END_TO_END), (2, 0), (2, END_TO_END)]
+            [
+                (0, 0),
+                (0, END_TO_END),
+                (1, END_TO_END),
+                (2, 0),
+                (2, END_TO_END)
+            ]
         );
         assert_eq!((rows[0].requests, rows[0].ok), (1, 1));
         assert_eq!((rows[3].bucket, rows[3].failed()), (2, 1));

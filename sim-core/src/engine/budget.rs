@@ -1,0 +1,138 @@
+//! The memory model: what a run costs per instance, per service, per call in
+//! flight and per output record, from the sizes of the structures themselves
+//! (so the figures follow the code), and an estimate for a given file that
+//! `microsim validate` prints before anything runs.
+
+use super::{Call, Event, InstState, Window};
+use crate::metrics::{Flow, Row, SpanRecord, Stats};
+use crate::resilience::{BreakerConfig, ClientSlot, Outliers};
+use crate::run::RunOptions;
+use crate::topology::{Dependency, Instance, Service, Topology};
+
+/// Bytes per instance: its placement record and its state.
+pub const PER_INSTANCE: usize = size_of::<Instance>() + size_of::<InstState>();
+/// Bytes per instance more in a live run (its answers since the last snapshot).
+pub const PER_INSTANCE_LIVE: usize = size_of::<Window>();
+/// Bytes per service before it sees traffic: its description, its statistics
+/// and its time-series slot (histograms are allocated at first use).
+pub const PER_SERVICE: usize = size_of::<Service>() + 2 * size_of::<Stats>();
+/// Bytes per dependency edge.
+pub const PER_DEPENDENCY: usize = size_of::<Dependency>();
+/// Bytes of latency histograms a service with traffic may grow to: a 3-digit
+/// HDR histogram and the time series' 2-digit one over 1 µs to 1 day.
+pub const PER_BUSY_SERVICE: usize = 8 * (38 * 1024 + 38 * 128);
+/// Bytes per call in flight: its record and up to two scheduled events.
+pub const PER_CALL: usize = size_of::<Call>() + 2 * size_of::<Event>();
+/// Bytes per instance-to-instance edge recorded (the flow and its index entry).
+pub const PER_EDGE: usize = size_of::<Flow>() + 24;
+/// Bytes per span of a sampled trace.
+pub const PER_SPAN: usize = size_of::<SpanRecord>();
+/// Bytes per time-series row kept (the end-to-end row of every bucket; service
+/// rows are streamed to metrics.csv or not kept).
+pub const PER_ROW: usize = size_of::<Row>();
+
+/// What a run of a file should cost, before it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Estimate {
+    /// Instances, services, dependencies and per-caller resilience state.
+    pub topology: usize,
+    /// Latency histograms if every service sees traffic (the most they take).
+    pub histograms: usize,
+    /// Calls in flight at the run's limit (`max_calls`).
+    pub calls_at_limit: usize,
+    /// Time series: one end-to-end row per bucket, traffic and drain.
+    pub series: usize,
+}
+
+impl Estimate {
+    /// The memory model applied to a placed topology and the run's options.
+    pub fn of(topo: &Topology, o: &RunOptions) -> Estimate {
+        let mut topology = topo.instances.len() * PER_INSTANCE;
+        for s in &topo.services {
+            topology += PER_SERVICE + s.name.len() + s.deps.len() * PER_DEPENDENCY;
+            let per_caller: usize = s
+                .deps
+                .iter()
+                .filter(|d| d.policy.needs_slot())
+                .map(|d| size_of::<ClientSlot>() + breaker_heap(d.policy.breaker.as_ref()))
+                .sum::<usize>()
+                + if s.zone_aware {
+                    size_of::<Outliers>()
+                } else {
+                    0
+                };
+            topology += per_caller * s.instance_count() as usize;
+        }
+        let buckets = (o.duration.saturating_add(o.drain) / o.bucket.max(1)) as usize + 1;
+        Estimate {
+            topology,
+            histograms: topo.services.len() * PER_BUSY_SERVICE,
+            calls_at_limit: o.max_calls as usize * PER_CALL,
+            series: buckets * PER_ROW,
+        }
+    }
+
+    /// Everything at once: the bound a run stays under.
+    pub fn total(&self) -> usize {
+        self.topology + self.histograms + self.calls_at_limit + self.series
+    }
+}
+
+/// Heap bytes of one breaker's window.
+fn breaker_heap(b: Option<&BreakerConfig>) -> usize {
+    match b {
+        None => 0,
+        Some(BreakerConfig::Hystrix { buckets, .. }) => 8 * *buckets as usize,
+        Some(BreakerConfig::Count { window, .. }) => 8 * window.div_ceil(64) as usize,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::{Input, RunSpec};
+
+    #[test]
+    fn the_stated_costs_are_the_structures_sizes() {
+        // The README's memory model quotes these; a change shows here first.
+        assert_eq!((size_of::<Instance>(), size_of::<InstState>()), (12, 20));
+        assert_eq!(size_of::<Call>(), 88);
+        assert_eq!(PER_CALL, 88 + 2 * 32);
+        let per_service = PER_SERVICE;
+        assert!(per_service < 1024, "{per_service}");
+    }
+
+    #[test]
+    fn an_estimate_grows_with_instances_services_and_the_call_limit() {
+        let arch = |count: u32| {
+            format!(
+                r#"{{"arch":"t","services":[{{"name":"b","package":"store","count":{count}}},
+                {{"name":"a","package":"karyon","count":{count},"dependencies":[{{"service":"b","circuit_breaker":true}}]}}]}}"#
+            )
+        };
+        let est = |count: u32, o: RunOptions| {
+            let text = arch(count);
+            let spec = RunSpec::new(Input::new("t", &text), None, o.clone()).unwrap();
+            Estimate::of(spec.topology(), &o)
+        };
+        let small = est(10, RunOptions::default());
+        let big = est(10_000, RunOptions::default());
+        // 9,990 more instances per service; each caller holds a breaker.
+        let per_pair = 2 * PER_INSTANCE + size_of::<ClientSlot>() + 80;
+        assert_eq!(big.topology - small.topology, 9_990 * per_pair);
+        assert_eq!(small.calls_at_limit, 1_000_000 * PER_CALL);
+        let fewer = est(
+            10,
+            RunOptions {
+                max_calls: 1000,
+                ..RunOptions::default()
+            },
+        );
+        assert_eq!(fewer.calls_at_limit, 1000 * PER_CALL);
+        assert_eq!(
+            small.series,
+            121 * PER_ROW,
+            "60 s of traffic, 60 s of drain, 1 s buckets"
+        );
+    }
+}
