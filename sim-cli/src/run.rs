@@ -38,6 +38,10 @@ pub struct LimitArgs {
     /// path, retries at their maximum) a file may ask for.
     #[arg(long, default_value_t = RunOptions::DEFAULT_MAX_FAN_OUT, value_name = "CALLS")]
     pub max_fan_out: f64,
+    /// Most instance pairs listed in graph.json and GraphML (the first used);
+    /// every call still counts in the service-level files. 0: service pairs only.
+    #[arg(long, default_value_t = RunOptions::DEFAULT_MAX_EDGES, value_name = "N")]
+    pub max_edges: u32,
 }
 
 #[derive(Args, Debug)]
@@ -204,6 +208,7 @@ impl RunArgs {
             drain: self.limits.drain,
             max_calls: self.limits.max_calls,
             max_fan_out: self.limits.max_fan_out,
+            max_edges: self.limits.max_edges,
         }
     }
 }
@@ -330,6 +335,7 @@ pub fn validate(a: &ValidateArgs) -> Result<(), Fail> {
         drain: a.limits.drain,
         max_calls: a.limits.max_calls,
         max_fan_out: a.limits.max_fan_out,
+        max_edges: a.limits.max_edges,
         ..RunOptions::default()
     };
     let mut bad = 0;

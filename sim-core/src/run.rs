@@ -51,6 +51,9 @@ pub struct RunOptions {
     /// Most expected calls per external request (every path's calls ×
     /// probability, retries at their maximum) a file may ask for.
     pub max_fan_out: f64,
+    /// Most instance pairs whose calls are recorded for the graph files and
+    /// the live view (service pairs are always recorded).
+    pub max_edges: u32,
 }
 
 impl Default for RunOptions {
@@ -68,6 +71,7 @@ impl Default for RunOptions {
             drain: Self::DEFAULT_DRAIN,
             max_calls: Self::DEFAULT_MAX_CALLS,
             max_fan_out: Self::DEFAULT_MAX_FAN_OUT,
+            max_edges: Self::DEFAULT_MAX_EDGES,
         }
     }
 }
@@ -98,6 +102,16 @@ impl RunOptions {
     /// thousand is almost certainly a mistake (a fan-out multiplied along a
     /// chain), and would need ten thousand times the memory of its traffic.
     pub const DEFAULT_MAX_FAN_OUT: f64 = 10_000.0;
+    /// Instance pairs recorded by default: 100,000, about 5.6 MB, and a
+    /// graph.json of ~15 MB; a 100x netflixoss run at 10,000 requests a second
+    /// touches millions of pairs, which made files bigger than the run.
+    pub const DEFAULT_MAX_EDGES: u32 = 100_000;
+    /// Most instance pairs anyone may ask for (about 560 MB).
+    pub const MAX_EDGES: u32 = 10_000_000;
+    /// Runs with more instances than this write graph.json and GraphML at
+    /// service level (one node per service and region): a file with a node
+    /// per instance of a million-instance run is useful to no viewer.
+    pub const MAX_GRAPH_INSTANCES: usize = 100_000;
 
     /// Refuses settings that make no sense or would exhaust memory; the error's
     /// path is the field's name.
@@ -169,6 +183,16 @@ impl RunOptions {
             .hint(format!(
                 "use 1 to {}; each call costs about 150 bytes.",
                 Self::MAX_CALLS
+            )));
+        }
+        if self.max_edges > Self::MAX_EDGES {
+            return Err(InputError::at(
+                "max_edges",
+                format!("{} instance pairs is out of range.", self.max_edges),
+            )
+            .hint(format!(
+                "use 0 (service pairs only) to {}; each costs about 56 bytes.",
+                Self::MAX_EDGES
             )));
         }
         if !(self.max_fan_out >= 1.0 && self.max_fan_out.is_finite()) {
@@ -244,6 +268,9 @@ impl RunOptions {
         if let Some(f) = spec.max_fan_out {
             o.max_fan_out = f;
         }
+        if let Some(e) = spec.max_edges {
+            o.max_edges = e;
+        }
         o.validate()?;
         Ok(o)
     }
@@ -265,6 +292,7 @@ struct OptionsSpec {
     drain: Option<String>,
     max_calls: Option<u32>,
     max_fan_out: Option<f64>,
+    max_edges: Option<u32>,
 }
 
 /// One input of a run: a name to show in errors (a path, a built-in name,
@@ -419,6 +447,9 @@ impl RunSpec {
         }
         if o.max_calls != RunOptions::DEFAULT_MAX_CALLS {
             s.push_str(&format!(" --max-calls {}", o.max_calls));
+        }
+        if o.max_edges != RunOptions::DEFAULT_MAX_EDGES {
+            s.push_str(&format!(" --max-edges {}", o.max_edges));
         }
         if let Some(name) = &self.scenario_name {
             s.push_str(&format!(" --scenario {name}"));

@@ -185,3 +185,55 @@ fn a_service_without_traffic_costs_no_histogram() {
         || r.service == 20_000
         || r.service == sim_core::metrics::END_TO_END));
 }
+
+#[test]
+fn graph_files_stay_small_at_any_scale() {
+    use sim_core::export::OutputFile;
+    let arch = common::file("netflixoss.json");
+    let file = |sim: &sim_core::Simulation, f: OutputFile| {
+        let mut b = Vec::new();
+        f.write(sim, &mut b).unwrap();
+        String::from_utf8(b).unwrap()
+    };
+    // Past 100,000 instances the graph files list services per region.
+    let big = RunOptions {
+        scale: 200_000.0,
+        record_graph: true,
+        ..common::options(1, 1)
+    };
+    let sim = common::run(&arch, None, big);
+    assert!(sim.topology().instances.len() > RunOptions::MAX_GRAPH_INSTANCES);
+    let g: serde_json::Value = serde_json::from_str(&file(&sim, OutputFile::Graph)).unwrap();
+    let entries = g["graph"].as_array().unwrap();
+    let nodes = entries.iter().filter(|e| e.get("node").is_some()).count();
+    assert_eq!(nodes, 9, "netflixoss: nine services in one region");
+    assert!(entries
+        .iter()
+        .any(|e| e["node"] == "netflixoss.us-east-1.*.homepage"));
+    assert!(entries.iter().any(|e| e["source"] == "netflixoss.*.*.www"));
+    assert!(file(&sim, OutputFile::GraphMl).len() < 10_000);
+    // A cap on instance pairs: the first ones are listed, service views stay exact.
+    let run = |max_edges: u32| {
+        let o = RunOptions {
+            max_edges,
+            record_graph: true,
+            ..common::options(1, 5)
+        };
+        common::run(&arch, None, o)
+    };
+    let (capped, full) = (run(10), run(RunOptions::DEFAULT_MAX_EDGES));
+    assert_eq!(capped.flows().unwrap().all().len(), 10);
+    assert!(full.flows().unwrap().all().len() > 10);
+    assert_eq!(file(&capped, OutputFile::Dot), file(&full, OutputFile::Dot));
+    assert_eq!(
+        file(&capped, OutputFile::Vizceral),
+        file(&full, OutputFile::Vizceral)
+    );
+    let l = capped
+        .outputs()
+        .summary
+        .limits
+        .expect("the cap is reported");
+    assert!(l.calls_outside_instance_edges > 0);
+    assert_eq!(l.max_edges, 10);
+}

@@ -241,7 +241,7 @@ impl Simulation {
         }
         let to = self.calls[c].inst;
         if let Some(f) = &mut self.flows {
-            self.calls[c].flow = f.call(from, to, self.now);
+            self.calls[c].flow = f.call(&self.topo, from, to, self.now);
         }
         if self.chaos.cut(&self.topo, from, to) {
             // Across a partition the request is lost; the timeout (if any) ends the wait.

@@ -185,7 +185,15 @@ impl Simulation {
             ids: Stream::new(cfg.seed, Purpose::Ids),
             scratch: Vec::with_capacity(16),
             series: Series::new(topo.services.len(), cfg.bucket),
-            flows: cfg.record_graph.then(Flows::default),
+            // Instance pairs only when the graph files will list instances
+            // (the live view turns them on for any size: enable_live).
+            flows: cfg.record_graph.then(|| {
+                Flows::new(if topo.instances.len() <= RunOptions::MAX_GRAPH_INSTANCES {
+                    cfg.max_edges
+                } else {
+                    0
+                })
+            }),
             spans: Spans::new(cfg.trace_sample, cfg.max_traces),
             chaos: chaos::Chaos::new(&topo, scenario, cfg.seed),
             clients: client::Clients::new(&topo),
@@ -308,6 +316,11 @@ impl Simulation {
 
     /// Starts counting per-instance answers for [`Simulation::take_window`].
     pub fn enable_live(&mut self) {
+        if let Some(f) = &mut self.flows {
+            if !f.instance_level() && f.places().is_empty() {
+                *f = Flows::new(self.cfg.max_edges);
+            }
+        }
         if self.live.is_none() {
             self.live = Some(vec![Window::default(); self.topo.instances.len()]);
         }

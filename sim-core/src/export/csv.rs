@@ -48,12 +48,12 @@ impl<'a> CsvWriter<'a> {
     }
 
     /// Writes the header line.
-    pub fn header<W: Write>(&self, w: &mut W) -> io::Result<()> {
+    pub fn header<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
         writeln!(w, "{}", header())
     }
 
     /// Writes closed rows (as [`Series::drain_rows`] hands them out, in order).
-    pub fn rows<W: Write>(&mut self, w: &mut W, rows: &[Row]) -> io::Result<()> {
+    pub fn rows<W: Write + ?Sized>(&mut self, w: &mut W, rows: &[Row]) -> io::Result<()> {
         for row in rows {
             let upto = if row.service == END_TO_END {
                 self.topo.services.len() as u32
@@ -73,7 +73,7 @@ impl<'a> CsvWriter<'a> {
         Ok(())
     }
 
-    fn line<W: Write>(&self, w: &mut W, row: &Row) -> io::Result<()> {
+    fn line<W: Write + ?Sized>(&self, w: &mut W, row: &Row) -> io::Result<()> {
         let name = if row.service == END_TO_END {
             "end_to_end"
         } else {
@@ -103,7 +103,7 @@ impl<'a> CsvWriter<'a> {
 
 /// Writes metrics.csv from the rows a series still holds (all of them, when
 /// nothing was drained).
-pub fn write_csv<W: Write>(w: &mut W, topo: &Topology, series: &Series) -> io::Result<()> {
+pub fn write_csv<W: Write + ?Sized>(w: &mut W, topo: &Topology, series: &Series) -> io::Result<()> {
     let mut c = CsvWriter::new(topo, series.width());
     c.header(w)?;
     c.rows(w, series.rows())

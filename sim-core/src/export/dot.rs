@@ -27,13 +27,13 @@ fn node_id(topo: &Topology, (sid, r): Place) -> String {
 }
 
 /// Writes graph.dot; `seconds` converts call counts into rates.
-pub fn write_dot<W: Write>(
+pub fn write_dot<W: Write + ?Sized>(
     w: &mut W,
     topo: &Topology,
     flows: &Flows,
     seconds: f64,
 ) -> io::Result<()> {
-    let edges = by_place(topo, flows);
+    let edges = by_place(flows);
     let mut places: BTreeSet<Place> = BTreeSet::new();
     for (sid, s) in topo.services.iter().enumerate() {
         for r in 0..s.regions {

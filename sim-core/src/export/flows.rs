@@ -1,12 +1,10 @@
-//! Service-level views of instance flows, shared by the DOT and Vizceral writers.
+//! Service-level views of the flows, shared by the DOT and Vizceral writers.
 
 use std::collections::BTreeMap;
 
 use crate::metrics::Flows;
-use crate::topology::{ServiceId, Topology, GLOBAL};
-
-/// A service in a region ([`GLOBAL`] for global services).
-pub type Place = (ServiceId, u16);
+pub use crate::metrics::Place;
+use crate::topology::{Topology, GLOBAL};
 
 /// Calls and failures between two placed services.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,19 +15,21 @@ pub struct Traffic {
     pub failed: u64,
 }
 
-/// Sums instance flows into (caller place, callee place) totals, in a stable order.
-pub fn by_place(topo: &Topology, flows: &Flows) -> BTreeMap<(Place, Place), Traffic> {
-    let place = |i: u32| {
-        let inst = topo.instances[i as usize];
-        (inst.service, inst.region)
-    };
-    let mut out: BTreeMap<(Place, Place), Traffic> = BTreeMap::new();
-    for f in flows.all() {
-        let t = out.entry((place(f.from), place(f.to))).or_default();
-        t.calls += f.calls;
-        t.failed += f.failed;
-    }
-    out
+/// (caller place, callee place) totals of every call, in a stable order.
+pub fn by_place(flows: &Flows) -> BTreeMap<(Place, Place), Traffic> {
+    flows
+        .places()
+        .iter()
+        .map(|p| {
+            (
+                (p.from, p.to),
+                Traffic {
+                    calls: p.calls,
+                    failed: p.failed,
+                },
+            )
+        })
+        .collect()
 }
 
 /// Display name of a region index.

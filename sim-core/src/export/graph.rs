@@ -3,7 +3,8 @@
 //!
 //! Nodes are instances; an edge is written the first time one instance calls
 //! another (the request-flow graph), not for every instance pair spigo's
-//! discovery connected, which was quadratic.
+//! discovery connected, which was quadratic. Runs too large for that to be
+//! useful list services per region instead ([`GraphView`]).
 
 use std::io::{self, Write};
 
@@ -11,8 +12,8 @@ use serde::Serialize;
 
 use super::timestamp;
 use crate::duration::Nanos;
-use crate::metrics::Flows;
-use crate::topology::{InstanceId, Topology};
+use crate::metrics::{Flows, Place};
+use crate::topology::{InstanceId, Topology, GLOBAL};
 
 #[derive(Serialize)]
 struct NodeEntry<'a> {
@@ -36,9 +37,91 @@ struct DoneEntry<'a> {
     timestamp: &'a str,
 }
 
-/// Writes graph.json: header, every instance as a node at time 0, every edge at
-/// its first use, and `done` for every instance at `end`.
-pub fn write_graph<W: Write>(
+/// The nodes and edges a graph file lists: instances and the instance pairs
+/// recorded, or — for runs past [`crate::RunOptions::MAX_GRAPH_INSTANCES`] —
+/// places (a service in a region, named as spigo names a regional node,
+/// `arch.region.*.service`) and every place pair. Shared by graph.json and GraphML.
+pub struct GraphView {
+    /// Node names.
+    pub names: Vec<String>,
+    /// Per node: its service.
+    pub services: Vec<crate::topology::ServiceId>,
+    /// Per node: region and zone names (`*` for a node that spans them).
+    pub locations: Vec<(String, String)>,
+    /// Edges: (first use, from node, to node, calls, failed).
+    pub edges: Vec<(Nanos, usize, usize, u64, u64)>,
+}
+
+impl GraphView {
+    /// The view of a run's flows.
+    pub fn of(topo: &Topology, flows: &Flows) -> GraphView {
+        if flows.instance_level() {
+            let n = topo.instances.len() as InstanceId;
+            return GraphView {
+                names: (0..n).map(|i| topo.instance_name(i)).collect(),
+                services: topo.instances.iter().map(|x| x.service).collect(),
+                locations: (0..n)
+                    .map(|i| {
+                        let (r, z) = topo.location(i);
+                        (r.to_string(), z)
+                    })
+                    .collect(),
+                edges: flows
+                    .all()
+                    .iter()
+                    .map(|f| (f.first, f.from as usize, f.to as usize, f.calls, f.failed))
+                    .collect(),
+            };
+        }
+        let mut places: Vec<Place> = Vec::new();
+        for (sid, s) in topo.services.iter().enumerate() {
+            for r in 0..s.regions {
+                let region = if s.placement == crate::topology::Placement::Global {
+                    GLOBAL
+                } else {
+                    r as u16
+                };
+                places.push((sid as u32, region));
+            }
+        }
+        let index: std::collections::HashMap<Place, usize> =
+            places.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+        let region = |r: u16| {
+            if r == GLOBAL {
+                "*".to_string()
+            } else {
+                topo.regions[r as usize].clone()
+            }
+        };
+        GraphView {
+            names: places
+                .iter()
+                .map(|&(s, r)| {
+                    format!(
+                        "{}.{}.*.{}",
+                        topo.arch,
+                        region(r),
+                        topo.services[s as usize].name
+                    )
+                })
+                .collect(),
+            services: places.iter().map(|p| p.0).collect(),
+            locations: places
+                .iter()
+                .map(|&(_, r)| (region(r), "*".to_string()))
+                .collect(),
+            edges: flows
+                .places()
+                .iter()
+                .map(|p| (p.first, index[&p.from], index[&p.to], p.calls, p.failed))
+                .collect(),
+        }
+    }
+}
+
+/// Writes graph.json: header, every node at time 0, every edge at its first
+/// use, and `done` for every node at `end`.
+pub fn write_graph<W: Write + ?Sized>(
     w: &mut W,
     topo: &Topology,
     flows: &Flows,
@@ -56,9 +139,7 @@ pub fn write_graph<W: Write>(
     writeln!(w, "  \"args\":{},", json(args))?;
     writeln!(w, "  \"date\":{},", json(&timestamp(0)))?;
     writeln!(w, "  \"graph\":[")?;
-    let names: Vec<String> = (0..topo.instances.len() as InstanceId)
-        .map(|i| topo.instance_name(i))
-        .collect();
+    let view = GraphView::of(topo, flows);
     let t0 = timestamp(0);
     let mut first = true;
     let mut entry = |w: &mut W, s: String| -> io::Result<()> {
@@ -68,29 +149,28 @@ pub fn write_graph<W: Write>(
         first = false;
         write!(w, "    {s}")
     };
-    for (i, inst) in topo.instances.iter().enumerate() {
-        let package =
-            serde_json::to_value(topo.services[inst.service as usize].package).expect("package");
+    for (name, &sid) in view.names.iter().zip(&view.services) {
+        let package = serde_json::to_value(topo.services[sid as usize].package).expect("package");
         let e = NodeEntry {
-            node: &names[i],
+            node: name,
             package: package.as_str().unwrap_or(""),
             timestamp: &t0,
         };
         entry(w, serde_json::to_string(&e).expect("entry"))?;
     }
-    for (n, f) in flows.all().iter().enumerate() {
+    for (n, &(first, from, to, _, _)) in view.edges.iter().enumerate() {
         let id = format!("e{}", n + 1);
-        let ts = timestamp(f.first);
+        let ts = timestamp(first);
         let e = EdgeEntry {
             edge: &id,
-            source: &names[f.from as usize],
-            target: &names[f.to as usize],
+            source: &view.names[from],
+            target: &view.names[to],
             timestamp: &ts,
         };
         entry(w, serde_json::to_string(&e).expect("entry"))?;
     }
     let te = timestamp(end);
-    for name in &names {
+    for name in &view.names {
         let e = DoneEntry {
             done: name,
             exit: "normal",

@@ -1,5 +1,6 @@
-//! GraphML (graphml.graphdrawing.org): instances as nodes with service,
-//! package, region and zone; flows as edges with call and failure counts.
+//! GraphML (graphml.graphdrawing.org): instances (or, for very large runs,
+//! services per region) as nodes with service, package, region and zone;
+//! flows as edges with call and failure counts.
 //! networkx, Gephi, yEd and Cytoscape read it.
 
 use std::io::{self, Write};
@@ -24,7 +25,11 @@ pub fn xml_escape(s: &str) -> String {
 }
 
 /// Writes graph.graphml.
-pub fn write_graphml<W: Write>(w: &mut W, topo: &Topology, flows: &Flows) -> io::Result<()> {
+pub fn write_graphml<W: Write + ?Sized>(
+    w: &mut W,
+    topo: &Topology,
+    flows: &Flows,
+) -> io::Result<()> {
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         w,
@@ -52,13 +57,12 @@ pub fn write_graphml<W: Write>(w: &mut W, topo: &Topology, flows: &Flows) -> io:
         r#"  <graph id="{}" edgedefault="directed">"#,
         xml_escape(&topo.arch)
     )?;
-    let names: Vec<String> = (0..topo.instances.len() as u32)
-        .map(|i| xml_escape(&topo.instance_name(i)))
-        .collect();
-    for (i, inst) in topo.instances.iter().enumerate() {
-        let svc = &topo.services[inst.service as usize];
+    let view = super::graph::GraphView::of(topo, flows);
+    let names: Vec<String> = view.names.iter().map(|n| xml_escape(n)).collect();
+    for (i, &sid) in view.services.iter().enumerate() {
+        let svc = &topo.services[sid as usize];
         let package = serde_json::to_value(svc.package).expect("package");
-        let (region, zone) = topo.location(i as u32);
+        let (region, zone) = &view.locations[i];
         writeln!(
             w,
             r#"    <node id="{}"><data key="service">{}</data><data key="package">{}</data><data key="region">{}</data><data key="zone">{}</data></node>"#,
@@ -69,15 +73,15 @@ pub fn write_graphml<W: Write>(w: &mut W, topo: &Topology, flows: &Flows) -> io:
             zone
         )?;
     }
-    for (n, f) in flows.all().iter().enumerate() {
+    for (n, &(_, from, to, calls, failed)) in view.edges.iter().enumerate() {
         writeln!(
             w,
             r#"    <edge id="e{}" source="{}" target="{}"><data key="calls">{}</data><data key="failed">{}</data></edge>"#,
             n + 1,
-            names[f.from as usize],
-            names[f.to as usize],
-            f.calls,
-            f.failed
+            names[from],
+            names[to],
+            calls,
+            failed
         )?;
     }
     writeln!(w, "  </graph>")?;

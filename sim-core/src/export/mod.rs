@@ -11,6 +11,8 @@ pub mod summary;
 pub mod traces;
 pub mod vizceral;
 
+use std::io::{self, Write};
+
 use crate::engine::Simulation;
 use summary::Summary;
 
@@ -49,44 +51,107 @@ impl Simulation {
     }
 }
 
-/// Every output file of a finished run, as (file name, bytes), in a fixed order.
-/// Flow-based files (graph.json, GraphML, DOT, Vizceral) need `record_graph`.
-pub fn all_files(sim: &Simulation) -> Vec<(&'static str, Vec<u8>)> {
-    let topo = sim.topology();
-    let seconds = sim.config().duration as f64 / 1e9;
-    let pretty = |v: &serde_json::Value| {
-        let mut s = serde_json::to_vec_pretty(v).expect("json");
-        s.push(b'\n');
-        s
-    };
-    let base = sim.outputs();
-    let mut files = vec![("summary.json", base.summary_json.into_bytes())];
-    if let Some(flows) = sim.flows() {
-        files.push(("graph.json", base.graph_json.into_bytes()));
-        let mut g = Vec::new();
-        graphml::write_graphml(&mut g, topo, flows).expect("memory");
-        files.push(("graph.graphml", g));
-        let mut d = Vec::new();
-        dot::write_dot(&mut d, topo, flows, seconds).expect("memory");
-        files.push(("graph.dot", d));
-        let v = vizceral::vizceral(
-            topo,
-            flows,
-            sim.service_stats(),
-            seconds,
-            sim.now() / 1_000_000,
-        );
-        files.push(("vizceral.json", pretty(&v)));
+/// One file a finished run writes. Each is written straight to the writer it
+/// is given (a file, normally), so an output never costs memory its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFile {
+    /// summary.json.
+    Summary,
+    /// spigo's graph.json.
+    Graph,
+    /// graph.graphml.
+    GraphMl,
+    /// graph.dot.
+    Dot,
+    /// vizceral.json.
+    Vizceral,
+    /// traces.zipkin.json.
+    Zipkin,
+    /// traces.otlp.json.
+    Otlp,
+    /// metrics.csv (the rows the series still holds; front ends that stream
+    /// it as buckets close use [`csv::CsvWriter`] instead).
+    Metrics,
+}
+
+impl OutputFile {
+    /// Every file, in the order they are written.
+    pub const ALL: [OutputFile; 8] = [
+        OutputFile::Summary,
+        OutputFile::Graph,
+        OutputFile::GraphMl,
+        OutputFile::Dot,
+        OutputFile::Vizceral,
+        OutputFile::Zipkin,
+        OutputFile::Otlp,
+        OutputFile::Metrics,
+    ];
+
+    /// The file name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFile::Summary => "summary.json",
+            OutputFile::Graph => "graph.json",
+            OutputFile::GraphMl => "graph.graphml",
+            OutputFile::Dot => "graph.dot",
+            OutputFile::Vizceral => "vizceral.json",
+            OutputFile::Zipkin => "traces.zipkin.json",
+            OutputFile::Otlp => "traces.otlp.json",
+            OutputFile::Metrics => "metrics.csv",
+        }
     }
-    files.push((
-        "traces.zipkin.json",
-        pretty(&traces::zipkin(topo, sim.spans())),
-    ));
-    files.push(("traces.otlp.json", pretty(&traces::otlp(topo, sim.spans()))));
-    let mut c = Vec::new();
-    csv::write_csv(&mut c, topo, sim.series()).expect("memory");
-    files.push(("metrics.csv", c));
-    files
+
+    /// Whether a run writes this file: the graph files need `record_graph`.
+    pub fn applies(self, sim: &Simulation) -> bool {
+        !matches!(
+            self,
+            OutputFile::Graph | OutputFile::GraphMl | OutputFile::Dot | OutputFile::Vizceral
+        ) || sim.flows().is_some()
+    }
+
+    /// Writes this file of a finished run.
+    pub fn write(self, sim: &Simulation, w: &mut dyn Write) -> io::Result<()> {
+        let topo = sim.topology();
+        let seconds = sim.config().duration as f64 / 1e9;
+        match (self, sim.flows()) {
+            (OutputFile::Summary, _) => w.write_all(Summary::of(sim).to_json().as_bytes()),
+            (OutputFile::Graph, Some(f)) => graph::write_graph(w, topo, f, sim.args(), sim.now()),
+            (OutputFile::GraphMl, Some(f)) => graphml::write_graphml(w, topo, f),
+            (OutputFile::Dot, Some(f)) => dot::write_dot(w, topo, f, seconds),
+            (OutputFile::Vizceral, Some(f)) => {
+                let v = vizceral::vizceral(
+                    topo,
+                    f,
+                    sim.service_stats(),
+                    seconds,
+                    sim.now() / 1_000_000,
+                );
+                serde_json::to_writer_pretty(&mut *w, &v)?;
+                w.write_all(b"\n")
+            }
+            (OutputFile::Zipkin, _) => traces::write_zipkin(w, topo, sim.spans()),
+            (OutputFile::Otlp, _) => traces::write_otlp(w, topo, sim.spans()),
+            (OutputFile::Metrics, _) => csv::write_csv(w, topo, sim.series()),
+            (_, None) => Err(io::Error::other(format!(
+                "{} needs the run's flows (record_graph)",
+                self.name()
+            ))),
+        }
+    }
+}
+
+/// Every output file of a finished run in memory, as (file name, bytes): for
+/// tests and small runs; front ends write [`OutputFile`]s to files.
+pub fn all_files(sim: &Simulation) -> Vec<(&'static str, Vec<u8>)> {
+    OutputFile::ALL
+        .into_iter()
+        .filter(|f| f.applies(sim))
+        .map(|f| {
+            let mut bytes = Vec::new();
+            f.write(sim, &mut bytes).expect("writing to memory");
+            (f.name(), bytes)
+        })
+        .collect()
 }
 
 use sha2::{Digest, Sha256};

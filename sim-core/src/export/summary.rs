@@ -52,6 +52,13 @@ pub struct LimitsHit {
     pub max_calls: u32,
     /// Seconds of drain allowed.
     pub drain_s: f64,
+    /// Calls between instance pairs past the `max_edges` first ones: counted
+    /// in the service-level graph files, not in the instance-level ones.
+    pub calls_outside_instance_edges: u64,
+    /// Instance pairs recorded at most.
+    pub max_edges: u32,
+    /// Spans of sampled traces not written because a million were.
+    pub spans_dropped: u64,
 }
 
 /// How much work one external request caused.
@@ -199,12 +206,19 @@ impl Summary {
                     })
                     .collect()
             }),
-            limits: sim.limits().hit().then(|| LimitsHit {
-                rejected_at_max_calls: sim.limits().rejected_at_max_calls,
-                drain_stopped_at_s: sim.limits().stopped_at.map(|t| t as f64 / 1e9),
-                max_calls: sim.config().max_calls,
-                drain_s: sim.config().drain as f64 / 1e9,
-            }),
+            limits: {
+                let outside = sim.flows().map_or(0, crate::metrics::Flows::unrecorded);
+                let dropped = sim.spans().dropped();
+                (sim.limits().hit() || outside > 0 || dropped > 0).then(|| LimitsHit {
+                    rejected_at_max_calls: sim.limits().rejected_at_max_calls,
+                    drain_stopped_at_s: sim.limits().stopped_at.map(|t| t as f64 / 1e9),
+                    max_calls: sim.config().max_calls,
+                    drain_s: sim.config().drain as f64 / 1e9,
+                    calls_outside_instance_edges: outside,
+                    max_edges: sim.config().max_edges,
+                    spans_dropped: dropped,
+                })
+            },
         }
     }
 

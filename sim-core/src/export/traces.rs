@@ -4,6 +4,8 @@
 //! call arrives and ends when the answer is sent, so a parent's span always
 //! covers its children's. Times are virtual, counted from the Unix epoch.
 
+use std::io::{self, Write};
+
 use serde_json::{json, Value};
 
 use crate::metrics::{Reason, SpanRecord, Spans};
@@ -31,90 +33,130 @@ fn where_(topo: &Topology, s: &SpanRecord) -> (String, String, String) {
     )
 }
 
-/// traces.zipkin.json: a ListOfSpans per Zipkin's v2 API.
-pub fn zipkin(topo: &Topology, spans: &Spans) -> Value {
-    let list: Vec<Value> = spans
-        .all()
-        .iter()
-        .map(|s| {
-            let (service, region, zone) = where_(topo, s);
-            let (ts, dur) = micros(s);
-            let mut tags = json!({
-                "instance": topo.instance_name(s.instance),
-                "region": region,
-                "zone": zone,
-            });
-            if let Some(r) = Reason::from_code(s.reason) {
-                tags["error"] = json!(r.name());
-            }
-            let mut span = json!({
-                "traceId": hex16(s.trace),
-                "id": hex16(s.span),
-                "name": "request",
-                "kind": "SERVER",
-                "timestamp": ts,
-                "duration": dur,
-                "localEndpoint": { "serviceName": service },
-                "tags": tags,
-            });
-            if s.parent != 0 {
-                span["parentId"] = json!(hex16(s.parent));
-            }
-            span
-        })
-        .collect();
-    Value::Array(list)
+/// One Zipkin v2 span.
+fn zipkin_span(topo: &Topology, s: &SpanRecord) -> Value {
+    let (service, region, zone) = where_(topo, s);
+    let (ts, dur) = micros(s);
+    let mut tags = json!({
+        "instance": topo.instance_name(s.instance),
+        "region": region,
+        "zone": zone,
+    });
+    if let Some(r) = Reason::from_code(s.reason) {
+        tags["error"] = json!(r.name());
+    }
+    let mut span = json!({
+        "traceId": hex16(s.trace),
+        "id": hex16(s.span),
+        "name": "request",
+        "kind": "SERVER",
+        "timestamp": ts,
+        "duration": dur,
+        "localEndpoint": { "serviceName": service },
+        "tags": tags,
+    });
+    if s.parent != 0 {
+        span["parentId"] = json!(hex16(s.parent));
+    }
+    span
 }
 
-/// traces.otlp.json: an OTLP/JSON `TracesData`, one resource per service.
-pub fn otlp(topo: &Topology, spans: &Spans) -> Value {
-    let mut by_service: Vec<Vec<Value>> = vec![Vec::new(); topo.services.len()];
-    for s in spans.all() {
-        let (service, region, zone) = where_(topo, s);
-        let sid = topo.instances[s.instance as usize].service as usize;
-        let attr = |k: &str, v: String| json!({ "key": k, "value": { "stringValue": v } });
-        let status = match Reason::from_code(s.reason) {
-            None => json!({ "code": 1 }),
-            Some(r) => json!({ "code": 2, "message": r.name() }),
-        };
-        let mut span = json!({
-            // OTLP trace ids are 16 bytes: our 64-bit ids, zero-extended.
-            "traceId": format!("{:016x}{:016x}", 0, s.trace),
-            "spanId": hex16(s.span),
-            "name": "request",
-            "kind": 2,
-            "startTimeUnixNano": s.start.to_string(),
-            "endTimeUnixNano": s.end.to_string(),
-            "attributes": [
-                attr("microsim.instance", topo.instance_name(s.instance)),
-                attr("cloud.region", region),
-                attr("cloud.availability_zone", zone),
-                attr("microsim.service", service),
-            ],
-            "status": status,
-        });
-        if s.parent != 0 {
-            span["parentSpanId"] = json!(hex16(s.parent));
-        }
-        by_service[sid].push(span);
+/// One OTLP span.
+fn otlp_span(topo: &Topology, s: &SpanRecord) -> Value {
+    let (service, region, zone) = where_(topo, s);
+    let attr = |k: &str, v: String| json!({ "key": k, "value": { "stringValue": v } });
+    let status = match Reason::from_code(s.reason) {
+        None => json!({ "code": 1 }),
+        Some(r) => json!({ "code": 2, "message": r.name() }),
+    };
+    let mut span = json!({
+        // OTLP trace ids are 16 bytes: our 64-bit ids, zero-extended.
+        "traceId": format!("{:016x}{:016x}", 0, s.trace),
+        "spanId": hex16(s.span),
+        "name": "request",
+        "kind": 2,
+        "startTimeUnixNano": s.start.to_string(),
+        "endTimeUnixNano": s.end.to_string(),
+        "attributes": [
+            attr("microsim.instance", topo.instance_name(s.instance)),
+            attr("cloud.region", region),
+            attr("cloud.availability_zone", zone),
+            attr("microsim.service", service),
+        ],
+        "status": status,
+    });
+    if s.parent != 0 {
+        span["parentSpanId"] = json!(hex16(s.parent));
     }
-    let resource_spans: Vec<Value> = by_service
-        .into_iter()
-        .enumerate()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(sid, spans)| {
-            json!({
-                "resource": { "attributes": [
-                    { "key": "service.name", "value": { "stringValue": topo.services[sid].name } }
-                ] },
-                "scopeSpans": [{
-                    "scope": { "name": "microsim", "version": env!("CARGO_PKG_VERSION") },
-                    "spans": spans,
-                }],
-            })
-        })
-        .collect();
-    json!({ "resourceSpans": resource_spans })
+    span
+}
+
+/// Writes values as a JSON array, one per line, without holding them all.
+fn write_array<W: Write + ?Sized>(
+    w: &mut W,
+    indent: &str,
+    items: impl Iterator<Item = Value>,
+) -> io::Result<()> {
+    let mut first = true;
+    for v in items {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        w.write_all(indent.as_bytes())?;
+        serde_json::to_writer(&mut *w, &v)?;
+        first = false;
+    }
+    w.write_all(if first { b"]" } else { b"\n" })?;
+    if !first {
+        w.write_all(indent.as_bytes().get(2..).unwrap_or_default())?;
+        w.write_all(b"]")?;
+    }
+    Ok(())
+}
+
+/// traces.zipkin.json: a ListOfSpans per Zipkin's v2 API, one span a line,
+/// written span by span (nothing the size of the file is held in memory).
+pub fn write_zipkin<W: Write + ?Sized>(
+    w: &mut W,
+    topo: &Topology,
+    spans: &Spans,
+) -> io::Result<()> {
+    w.write_all(b"[")?;
+    write_array(w, "  ", spans.all().iter().map(|s| zipkin_span(topo, s)))?;
+    w.write_all(b"\n")
+}
+
+/// traces.otlp.json: an OTLP/JSON `TracesData`, one resource per service,
+/// written span by span.
+pub fn write_otlp<W: Write + ?Sized>(w: &mut W, topo: &Topology, spans: &Spans) -> io::Result<()> {
+    // Spans grouped by service, in service id order, completion order within.
+    let all = spans.all();
+    let mut order: Vec<u32> = (0..all.len() as u32).collect();
+    order.sort_by_key(|&i| topo.instances[all[i as usize].instance as usize].service);
+    w.write_all(b"{\n  \"resourceSpans\": [")?;
+    let mut first = true;
+    for group in order.chunk_by(|&a, &b| {
+        topo.instances[all[a as usize].instance as usize].service
+            == topo.instances[all[b as usize].instance as usize].service
+    }) {
+        let sid = topo.instances[all[group[0] as usize].instance as usize].service;
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        let resource = json!({ "attributes": [
+            { "key": "service.name", "value": { "stringValue": topo.services[sid as usize].name } }
+        ] });
+        let scope = json!({ "name": "microsim", "version": env!("CARGO_PKG_VERSION") });
+        write!(w, "    {{\"resource\": ")?;
+        serde_json::to_writer(&mut *w, &resource)?;
+        write!(w, ", \"scopeSpans\": [{{\"scope\": ")?;
+        serde_json::to_writer(&mut *w, &scope)?;
+        write!(w, ", \"spans\": [")?;
+        write_array(
+            w,
+            "      ",
+            group.iter().map(|&i| otlp_span(topo, &all[i as usize])),
+        )?;
+        write!(w, "}}]}}")?;
+    }
+    w.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" })
 }
 
 #[cfg(test)]
@@ -134,5 +176,50 @@ mod tests {
         };
         assert_eq!(micros(&s(1_500, 2_100)), (1, 2));
         assert_eq!(micros(&s(3_000, 3_000)), (3, 1));
+    }
+
+    #[test]
+    fn streamed_files_are_json_grouped_by_service() {
+        let arch = r#"{"arch":"t","traffic":{"rate":100},"services":[
+            {"name":"b","package":"store","count":2},
+            {"name":"a","package":"karyon","count":2,"dependencies":["b"]}]}"#;
+        let o = crate::RunOptions {
+            trace_sample: 1.0,
+            max_traces: 5,
+            duration: crate::duration::SEC,
+            ..Default::default()
+        };
+        let sim = crate::RunSpec::new(crate::Input::new("t", arch), None, o)
+            .unwrap()
+            .run();
+        let mut z = Vec::new();
+        write_zipkin(&mut z, sim.topology(), sim.spans()).unwrap();
+        let z: Value = serde_json::from_slice(&z).unwrap();
+        assert_eq!(z.as_array().unwrap().len(), 10, "5 traces of 2 spans");
+        let mut o = Vec::new();
+        write_otlp(&mut o, sim.topology(), sim.spans()).unwrap();
+        let o: Value = serde_json::from_slice(&o).unwrap();
+        let rs = o["resourceSpans"].as_array().unwrap();
+        let names: Vec<&str> = rs
+            .iter()
+            .map(|r| {
+                r["resource"]["attributes"][0]["value"]["stringValue"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(names, ["b", "a"], "service id order");
+        assert_eq!(rs[0]["scopeSpans"][0]["spans"].as_array().unwrap().len(), 5);
+        // Empty: still valid JSON.
+        let none = Spans::new(0.0, 0);
+        let mut e = Vec::new();
+        write_otlp(&mut e, sim.topology(), &none).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&e).unwrap()["resourceSpans"],
+            json!([])
+        );
+        let mut e = Vec::new();
+        write_zipkin(&mut e, sim.topology(), &none).unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&e).unwrap(), json!([]));
     }
 }

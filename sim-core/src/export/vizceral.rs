@@ -41,7 +41,7 @@ pub fn vizceral(
     seconds: f64,
     updated_ms: u64,
 ) -> Value {
-    let edges = by_place(topo, flows);
+    let edges = by_place(flows);
     let mut into_region: BTreeMap<u16, Traffic> = BTreeMap::new();
     let mut inside: BTreeMap<u16, Vec<Value>> = BTreeMap::new();
     for (&((fs, fr), (ts, tr)), &t) in &edges {

@@ -10,7 +10,7 @@ mod series;
 mod spans;
 mod stats;
 
-pub use flows::{Flow, Flows};
+pub use flows::{Flow, Flows, Place, PlaceFlow};
 pub use histogram::LazyHistogram;
 pub use series::{Row, Series, END_TO_END};
 pub use spans::{SpanRecord, Spans};

@@ -25,13 +25,17 @@ pub struct SpanRecord {
     pub reason: u8,
 }
 
-/// Spans of sampled traces, up to a cap.
+/// Spans kept at most, whatever the traces' fan-out: about 48 MB.
+pub const MAX_SPANS: usize = 1_000_000;
+
+/// Spans of sampled traces, up to a cap of traces and of spans.
 #[derive(Debug, Clone, Default)]
 pub struct Spans {
     threshold: u64,
     max_traces: u32,
     traces: u32,
     records: Vec<SpanRecord>,
+    dropped: u64,
 }
 
 impl Spans {
@@ -47,6 +51,7 @@ impl Spans {
             max_traces,
             traces: 0,
             records: Vec::new(),
+            dropped: 0,
         }
     }
 
@@ -64,7 +69,16 @@ impl Spans {
 
     /// Records a finished span of a sampled trace.
     pub fn record(&mut self, s: SpanRecord) {
-        self.records.push(s);
+        if self.records.len() < MAX_SPANS {
+            self.records.push(s);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    /// Spans of sampled traces not kept because [`MAX_SPANS`] were.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
     }
 
     /// Spans in order of completion.
