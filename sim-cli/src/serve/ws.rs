@@ -330,7 +330,7 @@ mod tests {
             (r#"{"type":"speed","x":0}"#, "speed x is 0"),
             (r#"{"type":"kill","instance":-1}"#, "invalid value"),
             (r#"{"type":"explode"}"#, "unknown variant `explode`"),
-            (r#"[]"#, "bad command"),
+            (r"[]", "bad command"),
             ("not json", "not JSON"),
         ] {
             let e = parse(bad)
