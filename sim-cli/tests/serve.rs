@@ -64,15 +64,12 @@ fn serve(web: &Path, extra: &[&str]) -> Server {
     Server { child, line, port }
 }
 
-/// A raw HTTP/1.1 GET, so that the path reaches the server exactly as written.
-fn get(port: u16, path: &str) -> (u16, String) {
+/// Sends `request` as it is and returns the status and the whole answer
+/// (head and body), read until the server closes the connection.
+fn exchange(port: u16, request: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    s.write_all(request.as_bytes()).unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw).into_owned();
@@ -81,11 +78,42 @@ fn get(port: u16, path: &str) -> (u16, String) {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    (status, text)
+}
+
+/// A raw HTTP/1.1 GET, so that the path reaches the server exactly as written.
+fn get(port: u16, path: &str) -> (u16, String) {
+    let (status, text) = exchange(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+    );
     let body = text
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
     (status, body)
+}
+
+/// The WebSocket handshake's request for `/ws`, with `host` in Host.
+fn upgrade_request(host: &str) -> String {
+    format!(
+        "GET /ws HTTP/1.1\r\nHost: {host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+}
+
+/// The status of the answer to `request`, read from its first line (the
+/// connection may stay open, e.g. after a 101).
+fn status_of(port: u16, request: &str) -> u16 {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut line = String::new();
+    BufReader::new(s).read_line(&mut line).unwrap();
+    line.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {line:?}"))
 }
 
 fn get_json(port: u16, path: &str) -> Value {
@@ -498,6 +526,98 @@ fn refuses_websockets_from_other_origins() {
     req.headers_mut()
         .insert("Origin", "https://evil.example".parse().unwrap());
     assert!(tungstenite::client(req, stream).is_err());
+}
+
+#[test]
+fn answers_only_requests_that_name_this_server() {
+    // A page of another site whose name resolves to 127.0.0.1 (DNS
+    // rebinding) sends its own name in Host: nothing may answer it, not the
+    // viewer, the routes, --out-dir, nor the WebSocket.
+    let web = web_dir();
+    let out = tempfile::tempdir().unwrap();
+    std::fs::write(out.path().join("report.html"), "<p>the report</p>").unwrap();
+    let s = serve(
+        web.path(),
+        &[
+            "--out-dir",
+            out.path().to_str().unwrap(),
+            "--allow-host",
+            "sim.example.org",
+        ],
+    );
+    let port = s.port;
+    let foreign = [
+        "evil.example".to_string(),
+        format!("evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        format!("user@127.0.0.1:{port}"),
+    ];
+    for path in [
+        "/",
+        "/index.html",
+        "/config.json",
+        "/architectures/index.json",
+        "/architectures/netflixoss.json",
+        "/out/report.html",
+        "/no-such-file.js",
+    ] {
+        for host in &foreign {
+            let (status, text) = exchange(
+                port,
+                &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+            );
+            assert_eq!(status, 421, "{path} for {host}: {text}");
+            assert!(text.contains("--allow-host"), "says what to do: {text}");
+        }
+    }
+    for host in &foreign {
+        assert_eq!(
+            status_of(port, &upgrade_request(host)),
+            421,
+            "/ws for {host}"
+        );
+    }
+    // A foreign name in the request line counts too, and a Host is needed.
+    let absolute = format!(
+        "GET http://evil.example/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    );
+    assert_eq!(exchange(port, &absolute).0, 421);
+    let (status, text) = exchange(port, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert_eq!(status, 400, "{text}");
+    let (status, text) = exchange(
+        port,
+        &format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: evil.example\r\nConnection: close\r\n\r\n"),
+    );
+    assert_eq!(status, 400, "{text}");
+
+    // Its own names answer, and so does the one allowed.
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        "sim.example.org".to_string(),
+        "sim.example.org:443".to_string(),
+    ] {
+        let (status, text) = exchange(
+            port,
+            &format!("GET /out/report.html HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        );
+        assert_eq!(status, 200, "{host}: {text}");
+        assert_eq!(
+            status_of(port, &upgrade_request(&host)),
+            101,
+            "/ws for {host}"
+        );
+    }
+
+    let bad = Command::new(BIN)
+        .args(["serve", "--port", "0", "--allow-host", "a b", "--web"])
+        .arg(web.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--allow-host"));
 }
 
 #[test]

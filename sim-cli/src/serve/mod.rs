@@ -10,8 +10,11 @@
 //!   name only (see [`files`]);
 //! - `/out/`: a run's output directory, read-only, when `--out-dir` is given;
 //! - `/ws`: the live simulation protocol (see [`ws`]).
+//!
+//! Every request must name this server in `Host` (see [`hosts`]).
 
 mod files;
+mod hosts;
 mod run;
 mod ws;
 
@@ -52,6 +55,10 @@ pub struct ServeArgs {
     /// Also serve this directory (e.g. `microsim run --out DIR`'s outputs) read-only at /out/.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Also answer requests for NAME (or NAME:PORT), e.g. the name a proxy in front of the server passes on.
+    /// Without it only localhost and the address listened on are answered, so that no other site's page can.
+    #[arg(long, value_name = "NAME")]
+    pub allow_host: Vec<String>,
 }
 
 /// What every request handler shares.
@@ -163,6 +170,7 @@ pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
         library: Library::new(arch_dir, text.map(|t| (name.clone(), t))),
         default_arch: name,
     });
+    let allowed = hosts::Allowed::new(&a.allow_host).map_err(Fail::input)?;
     let mut app = Router::new()
         .route("/config.json", get(config))
         .route("/architectures/{name}", get(architecture))
@@ -192,6 +200,8 @@ pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
         let bound = listener
             .local_addr()
             .map_err(|e| Fail::internal(format!("cannot read the bound address: {e}")))?;
+        let hosts = Arc::new(hosts::Hosts::new(bound, allowed));
+        let app = app.layer(axum::middleware::from_fn_with_state(hosts, hosts::check));
         {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
