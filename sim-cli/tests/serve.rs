@@ -160,6 +160,11 @@ fn next_of(ws: &mut Ws, kind: &str, limit: usize) -> Value {
     panic!("no {kind} frame within {limit} frames");
 }
 
+/// A small valid architecture.
+const TINY_SHOP: &str = r#"{"arch":"tiny","services":[
+        {"name":"db","package":"store","count":2},
+        {"name":"web","package":"karyon","count":2,"dependencies":["db"]}]}"#;
+
 fn start_netflixoss(ws: &mut Ws) -> Value {
     send(
         ws,
@@ -266,9 +271,7 @@ fn a_file_given_is_the_default_and_served_by_its_stem() {
     let web = web_dir();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tiny_shop.json");
-    let text = r#"{"arch":"tiny","services":[
-        {"name":"db","package":"store","count":2},
-        {"name":"web","package":"karyon","count":2,"dependencies":["db"]}]}"#;
+    let text = TINY_SHOP;
     std::fs::write(&file, text).unwrap();
     let s = serve(web.path(), &[file.to_str().unwrap()]);
     assert_eq!(
@@ -301,6 +304,7 @@ fn serves_a_run_directory_at_out() {
     assert_ne!(get(s.port, "/out/../index.html").0, 200);
     let (status, body) = get(s.port, "/out/%2e%2e/index.html");
     assert!(status != 200 || !body.contains("viewer"), "{body}");
+    assert_eq!(get(s.port, "/out/report.html/").0, 404);
 }
 
 #[test]
@@ -618,6 +622,162 @@ fn answers_only_requests_that_name_this_server() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--allow-host"));
+}
+
+/// The Location header of a raw answer, if any.
+fn location(text: &str) -> Option<String> {
+    text.split("\r\n\r\n").next()?.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("location")
+            .then(|| value.trim().to_string())
+    })
+}
+
+#[cfg(unix)]
+#[test]
+fn serves_no_symlink_or_dotfile_from_any_folder() {
+    use std::os::unix::fs::symlink;
+    // root/secret.txt and root/elsewhere/ lie outside every served folder;
+    // each folder holds symlinks to them, a symlinked directory, and dotfiles.
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    std::fs::write(r.join("secret.txt"), "the secret").unwrap();
+    std::fs::create_dir(r.join("elsewhere")).unwrap();
+    std::fs::write(r.join("elsewhere/secret.txt"), "the secret").unwrap();
+    std::fs::write(r.join("elsewhere/index.html"), "the secret").unwrap();
+    let web = r.join("web");
+    let out = r.join("out");
+    let archs = r.join("archs");
+    for d in [&web, &out, &archs] {
+        std::fs::create_dir_all(d.join("sub")).unwrap();
+        std::fs::write(d.join("index.html"), "<title>viewer</title>").unwrap();
+        std::fs::write(d.join("sub/ok.txt"), "fine").unwrap();
+        symlink(r.join("secret.txt"), d.join("secret.txt")).unwrap();
+        symlink("/etc/passwd", d.join("passwd")).unwrap();
+        symlink(r.join("elsewhere"), d.join("far")).unwrap();
+        std::fs::write(d.join(".env"), "the secret").unwrap();
+        std::fs::create_dir(d.join(".git")).unwrap();
+        std::fs::write(d.join(".git/config"), "the secret").unwrap();
+    }
+    let arch = TINY_SHOP;
+    std::fs::write(archs.join("mine.json"), arch).unwrap();
+    std::fs::write(r.join("outside.json"), arch).unwrap();
+    symlink(r.join("outside.json"), archs.join("linked.json")).unwrap();
+    std::fs::write(archs.join(".hidden.json"), arch).unwrap();
+    std::fs::write(r.join("elsewhere/far.json"), r#"{"faults":[]}"#).unwrap();
+    symlink(r.join("elsewhere"), archs.join("scenarios")).unwrap();
+
+    let s = serve(
+        &web,
+        &[
+            "--out-dir",
+            out.to_str().unwrap(),
+            "--architectures",
+            archs.to_str().unwrap(),
+        ],
+    );
+    for prefix in ["", "/out"] {
+        assert_eq!(
+            get(s.port, &format!("{prefix}/sub/ok.txt")),
+            (200, "fine".to_string())
+        );
+        for path in [
+            "/secret.txt",
+            "/passwd",
+            "/far/secret.txt",
+            "/far/",
+            "/far",
+            "/.env",
+            "/%2eenv",
+            "/.git/config",
+            "/.git/",
+        ] {
+            let (status, body) = get(s.port, &format!("{prefix}{path}"));
+            assert_eq!(status, 404, "{prefix}{path} answered {body}");
+            assert!(
+                !body.contains("secret") && !body.contains("root:"),
+                "{body}"
+            );
+        }
+    }
+    // The architectures folder: by name, and never through a symlink.
+    assert_eq!(get(s.port, "/architectures/mine.json").0, 200);
+    for path in [
+        "/architectures/linked.json",
+        "/architectures/.hidden.json",
+        "/architectures/scenarios/far.json",
+    ] {
+        assert_eq!(get(s.port, path).0, 404, "{path}");
+    }
+    let index = get_json(s.port, "/architectures/index.json").to_string();
+    assert!(
+        index.contains("\"mine\"") && !index.contains("linked") && !index.contains("far"),
+        "{index}"
+    );
+    let mut ws = connect(s.port);
+    send(&mut ws, json!({"type":"start","arch":"linked"}));
+    assert_eq!(
+        next(&mut ws)["type"],
+        "error",
+        "a symlinked architecture runs"
+    );
+    send(
+        &mut ws,
+        json!({"type":"start","arch":"mine","scenario":"far"}),
+    );
+    assert_eq!(
+        next(&mut ws)["type"],
+        "error",
+        "a scenario through a symlink runs"
+    );
+}
+
+#[test]
+fn redirects_stay_on_this_server() {
+    let web = web_dir();
+    std::fs::create_dir(web.path().join("js")).unwrap();
+    std::fs::write(web.path().join("js/index.html"), "js").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    std::fs::create_dir(out.path().join("sub")).unwrap();
+    std::fs::write(out.path().join("sub/index.html"), "sub").unwrap();
+    let s = serve(web.path(), &["--out-dir", out.path().to_str().unwrap()]);
+    let port = s.port;
+    let fetch = |path: &str| {
+        exchange(
+            port,
+            &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+        )
+    };
+    // Empty segments would make a Location that names another site (//js/).
+    for path in [
+        "//js",
+        "//js/",
+        "///js",
+        "/out//sub",
+        "//out/sub",
+        "/js//",
+        "/%2f/js",
+        "/\\js",
+    ] {
+        let (status, text) = fetch(path);
+        let to = location(&text).unwrap_or_default();
+        assert!(
+            !to.starts_with("//") && !to.starts_with("/\\") && !to.contains("://"),
+            "{path} redirects to {to}: {text}"
+        );
+        assert!(status == 404 || status == 400, "{path}: {text}");
+    }
+    // A directory without its slash redirects to itself with one, under its mount.
+    for (path, to) in [
+        ("/js", "/js/"),
+        ("/out", "/out/"),
+        ("/out/sub", "/out/sub/"),
+    ] {
+        let (status, text) = fetch(path);
+        assert!((300..400).contains(&status), "{path}: {text}");
+        assert_eq!(location(&text).as_deref(), Some(to), "{path}: {text}");
+    }
+    assert_eq!(get(port, "/out/sub/"), (200, "sub".to_string()));
 }
 
 #[test]

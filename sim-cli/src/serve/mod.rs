@@ -2,13 +2,14 @@
 //! a native simulation for runs too large for the browser.
 //!
 //! Routes:
-//! - `/` and below: the viewer directory (static, tower-http's ServeDir, which
-//!   refuses `..` traversal);
+//! - `/` and below: the viewer directory (static, see [`static_dir`]: no
+//!   traversal, no symlinks, no dotfiles);
 //! - `/config.json`: the architecture the page opens first;
 //! - `/architectures/index.json`, `/architectures/<name>.json`,
 //!   `/architectures/scenarios/<name>.json`: architectures and scenarios by
 //!   name only (see [`files`]);
-//! - `/out/`: a run's output directory, read-only, when `--out-dir` is given;
+//! - `/out/`: a run's output directory, read-only like the viewer's, when
+//!   `--out-dir` is given;
 //! - `/ws`: the live simulation protocol (see [`ws`]).
 //!
 //! Every request must name this server in `Host` (see [`hosts`]).
@@ -16,19 +17,19 @@
 mod files;
 mod hosts;
 mod run;
+mod static_dir;
 mod ws;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use clap::Args;
-use tower_http::services::ServeDir;
 
 use crate::fail::{fancy_stderr, Fail};
 use crate::run::{read_arch, spec};
@@ -178,12 +179,16 @@ pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
         .route("/ws", get(ws::upgrade));
     if let Some(d) = &a.out_dir {
         // "/out" itself redirects, so that relative links in out/index.html work.
+        let out = static_dir::StaticDir::new(d, "/out");
+        let answer = move |req: Request| out.clone().answer(req);
         app = app
             .route("/out", get(|| async { Redirect::permanent("/out/") }))
-            .nest_service("/out/", ServeDir::new(d));
+            .route("/out/", get(answer.clone()))
+            .route("/out/{*path}", get(answer));
     }
+    let viewer = static_dir::StaticDir::new(&web, "");
     let app = app
-        .fallback_service(ServeDir::new(&web))
+        .fallback(move |req: Request| viewer.clone().answer(req))
         .with_state(state.clone());
 
     let rt = tokio::runtime::Builder::new_multi_thread()
