@@ -134,6 +134,7 @@ fn connect(port: u16) -> Ws {
     ws
 }
 
+#[allow(clippy::needless_pass_by_value)] // `json!(...)` at each call reads better than `&json!(...)`
 fn send(ws: &mut Ws, v: Value) {
     ws.send(Message::text(v.to_string())).unwrap();
 }
@@ -143,7 +144,7 @@ fn next(ws: &mut Ws) -> Value {
     loop {
         match ws.read().expect("a frame") {
             Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
-            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Ping(_) | Message::Pong(_) => {}
             other => panic!("unexpected frame {other:?}"),
         }
     }
