@@ -102,18 +102,42 @@ fn upgrade_request(host: &str) -> String {
     )
 }
 
-/// The status of the answer to `request`, read from its first line (the
-/// connection may stay open, e.g. after a 101).
-fn status_of(port: u16, request: &str) -> u16 {
+/// The status and body of the answer to `request`, read by its head and
+/// Content-Length (the connection may stay open, e.g. after a 101).
+fn answer(port: u16, request: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     s.write_all(request.as_bytes()).unwrap();
-    let mut line = String::new();
-    BufReader::new(s).read_line(&mut line).unwrap();
-    line.split(' ')
-        .nth(1)
+    let mut r = BufReader::new(s);
+    let mut head = Vec::new();
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        if line.trim_end().is_empty() {
+            break;
+        }
+        head.push(line.trim_end().to_string());
+    }
+    let status = head
+        .first()
+        .and_then(|l| l.split(' ').nth(1))
         .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {line:?}"))
+        .unwrap_or_else(|| panic!("no status line in {head:?}"));
+    let length = head
+        .iter()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    r.read_exact(&mut body).unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn status_of(port: u16, request: &str) -> u16 {
+    answer(port, request).0
 }
 
 fn get_json(port: u16, path: &str) -> Value {
@@ -516,6 +540,90 @@ fn survives_a_client_that_vanishes_mid_stream() {
     }
     next_of(&mut ws, "snapshot", 5);
     ws.close(None).unwrap();
+}
+
+/// ws.rs's MAX_RUNS: simulations running at once on one server.
+const MAX_RUNS: usize = 8;
+/// ws.rs's MAX_CONNECTIONS: WebSocket connections open at once.
+const MAX_CONNECTIONS: usize = 32;
+
+/// Starts netflixoss on `ws` until it runs (places come back when the
+/// server sees a client gone, which it may not have yet).
+fn start_when_a_place_is_free(ws: &mut Ws) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        send(ws, json!({"type":"start","arch":"netflixoss"}));
+        let v = next(ws);
+        if v["type"] == "topology" {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no place came back: {v}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn one_connection_holds_one_run_however_often_it_starts() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    let mut a = connect(s.port);
+    // More starts than the server has places, back to back, each a run that
+    // takes a while to build: each replaces the one before, and its thread
+    // must have ended (and given its place back) before the next takes one.
+    // Otherwise the builds pile up and a start is refused for want of places.
+    for seed in 0..MAX_RUNS + 2 {
+        send(
+            &mut a,
+            json!({"type":"start","arch":"netflixoss","options":{"seed":seed,"scale":100_000}}),
+        );
+    }
+    a.send(Message::text("the last message")).unwrap();
+    loop {
+        let v = next(&mut a);
+        if v["type"] == "error" {
+            let m = v["message"].as_str().unwrap();
+            assert!(m.contains("not JSON"), "a start was refused: {m}");
+            break;
+        }
+    }
+    // `a` holds exactly one place: MAX_RUNS - 1 other connections get one
+    // each, and the next gets none.
+    let mut others: Vec<Ws> = (1..MAX_RUNS)
+        .map(|_| {
+            let mut ws = connect(s.port);
+            start_netflixoss(&mut ws);
+            ws
+        })
+        .collect();
+    let mut last = connect(s.port);
+    send(&mut last, json!({"type":"start","arch":"netflixoss"}));
+    let v = next(&mut last);
+    let m = v["message"].as_str().unwrap_or_default();
+    assert!(
+        m.contains(&format!("{MAX_RUNS} simulations are running")),
+        "{v}"
+    );
+    // One goes away, and its place comes back.
+    drop(others.pop());
+    start_when_a_place_is_free(&mut last);
+}
+
+#[test]
+fn refuses_websockets_past_the_cap_with_a_reason() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    let mut open: Vec<Ws> = (0..MAX_CONNECTIONS).map(|_| connect(s.port)).collect();
+    let (status, text) = answer(s.port, &upgrade_request(&format!("127.0.0.1:{}", s.port)));
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("live connections are open"), "{text}");
+    // Plain HTTP still answers, and a place comes back when a client goes.
+    assert_eq!(get(s.port, "/").0, 200);
+    drop(open.pop());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while status_of(s.port, &upgrade_request(&format!("127.0.0.1:{}", s.port))) != 101 {
+        assert!(Instant::now() < deadline, "the place never came back");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]
