@@ -542,6 +542,38 @@ fn survives_a_client_that_vanishes_mid_stream() {
     ws.close(None).unwrap();
 }
 
+#[test]
+fn closes_connections_that_never_finish_their_headers() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    let open = |bytes: &str| {
+        let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        c.write_all(bytes.as_bytes()).unwrap();
+        c
+    };
+    // A WebSocket is past its headers: it stays open however long it idles.
+    let mut ws = connect(s.port);
+    // Nothing at all, half a request line, and headers without their end.
+    let stalled = [
+        open(""),
+        open("GET /index.ht"),
+        open(&format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n", s.port)),
+    ];
+    // The server closes each after its header timeout (10 s); the test
+    // waits far longer than that before it calls a connection kept open.
+    for mut c in stalled {
+        c.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        let mut rest = Vec::new();
+        match c.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(e) => panic!("the server kept a stalled connection open: {e}"),
+        }
+    }
+    assert_eq!(get(s.port, "/").0, 200, "and it still serves");
+    start_netflixoss(&mut ws);
+}
+
 /// ws.rs's MAX_RUNS: simulations running at once on one server.
 const MAX_RUNS: usize = 8;
 /// ws.rs's MAX_CONNECTIONS: WebSocket connections open at once.

@@ -12,7 +12,8 @@
 //!   `--out-dir` is given;
 //! - `/ws`: the live simulation protocol (see [`ws`]).
 //!
-//! Every request must name this server in `Host` (see [`hosts`]).
+//! Every request must name this server in `Host` (see [`hosts`]), and send
+//! its headers within [`HEADER_TIMEOUT`].
 
 mod files;
 mod hosts;
@@ -23,6 +24,7 @@ mod ws;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -30,6 +32,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use clap::Args;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 
 use crate::fail::{fancy_stderr, Fail};
 use crate::run::{read_arch, spec};
@@ -61,6 +66,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "NAME")]
     pub allow_host: Vec<String>,
 }
+
+/// How long a client has to send a request's headers, counted from when the
+/// server starts waiting for them (on a new connection, and between requests
+/// on a kept-alive one); then the connection is closed. A browser sends its
+/// headers at once, so 10 s is ample even over a slow network, while a client
+/// that sends half a request and stalls holds a connection no longer.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What every request handler shares.
 pub struct AppState {
@@ -221,10 +233,43 @@ pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
                 state.library.describe()
             );
         }
-        axum::serve(listener, app)
-            .await
-            .map_err(|e| Fail::internal(format!("the server stopped: {e}")))
+        accept(&listener, &app).await;
+        Ok(())
     })
+}
+
+/// Serves each connection on its own task, for ever: HTTP/1 with upgrades
+/// (for `/ws`) and the [`HEADER_TIMEOUT`]. What axum::serve does, plus the
+/// timeout, which it cannot be given.
+async fn accept(listener: &tokio::net::TcpListener, app: &Router) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // A client that gave up before it was accepted is no matter;
+                // anything else (e.g. out of file descriptors) is told, and
+                // the loop waits a little before trying again.
+                if !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::ConnectionReset
+                ) {
+                    eprintln!("error: cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            // A client's error (or its timeout) ends its own connection only.
+            let _ = connection.await;
+        });
+    }
 }
 
 /// A JSON body that the page must not cache.
