@@ -40,10 +40,10 @@ use super::AppState;
 const MAX_MESSAGE: usize = 64 << 10;
 /// Larger than this and the WebSocket layer drops the connection.
 const MAX_FRAME: usize = 1 << 20;
-/// Simulations running at once, over all connections. The largest live run
-/// (sim-core's `MAX_INSTANCES`) takes about 1 GB while it builds, so 8 of
-/// them fit a 16 GB machine with room to spare; a class that shares one
-/// server watches a few runs, not dozens.
+/// Simulations running at once, over all connections. Eight of the largest
+/// live runs (sim-core's `MAX_INSTANCES`) take about 9 GB, which a 16 GB
+/// machine still holds; and a class that shares one server watches a few
+/// runs at a time, not dozens.
 const MAX_RUNS: usize = 8;
 /// WebSocket connections open at once. An open page keeps one (a viewer
 /// with the native engine); 32 is more tabs than one person or a small class
