@@ -158,7 +158,7 @@ fn connect(port: u16) -> Ws {
     ws
 }
 
-#[allow(clippy::needless_pass_by_value)] // `json!(...)` at each call reads better than `&json!(...)`
+#[allow(clippy::needless_pass_by_value)] // json!(...) at every call site
 fn send(ws: &mut Ws, v: Value) {
     ws.send(Message::text(v.to_string())).unwrap();
 }
