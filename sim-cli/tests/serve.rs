@@ -64,15 +64,12 @@ fn serve(web: &Path, extra: &[&str]) -> Server {
     Server { child, line, port }
 }
 
-/// A raw HTTP/1.1 GET, so that the path reaches the server exactly as written.
-fn get(port: u16, path: &str) -> (u16, String) {
+/// Sends `request` as it is and returns the status and the whole answer
+/// (head and body), read until the server closes the connection.
+fn exchange(port: u16, request: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    s.write_all(request.as_bytes()).unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw).into_owned();
@@ -81,11 +78,66 @@ fn get(port: u16, path: &str) -> (u16, String) {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    (status, text)
+}
+
+/// A raw HTTP/1.1 GET, so that the path reaches the server exactly as written.
+fn get(port: u16, path: &str) -> (u16, String) {
+    let (status, text) = exchange(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+    );
     let body = text
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
     (status, body)
+}
+
+/// The WebSocket handshake's request for `/ws`, with `host` in Host.
+fn upgrade_request(host: &str) -> String {
+    format!(
+        "GET /ws HTTP/1.1\r\nHost: {host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+}
+
+/// The status and body of the answer to `request`, read by its head and
+/// Content-Length (the connection may stay open, e.g. after a 101).
+fn answer(port: u16, request: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut r = BufReader::new(s);
+    let mut head = Vec::new();
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        if line.trim_end().is_empty() {
+            break;
+        }
+        head.push(line.trim_end().to_string());
+    }
+    let status = head
+        .first()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {head:?}"));
+    let length = head
+        .iter()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    r.read_exact(&mut body).unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn status_of(port: u16, request: &str) -> u16 {
+    answer(port, request).0
 }
 
 fn get_json(port: u16, path: &str) -> Value {
@@ -132,6 +184,11 @@ fn next_of(ws: &mut Ws, kind: &str, limit: usize) -> Value {
     }
     panic!("no {kind} frame within {limit} frames");
 }
+
+/// A small valid architecture.
+const TINY_SHOP: &str = r#"{"arch":"tiny","services":[
+        {"name":"db","package":"store","count":2},
+        {"name":"web","package":"karyon","count":2,"dependencies":["db"]}]}"#;
 
 fn start_netflixoss(ws: &mut Ws) -> Value {
     send(
@@ -239,9 +296,7 @@ fn a_file_given_is_the_default_and_served_by_its_stem() {
     let web = web_dir();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tiny_shop.json");
-    let text = r#"{"arch":"tiny","services":[
-        {"name":"db","package":"store","count":2},
-        {"name":"web","package":"karyon","count":2,"dependencies":["db"]}]}"#;
+    let text = TINY_SHOP;
     std::fs::write(&file, text).unwrap();
     let s = serve(web.path(), &[file.to_str().unwrap()]);
     assert_eq!(
@@ -274,6 +329,7 @@ fn serves_a_run_directory_at_out() {
     assert_ne!(get(s.port, "/out/../index.html").0, 200);
     let (status, body) = get(s.port, "/out/%2e%2e/index.html");
     assert!(status != 200 || !body.contains("viewer"), "{body}");
+    assert_eq!(get(s.port, "/out/report.html/").0, 404);
 }
 
 #[test]
@@ -374,7 +430,13 @@ fn pause_holds_virtual_time_and_changes_show_at_once() {
     // A step moves exactly its virtual time, paused or not.
     send(&mut ws, json!({"type":"step","ms":500}));
     let stepped = next_of(&mut ws, "snapshot", 5);
-    assert_eq!(stepped["snapshot"]["t_ms"].as_f64().unwrap(), t + 500.0);
+    // t_ms is rounded to the microsecond, so compare whole microseconds:
+    // t + 500.0 in floating point can differ from it in the last bit.
+    let us = |ms: f64| (ms * 1000.0).round() as i64;
+    assert_eq!(
+        us(stepped["snapshot"]["t_ms"].as_f64().unwrap()),
+        us(t) + 500_000
+    );
     send(&mut ws, json!({"type":"play"}));
     let later = next_of(&mut ws, "snapshot", 5);
     assert!(later["snapshot"]["t_ms"].as_f64().unwrap() > t + 500.0);
@@ -481,6 +543,122 @@ fn survives_a_client_that_vanishes_mid_stream() {
 }
 
 #[test]
+fn closes_connections_that_never_finish_their_headers() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    let open = |bytes: &str| {
+        let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        c.write_all(bytes.as_bytes()).unwrap();
+        c
+    };
+    // A WebSocket is past its headers: it stays open however long it idles.
+    let mut ws = connect(s.port);
+    // Nothing at all, half a request line, and headers without their end.
+    let stalled = [
+        open(""),
+        open("GET /index.ht"),
+        open(&format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n", s.port)),
+    ];
+    // The server closes each after its header timeout (10 s); the test
+    // waits far longer than that before it calls a connection kept open.
+    for mut c in stalled {
+        c.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        let mut rest = Vec::new();
+        match c.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(e) => panic!("the server kept a stalled connection open: {e}"),
+        }
+    }
+    assert_eq!(get(s.port, "/").0, 200, "and it still serves");
+    start_netflixoss(&mut ws);
+}
+
+/// ws.rs's MAX_RUNS: simulations running at once on one server.
+const MAX_RUNS: usize = 8;
+/// ws.rs's MAX_CONNECTIONS: WebSocket connections open at once.
+const MAX_CONNECTIONS: usize = 32;
+
+/// Starts netflixoss on `ws` until it runs (places come back when the
+/// server sees a client gone, which it may not have yet).
+fn start_when_a_place_is_free(ws: &mut Ws) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        send(ws, json!({"type":"start","arch":"netflixoss"}));
+        let v = next(ws);
+        if v["type"] == "topology" {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no place came back: {v}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn one_connection_holds_one_run_however_often_it_starts() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    let mut a = connect(s.port);
+    // More starts than the server has places, back to back, each a run that
+    // takes a while to build: each replaces the one before, and its thread
+    // must have ended (and given its place back) before the next takes one.
+    // Otherwise the builds pile up and a start is refused for want of places.
+    for seed in 0..MAX_RUNS + 2 {
+        send(
+            &mut a,
+            json!({"type":"start","arch":"netflixoss","options":{"seed":seed,"scale":100_000}}),
+        );
+    }
+    a.send(Message::text("the last message")).unwrap();
+    loop {
+        let v = next(&mut a);
+        if v["type"] == "error" {
+            let m = v["message"].as_str().unwrap();
+            assert!(m.contains("not JSON"), "a start was refused: {m}");
+            break;
+        }
+    }
+    // `a` holds exactly one place: MAX_RUNS - 1 other connections get one
+    // each, and the next gets none.
+    let mut others: Vec<Ws> = (1..MAX_RUNS)
+        .map(|_| {
+            let mut ws = connect(s.port);
+            start_netflixoss(&mut ws);
+            ws
+        })
+        .collect();
+    let mut last = connect(s.port);
+    send(&mut last, json!({"type":"start","arch":"netflixoss"}));
+    let v = next(&mut last);
+    let m = v["message"].as_str().unwrap_or_default();
+    assert!(
+        m.contains(&format!("{MAX_RUNS} simulations are running")),
+        "{v}"
+    );
+    // One goes away, and its place comes back.
+    drop(others.pop());
+    start_when_a_place_is_free(&mut last);
+}
+
+#[test]
+fn refuses_websockets_past_the_cap_with_a_reason() {
+    let web = web_dir();
+    let s = serve(web.path(), &[]);
+    let mut open: Vec<Ws> = (0..MAX_CONNECTIONS).map(|_| connect(s.port)).collect();
+    let (status, text) = answer(s.port, &upgrade_request(&format!("127.0.0.1:{}", s.port)));
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("live connections are open"), "{text}");
+    // Plain HTTP still answers, and a place comes back when a client goes.
+    assert_eq!(get(s.port, "/").0, 200);
+    drop(open.pop());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while status_of(s.port, &upgrade_request(&format!("127.0.0.1:{}", s.port))) != 101 {
+        assert!(Instant::now() < deadline, "the place never came back");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
 fn refuses_websockets_from_other_origins() {
     let web = web_dir();
     let s = serve(web.path(), &[]);
@@ -493,6 +671,254 @@ fn refuses_websockets_from_other_origins() {
     req.headers_mut()
         .insert("Origin", "https://evil.example".parse().unwrap());
     assert!(tungstenite::client(req, stream).is_err());
+}
+
+#[test]
+fn answers_only_requests_that_name_this_server() {
+    // A page of another site whose name resolves to 127.0.0.1 (DNS
+    // rebinding) sends its own name in Host: nothing may answer it, not the
+    // viewer, the routes, --out-dir, nor the WebSocket.
+    let web = web_dir();
+    let out = tempfile::tempdir().unwrap();
+    std::fs::write(out.path().join("report.html"), "<p>the report</p>").unwrap();
+    let s = serve(
+        web.path(),
+        &[
+            "--out-dir",
+            out.path().to_str().unwrap(),
+            "--allow-host",
+            "sim.example.org",
+        ],
+    );
+    let port = s.port;
+    let foreign = [
+        "evil.example".to_string(),
+        format!("evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        format!("user@127.0.0.1:{port}"),
+    ];
+    for path in [
+        "/",
+        "/index.html",
+        "/config.json",
+        "/architectures/index.json",
+        "/architectures/netflixoss.json",
+        "/out/report.html",
+        "/no-such-file.js",
+    ] {
+        for host in &foreign {
+            let (status, text) = exchange(
+                port,
+                &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+            );
+            assert_eq!(status, 421, "{path} for {host}: {text}");
+            assert!(text.contains("--allow-host"), "says what to do: {text}");
+        }
+    }
+    for host in &foreign {
+        assert_eq!(
+            status_of(port, &upgrade_request(host)),
+            421,
+            "/ws for {host}"
+        );
+    }
+    // A foreign name in the request line counts too, and a Host is needed.
+    let absolute = format!(
+        "GET http://evil.example/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    );
+    assert_eq!(exchange(port, &absolute).0, 421);
+    let (status, text) = exchange(port, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert_eq!(status, 400, "{text}");
+    let (status, text) = exchange(
+        port,
+        &format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: evil.example\r\nConnection: close\r\n\r\n"),
+    );
+    assert_eq!(status, 400, "{text}");
+
+    // Its own names answer, and so does the one allowed.
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        "sim.example.org".to_string(),
+        "sim.example.org:443".to_string(),
+    ] {
+        let (status, text) = exchange(
+            port,
+            &format!("GET /out/report.html HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        );
+        assert_eq!(status, 200, "{host}: {text}");
+        assert_eq!(
+            status_of(port, &upgrade_request(&host)),
+            101,
+            "/ws for {host}"
+        );
+    }
+
+    let bad = Command::new(BIN)
+        .args(["serve", "--port", "0", "--allow-host", "a b", "--web"])
+        .arg(web.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--allow-host"));
+}
+
+/// The Location header of a raw answer, if any.
+fn location(text: &str) -> Option<String> {
+    text.split("\r\n\r\n").next()?.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("location")
+            .then(|| value.trim().to_string())
+    })
+}
+
+#[cfg(unix)]
+#[test]
+fn serves_no_symlink_or_dotfile_from_any_folder() {
+    use std::os::unix::fs::symlink;
+    // root/secret.txt and root/elsewhere/ lie outside every served folder;
+    // each folder holds symlinks to them, a symlinked directory, and dotfiles.
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    std::fs::write(r.join("secret.txt"), "the secret").unwrap();
+    std::fs::create_dir(r.join("elsewhere")).unwrap();
+    std::fs::write(r.join("elsewhere/secret.txt"), "the secret").unwrap();
+    std::fs::write(r.join("elsewhere/index.html"), "the secret").unwrap();
+    let web = r.join("web");
+    let out = r.join("out");
+    let archs = r.join("archs");
+    for d in [&web, &out, &archs] {
+        std::fs::create_dir_all(d.join("sub")).unwrap();
+        std::fs::write(d.join("index.html"), "<title>viewer</title>").unwrap();
+        std::fs::write(d.join("sub/ok.txt"), "fine").unwrap();
+        symlink(r.join("secret.txt"), d.join("secret.txt")).unwrap();
+        symlink("/etc/passwd", d.join("passwd")).unwrap();
+        symlink(r.join("elsewhere"), d.join("far")).unwrap();
+        std::fs::write(d.join(".env"), "the secret").unwrap();
+        std::fs::create_dir(d.join(".git")).unwrap();
+        std::fs::write(d.join(".git/config"), "the secret").unwrap();
+    }
+    let arch = TINY_SHOP;
+    std::fs::write(archs.join("mine.json"), arch).unwrap();
+    std::fs::write(r.join("outside.json"), arch).unwrap();
+    symlink(r.join("outside.json"), archs.join("linked.json")).unwrap();
+    std::fs::write(archs.join(".hidden.json"), arch).unwrap();
+    std::fs::write(r.join("elsewhere/far.json"), r#"{"faults":[]}"#).unwrap();
+    symlink(r.join("elsewhere"), archs.join("scenarios")).unwrap();
+
+    let s = serve(
+        &web,
+        &[
+            "--out-dir",
+            out.to_str().unwrap(),
+            "--architectures",
+            archs.to_str().unwrap(),
+        ],
+    );
+    for prefix in ["", "/out"] {
+        assert_eq!(
+            get(s.port, &format!("{prefix}/sub/ok.txt")),
+            (200, "fine".to_string())
+        );
+        for path in [
+            "/secret.txt",
+            "/passwd",
+            "/far/secret.txt",
+            "/far/",
+            "/far",
+            "/.env",
+            "/%2eenv",
+            "/.git/config",
+            "/.git/",
+        ] {
+            let (status, body) = get(s.port, &format!("{prefix}{path}"));
+            assert_eq!(status, 404, "{prefix}{path} answered {body}");
+            assert!(
+                !body.contains("secret") && !body.contains("root:"),
+                "{body}"
+            );
+        }
+    }
+    // The architectures folder: by name, and never through a symlink.
+    assert_eq!(get(s.port, "/architectures/mine.json").0, 200);
+    for path in [
+        "/architectures/linked.json",
+        "/architectures/.hidden.json",
+        "/architectures/scenarios/far.json",
+    ] {
+        assert_eq!(get(s.port, path).0, 404, "{path}");
+    }
+    let index = get_json(s.port, "/architectures/index.json").to_string();
+    assert!(
+        index.contains("\"mine\"") && !index.contains("linked") && !index.contains("far"),
+        "{index}"
+    );
+    let mut ws = connect(s.port);
+    send(&mut ws, json!({"type":"start","arch":"linked"}));
+    assert_eq!(
+        next(&mut ws)["type"],
+        "error",
+        "a symlinked architecture runs"
+    );
+    send(
+        &mut ws,
+        json!({"type":"start","arch":"mine","scenario":"far"}),
+    );
+    assert_eq!(
+        next(&mut ws)["type"],
+        "error",
+        "a scenario through a symlink runs"
+    );
+}
+
+#[test]
+fn redirects_stay_on_this_server() {
+    let web = web_dir();
+    std::fs::create_dir(web.path().join("js")).unwrap();
+    std::fs::write(web.path().join("js/index.html"), "js").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    std::fs::create_dir(out.path().join("sub")).unwrap();
+    std::fs::write(out.path().join("sub/index.html"), "sub").unwrap();
+    let s = serve(web.path(), &["--out-dir", out.path().to_str().unwrap()]);
+    let port = s.port;
+    let fetch = |path: &str| {
+        exchange(
+            port,
+            &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+        )
+    };
+    // Empty segments would make a Location that names another site (//js/).
+    for path in [
+        "//js",
+        "//js/",
+        "///js",
+        "/out//sub",
+        "//out/sub",
+        "/js//",
+        "/%2f/js",
+        "/\\js",
+    ] {
+        let (status, text) = fetch(path);
+        let to = location(&text).unwrap_or_default();
+        assert!(
+            !to.starts_with("//") && !to.starts_with("/\\") && !to.contains("://"),
+            "{path} redirects to {to}: {text}"
+        );
+        assert!(status == 404 || status == 400, "{path}: {text}");
+    }
+    // A directory without its slash redirects to itself with one, under its mount.
+    for (path, to) in [
+        ("/js", "/js/"),
+        ("/out", "/out/"),
+        ("/out/sub", "/out/sub/"),
+    ] {
+        let (status, text) = fetch(path);
+        assert!((300..400).contains(&status), "{path}: {text}");
+        assert_eq!(location(&text).as_deref(), Some(to), "{path}: {text}");
+    }
+    assert_eq!(get(port, "/out/sub/"), (200, "sub".to_string()));
 }
 
 #[test]

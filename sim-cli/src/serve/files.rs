@@ -1,8 +1,11 @@
 //! Architectures and scenarios by name, never by path: the HTTP routes and
 //! the WebSocket's `start` both resolve names here, so nothing outside the
 //! architectures directory (and the FILE given on the command line) is read.
+//! Also [`walk`], which every served directory goes through: no symlinks and
+//! no hidden names below the directory given.
 
-use std::path::{Path, PathBuf};
+use std::fs::Metadata;
+use std::path::{Component, Path, PathBuf};
 
 use crate::archs;
 
@@ -17,6 +20,38 @@ pub fn valid_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
+/// Whether `name` is one path segment naming something inside a directory:
+/// not empty, no separator, not hidden (dotfiles, `.` and `..` all start with '.').
+pub fn plain_segment(name: &str) -> bool {
+    let mut parts = Path::new(name).components();
+    !name.starts_with('.')
+        && !name.contains(['/', '\\', '\0'])
+        && matches!(
+            (parts.next(), parts.next()),
+            (Some(Component::Normal(_)), None)
+        )
+}
+
+/// `root/names[0]/names[1]/...` and the metadata of the last, when every name
+/// is a [`plain_segment`], each step before the last is a directory, and no
+/// step below `root` is a symlink (which could lead anywhere on the machine,
+/// e.g. to /etc/passwd). `root` itself is what the command line gave.
+pub fn walk(root: &Path, names: &[&str]) -> Option<(PathBuf, Metadata)> {
+    let mut path = root.to_path_buf();
+    let mut meta = std::fs::metadata(root).ok()?;
+    for name in names {
+        if !meta.is_dir() || !plain_segment(name) {
+            return None;
+        }
+        path.push(name);
+        meta = std::fs::symlink_metadata(&path).ok()?;
+        if meta.file_type().is_symlink() {
+            return None;
+        }
+    }
+    Some((path, meta))
 }
 
 /// `name` for `name.json` when the whole is a valid name.
@@ -71,17 +106,28 @@ fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Reads `dir/<name>.json` when `name` is valid, the file regular and not huge.
-async fn read_named(dir: &Path, name: &str) -> Option<String> {
+/// Reads `root/<sub>/<name>.json` when `name` is valid, nothing on the way
+/// below `root` a symlink (see [`walk`]), and the file regular and not huge.
+async fn read_named(root: &Path, sub: Option<&str>, name: &str) -> Option<String> {
     if !valid_name(name) {
         return None;
     }
-    let path = dir.join(format!("{name}.json"));
-    let meta = tokio::fs::metadata(&path).await.ok()?;
-    if !meta.is_file() || meta.len() > MAX_FILE {
-        return None;
-    }
-    tokio::fs::read_to_string(&path).await.ok()
+    let root = root.to_path_buf();
+    let names: Vec<String> = sub
+        .map(str::to_string)
+        .into_iter()
+        .chain([format!("{name}.json")])
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (path, meta) = walk(&root, &names)?;
+        if !meta.is_file() || meta.len() > MAX_FILE {
+            return None;
+        }
+        std::fs::read_to_string(path).ok()
+    })
+    .await
+    .ok()?
 }
 
 impl Library {
@@ -103,7 +149,11 @@ impl Library {
         let mut scenarios = Vec::new();
         if let Some(d) = &self.dir {
             archs.extend(names_in(d));
-            scenarios = names_in(&d.join("scenarios"));
+            if let Some((sub, meta)) = walk(d, &["scenarios"]) {
+                if meta.is_dir() {
+                    scenarios = names_in(&sub);
+                }
+            }
         }
         if let Some((n, _)) = &self.file {
             archs.push(n.clone());
@@ -124,7 +174,7 @@ impl Library {
             }
         }
         if let Some(d) = &self.dir {
-            if let Some(text) = read_named(d, name).await {
+            if let Some(text) = read_named(d, None, name).await {
                 return Some(text);
             }
         }
@@ -133,7 +183,7 @@ impl Library {
 
     /// The text of a scenario in the directory's scenarios/.
     pub async fn scenario(&self, name: &str) -> Option<String> {
-        read_named(&self.dir.as_ref()?.join("scenarios"), name).await
+        read_named(self.dir.as_ref()?, Some("scenarios"), name).await
     }
 }
 
@@ -154,5 +204,50 @@ mod tests {
         assert_eq!(json_name("lamp"), None);
         assert_eq!(sanitize_name("my arch"), "my-arch");
         assert_eq!(sanitize_name(".."), "architecture");
+        for ok in ["a", "index.html", "a b", "x.json", "é"] {
+            assert!(plain_segment(ok), "{ok}");
+        }
+        for bad in ["", ".", "..", ".env", "a/b", "/a", "a\\b", "a\0b", "..."] {
+            assert!(!plain_segment(bad), "{bad:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    /// Architectures under `root`: a real one, one symlinked to a file
+    /// outside, a scenarios/ that is a symlink, and a hidden one.
+    fn tricky_library() -> (tempfile::TempDir, Library) {
+        let root = tempfile::tempdir().unwrap();
+        let lib = root.path().join("lib");
+        let outside = root.path().join("outside");
+        std::fs::create_dir_all(&lib).unwrap();
+        std::fs::create_dir_all(outside.join("scenarios")).unwrap();
+        let arch = archs::built_in(archs::DEFAULT).unwrap();
+        std::fs::write(lib.join("mine.json"), arch).unwrap();
+        std::fs::write(lib.join(".hidden.json"), arch).unwrap();
+        std::fs::write(outside.join("secret.json"), "{\"secret\":1}").unwrap();
+        std::fs::write(outside.join("scenarios/far.json"), "{\"faults\":[]}").unwrap();
+        std::os::unix::fs::symlink(outside.join("secret.json"), lib.join("linked.json")).unwrap();
+        std::os::unix::fs::symlink(outside.join("scenarios"), lib.join("scenarios")).unwrap();
+        (root, Library::new(Some(lib), None))
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn symlinks_and_hidden_files_are_not_architectures() {
+        let (_root, lib) = tricky_library();
+        assert!(lib.architecture("mine").await.is_some());
+        assert_eq!(lib.architecture("linked").await, None, "a symlinked file");
+        assert_eq!(lib.architecture(".hidden").await, None);
+        assert_eq!(
+            lib.scenario("far").await,
+            None,
+            "through a symlinked scenarios/"
+        );
+        let index = lib.index();
+        let listed = index.to_string();
+        assert!(listed.contains("\"mine\""), "{index}");
+        for absent in ["linked", "hidden", "far"] {
+            assert!(!listed.contains(absent), "{absent} listed: {index}");
+        }
     }
 }

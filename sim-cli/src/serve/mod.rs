@@ -2,30 +2,39 @@
 //! a native simulation for runs too large for the browser.
 //!
 //! Routes:
-//! - `/` and below: the viewer directory (static, tower-http's ServeDir, which
-//!   refuses `..` traversal);
+//! - `/` and below: the viewer directory (static, see [`static_dir`]: no
+//!   traversal, no symlinks, no dotfiles);
 //! - `/config.json`: the architecture the page opens first;
 //! - `/architectures/index.json`, `/architectures/<name>.json`,
 //!   `/architectures/scenarios/<name>.json`: architectures and scenarios by
 //!   name only (see [`files`]);
-//! - `/out/`: a run's output directory, read-only, when `--out-dir` is given;
+//! - `/out/`: a run's output directory, read-only like the viewer's, when
+//!   `--out-dir` is given;
 //! - `/ws`: the live simulation protocol (see [`ws`]).
+//!
+//! Every request must name this server in `Host` (see [`hosts`]), and send
+//! its headers within [`HEADER_TIMEOUT`].
 
 mod files;
+mod hosts;
 mod run;
+mod static_dir;
 mod ws;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use clap::Args;
-use tower_http::services::ServeDir;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 
 use crate::fail::{fancy_stderr, Fail};
 use crate::run::{read_arch, spec};
@@ -52,7 +61,18 @@ pub struct ServeArgs {
     /// Also serve this directory (e.g. `microsim run --out DIR`'s outputs) read-only at /out/.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Also answer requests for NAME (or NAME:PORT), e.g. the name a proxy in front of the server passes on.
+    /// Without it only localhost and the address listened on are answered, so that no other site's page can.
+    #[arg(long, value_name = "NAME")]
+    pub allow_host: Vec<String>,
 }
+
+/// How long a client has to send a request's headers, counted from when the
+/// server starts waiting for them (on a new connection, and between requests
+/// on a kept-alive one); then the connection is closed. A browser sends its
+/// headers at once, so 10 s is ample even over a slow network, while a client
+/// that sends half a request and stalls holds a connection no longer.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What every request handler shares.
 pub struct AppState {
@@ -163,6 +183,7 @@ pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
         library: Library::new(arch_dir, text.map(|t| (name.clone(), t))),
         default_arch: name,
     });
+    let allowed = hosts::Allowed::new(&a.allow_host).map_err(Fail::input)?;
     let mut app = Router::new()
         .route("/config.json", get(config))
         .route("/architectures/{name}", get(architecture))
@@ -170,12 +191,16 @@ pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
         .route("/ws", get(ws::upgrade));
     if let Some(d) = &a.out_dir {
         // "/out" itself redirects, so that relative links in out/index.html work.
+        let out = static_dir::StaticDir::new(d, "/out");
+        let answer = move |req: Request| out.clone().answer(req);
         app = app
             .route("/out", get(|| async { Redirect::permanent("/out/") }))
-            .nest_service("/out/", ServeDir::new(d));
+            .route("/out/", get(answer.clone()))
+            .route("/out/{*path}", get(answer));
     }
+    let viewer = static_dir::StaticDir::new(&web, "");
     let app = app
-        .fallback_service(ServeDir::new(&web))
+        .fallback(move |req: Request| viewer.clone().answer(req))
         .with_state(state.clone());
 
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -192,6 +217,8 @@ pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
         let bound = listener
             .local_addr()
             .map_err(|e| Fail::internal(format!("cannot read the bound address: {e}")))?;
+        let hosts = Arc::new(hosts::Hosts::new(bound, allowed));
+        let app = app.layer(axum::middleware::from_fn_with_state(hosts, hosts::check));
         {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
@@ -206,10 +233,43 @@ pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
                 state.library.describe()
             );
         }
-        axum::serve(listener, app)
-            .await
-            .map_err(|e| Fail::internal(format!("the server stopped: {e}")))
+        accept(&listener, &app).await;
+        Ok(())
     })
+}
+
+/// Serves each connection on its own task, for ever: HTTP/1 with upgrades
+/// (for `/ws`) and the [`HEADER_TIMEOUT`]. What axum::serve does, plus the
+/// timeout, which it cannot be given.
+async fn accept(listener: &tokio::net::TcpListener, app: &Router) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // A client that gave up before it was accepted is no matter;
+                // anything else (e.g. out of file descriptors) is told, and
+                // the loop waits a little before trying again.
+                if !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::ConnectionReset
+                ) {
+                    eprintln!("error: cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            // A client's error (or its timeout) ends its own connection only.
+            let _ = connection.await;
+        });
+    }
 }
 
 /// A JSON body that the page must not cache.

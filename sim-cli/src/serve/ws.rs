@@ -15,7 +15,10 @@
 //!
 //! Each simulation runs on its own thread, so a big run never blocks the
 //! server; it stops (and its memory is freed) when the client goes away or
-//! starts another.
+//! starts another. A connection holds at most one simulation: a new start
+//! waits until the previous thread has ended and given its place back, so
+//! one socket cannot take several of the [`MAX_RUNS`] places. At most
+//! [`MAX_CONNECTIONS`] connections are open at once.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -28,7 +31,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use sim_core::live::{Command, StartOptions};
-use tokio::sync::mpsc as tmpsc;
+use tokio::sync::{mpsc as tmpsc, oneshot};
 
 use super::run::{build, simulate, Out, Setup};
 use super::AppState;
@@ -37,8 +40,16 @@ use super::AppState;
 const MAX_MESSAGE: usize = 64 << 10;
 /// Larger than this and the WebSocket layer drops the connection.
 const MAX_FRAME: usize = 1 << 20;
-/// Simulations running at once, over all connections.
+/// Simulations running at once, over all connections. Eight of the largest
+/// live runs (sim-core's `MAX_INSTANCES`) take about 9 GB, which a 16 GB
+/// machine still holds; and a class that shares one server watches a few
+/// runs at a time, not dozens.
 const MAX_RUNS: usize = 8;
+/// WebSocket connections open at once. An open page keeps one (a viewer
+/// with the native engine); 32 is more tabs than one person or a small class
+/// keeps open, and it bounds the tasks and buffers that clients which never
+/// start a run can hold.
+const MAX_CONNECTIONS: usize = 32;
 
 /// A message from the page.
 enum ClientMsg {
@@ -94,15 +105,29 @@ pub async fn upgrade(
         )
             .into_response();
     }
+    let Some(place) = Place::take(&CONNECTIONS, MAX_CONNECTIONS) else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{MAX_CONNECTIONS} live connections are open on this server already; close a tab that shows a live run, then reload\n"),
+        )
+            .into_response();
+    };
+    // The place is given back when the session ends, or at once if the
+    // upgrade fails (the closure is dropped).
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
-        .on_upgrade(move |socket| session(socket, state))
+        .on_upgrade(move |socket| async move {
+            session(socket, state).await;
+            drop(place);
+        })
 }
 
 /// The simulation currently attached to a connection.
 struct Run {
     cmds: mpsc::Sender<Command>,
     stop: Arc<AtomicBool>,
+    /// Closed when the thread has ended and given its place back.
+    ended: oneshot::Receiver<()>,
 }
 
 impl Drop for Run {
@@ -113,24 +138,51 @@ impl Drop for Run {
 
 /// Simulations running now, over all connections.
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
+/// WebSocket connections open now.
+static CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
 
-/// Holds one of the [`MAX_RUNS`] places while a simulation thread lives.
-struct Slot;
+/// One of `max` places counted by `count`, given back when dropped.
+struct Place(&'static AtomicUsize);
 
-impl Slot {
-    fn take() -> Option<Slot> {
-        RUNNING
+impl Place {
+    fn take(count: &'static AtomicUsize, max: usize) -> Option<Place> {
+        count
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < MAX_RUNS).then_some(n + 1)
+                (n < max).then_some(n + 1)
             })
             .ok()
-            .map(|_| Slot)
+            .map(|_| Place(count))
     }
 }
 
-impl Drop for Slot {
+impl Drop for Place {
     fn drop(&mut self) {
-        RUNNING.fetch_sub(1, Ordering::AcqRel);
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What a simulation thread holds until it ends: one of the [`MAX_RUNS`]
+/// places, then (dropped after it) the sender that tells its connection so.
+struct Slot {
+    _place: Place,
+    _ended: oneshot::Sender<()>,
+}
+
+/// Stops `run` and waits until its thread has ended, so that its place is
+/// free before the connection takes another. Meanwhile the thread's frames
+/// are drained (and dropped: they belong to the stopped run), so that it is
+/// never stuck sending them; a thread still building its run ends when the
+/// build does.
+async fn stop_and_wait(mut run: Run, frames: &mut tmpsc::Receiver<(u64, String)>) {
+    let mut ended = std::mem::replace(&mut run.ended, oneshot::channel().1);
+    // Sets the stop flag, and drops the command sender: a thread waiting for
+    // a command wakes at once.
+    drop(run);
+    loop {
+        tokio::select! {
+            _ = &mut ended => return,
+            frame = frames.recv() => if frame.is_none() { return },
+        }
     }
 }
 
@@ -159,12 +211,14 @@ async fn session(mut socket: WebSocket, state: Arc<AppState>) {
                         match start_setup(&state, start).await {
                             Err(e) => Some(e),
                             Ok(setup) => {
-                                run = None; // stops the previous simulation
-                                match Slot::take() {
+                                if let Some(old) = run.take() {
+                                    stop_and_wait(old, &mut out_rx).await;
+                                }
+                                match Place::take(&RUNNING, MAX_RUNS) {
                                     None => Some(format!("{MAX_RUNS} simulations are running on this server already; try again when one ends")),
-                                    Some(slot) => {
+                                    Some(place) => {
                                         generation += 1;
-                                        run = Some(spawn(setup, generation, slot, out_tx.clone()));
+                                        run = Some(spawn(setup, generation, place, out_tx.clone()));
                                         None
                                     }
                                 }
@@ -247,10 +301,15 @@ async fn start_setup(state: &AppState, start: Start) -> Result<Setup, String> {
     })
 }
 
-fn spawn(setup: Setup, generation: u64, slot: Slot, out: tmpsc::Sender<(u64, String)>) -> Run {
+fn spawn(setup: Setup, generation: u64, place: Place, out: tmpsc::Sender<(u64, String)>) -> Run {
     let (tx, rx) = mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
+    let (ended_tx, ended) = oneshot::channel();
+    let slot = Slot {
+        _place: place,
+        _ended: ended_tx,
+    };
     let spawned = std::thread::Builder::new()
         .name(format!("sim-{}", setup.arch))
         .spawn(move || {
@@ -266,7 +325,11 @@ fn spawn(setup: Setup, generation: u64, slot: Slot, out: tmpsc::Sender<(u64, Str
     if let Err(e) = spawned {
         eprintln!("error: cannot start a simulation thread: {e}");
     }
-    Run { cmds: tx, stop }
+    Run {
+        cmds: tx,
+        stop,
+        ended,
+    }
 }
 
 #[cfg(test)]
