@@ -8,7 +8,7 @@ use sim_core::duration::{parse_duration, Nanos};
 use sim_core::{Input, RunOptions, RunSpec, Simulation};
 
 use crate::archs;
-use crate::fail::{fancy_stderr, Fail};
+use crate::fail::{fancy_stderr, shown_path, Fail};
 use crate::output::write_all;
 use crate::table;
 
@@ -78,7 +78,8 @@ fn fraction_arg(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
         _ => Err(format!(
-            "\"{s}\" is not a fraction between 0 and 1. Fix: e.g. --trace-sample 0.01"
+            "{} is not a fraction between 0 and 1. Fix: e.g. --trace-sample 0.01",
+            sim_core::error::quoted(s)
         )),
     }
 }
@@ -94,27 +95,41 @@ fn duration_arg(s: &str) -> Result<Nanos, String> {
 /// Reads an architecture from a path, or a built-in by name.
 pub fn read_arch(file: Option<&str>) -> Result<(String, String), Fail> {
     let name = file.unwrap_or(archs::DEFAULT);
+    let shown = sim_core::error::shown(name);
     match std::fs::read_to_string(name) {
         Ok(text) => Ok((name.to_string(), text)),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            Err(not_utf8("architecture", &shown))
+        }
         Err(e) => match archs::built_in(name) {
             Some(text) => Ok((format!("<built-in {name}>"), text.to_string())),
             None => Err(Fail::input(format!(
-                "cannot read architecture file {name}: {e}. Fix: give a path to a JSON file, or one of the built-in names: {}.",
+                "cannot read architecture file {shown}: {e}. Fix: give a path to a JSON file, or one of the built-in names: {}.",
                 archs::BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
             ))),
         },
     }
 }
 
+/// A file that is not UTF-8: most often UTF-16, as some Windows editors save.
+fn not_utf8(what: &str, shown: &str) -> Fail {
+    Fail::input(format!(
+        "{shown}: the {what} file is not UTF-8 text (UTF-16, as some Windows editors save, or not text at all). Fix: save it as UTF-8."
+    ))
+}
+
 /// Reads a scenario file.
 pub fn read_scenario(path: &std::path::Path) -> Result<(String, String), Fail> {
-    let shown = path.display().to_string();
+    let shown = shown_path(path);
     let text = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            return not_utf8("scenario", &shown);
+        }
         Fail::input(format!(
             "cannot read scenario file {shown}: {e}. Fix: give the path to a scenario JSON file, e.g. architectures/scenarios/zone-outage.json."
         ))
     })?;
-    Ok((shown, text))
+    Ok((path.display().to_string(), text))
 }
 
 /// The command-line flag of a run option (`trace_sample` is `--trace-sample`).
@@ -246,7 +261,7 @@ pub fn run(a: &RunArgs) -> Result<(), Fail> {
             sim.events() as f64 / wall.as_secs_f64().max(1e-9) / 1e6,
             a.out
                 .as_ref()
-                .map(|d| format!("; outputs in {}", d.display()))
+                .map(|d| format!("; outputs in {}", shown_path(d)))
                 .unwrap_or_default()
         );
     }
@@ -290,7 +305,8 @@ pub fn validate(a: &ValidateArgs) -> Result<(), Fail> {
         match (result.as_ref().map(RunSpec::topology), a.json) {
             (Ok(t), false) => {
                 println!(
-                    "ok: {f}: {} services, {} instances in {} region(s); entry points: {}",
+                    "ok: {}: {} services, {} instances in {} region(s); entry points: {}",
+                    sim_core::error::shown(f),
                     t.services.len(),
                     t.instances.len(),
                     t.regions.len().max(1),
@@ -308,7 +324,7 @@ pub fn validate(a: &ValidateArgs) -> Result<(), Fail> {
                 "{}",
                 serde_json::json!({"file": f, "ok": true, "services": t.services.len(), "instances": t.instances.len(), "notes": t.notes})
             ),
-            (Err(e), false) => eprintln!("error: {}", e.message),
+            (Err(e), false) => eprintln!("error: {}", sim_core::error::escaped(&e.message)),
             (Err(e), true) => println!(
                 "{}",
                 serde_json::json!({"file": f, "ok": false, "error": e.message})
