@@ -9,7 +9,7 @@ use sim_core::{Input, RunOptions, RunSpec, Simulation};
 
 use crate::archs;
 use crate::fail::{fancy_stderr, shown_path, Fail};
-use crate::output::write_all;
+use crate::output::{check_out_dir, write_all};
 use crate::table;
 
 /// Options shared by commands that build a topology.
@@ -231,6 +231,9 @@ pub fn charts(f: &Finished) -> Result<Vec<(&'static str, Vec<u8>)>, Fail> {
 }
 
 pub fn run(a: &RunArgs) -> Result<(), Fail> {
+    if let Some(dir) = &a.out {
+        check_out_dir(dir)?;
+    }
     let f = execute(a, a.out.is_some())?;
     let (sim, wall) = (&f.sim, f.wall);
     let out = sim.outputs();
