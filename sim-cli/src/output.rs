@@ -76,7 +76,13 @@ impl Target {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
-            .filter(|_| !path.as_os_str().to_string_lossy().ends_with(['/', '\\']))
+            // "out/" names a folder, though Path::file_name says "out".
+            .filter(|_| {
+                !path
+                    .as_os_str()
+                    .to_string_lossy()
+                    .ends_with(std::path::is_separator)
+            })
             .ok_or_else(|| {
                 Fail::input(format!(
                     "{flag} {shown} does not name a file. Fix: give a file name, e.g. {flag} report.html."
