@@ -41,11 +41,11 @@ fn run_writes_every_export_and_chart() {
     ] {
         let bytes = std::fs::read(dir.join(f)).unwrap_or_else(|_| panic!("{f} written"));
         assert!(bytes.len() > 100, "{f} is not empty");
-        let ext = std::path::Path::new(f).extension().unwrap_or_default();
-        if ext == "png" {
+        let ext = std::path::Path::new(f).extension().and_then(|e| e.to_str());
+        if ext == Some("png") {
             assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{f} is a PNG");
         }
-        if ext == "svg" {
+        if ext == Some("svg") {
             let text = String::from_utf8(bytes).unwrap();
             assert!(
                 text.starts_with("<svg") && text.contains("</svg>"),
@@ -55,7 +55,7 @@ fn run_writes_every_export_and_chart() {
     }
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
-        .filter_map(Result::ok)
+        .filter_map(std::result::Result::ok)
         .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
         .collect();
     assert!(
