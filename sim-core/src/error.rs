@@ -66,6 +66,19 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Returns the candidate closest to `word` when it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
 /// Longest user value a message quotes whole, in characters.
 pub const QUOTE_MAX: usize = 80;
 
@@ -148,9 +161,10 @@ fn push_escaped(s: &mut String, c: char) {
     }
 }
 
-/// A number as a message shows it: as Rust prints it when that is short
-/// (`0.5`, `100`, `10000000`), in exponent form otherwise (`1e308`, not 309
-/// digits; `1e-9`, not `0.000000001`).
+/// A user's number as a message quotes it: exactly as Rust prints it when
+/// that is short (`0.5`, `100`, `1.0000001`), in exponent form otherwise
+/// (`1e308`, not 309 digits; `1e-9`, not `0.000000001`). Never rounded: a
+/// message about a value out of range must show the value that is.
 pub fn num(x: f64) -> String {
     let a = x.abs();
     if a != 0.0 && a.is_finite() && !(1e-6..1e15).contains(&a) {
@@ -158,19 +172,6 @@ pub fn num(x: f64) -> String {
     } else {
         x.to_string()
     }
-}
-
-/// Returns the candidate closest to `word` when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
 }
 
 #[cfg(test)]
@@ -216,7 +217,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_stay_short() {
+    fn values_print_as_written_unless_huge_or_tiny() {
         assert_eq!(num(1e308), "1e308");
         assert_eq!(num(-2.5e20), "-2.5e20");
         assert_eq!(num(1e-9), "1e-9");
