@@ -327,7 +327,7 @@ pub fn validate(a: &ValidateArgs) -> Result<(), Fail> {
                 "{}",
                 serde_json::json!({"file": f, "ok": true, "services": t.services.len(), "instances": t.instances.len(), "notes": t.notes})
             ),
-            (Err(e), false) => eprintln!("error: {}", sim_core::error::escaped(&e.message)),
+            (Err(e), false) => eprintln!("error: {}", e.message),
             (Err(e), true) => println!(
                 "{}",
                 serde_json::json!({"file": f, "ok": false, "error": e.message})

@@ -56,12 +56,17 @@ fn run_writes_every_export_and_chart() {
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(std::result::Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
         .collect();
-    assert!(
-        leftovers.is_empty(),
-        "no temporary files remain: {leftovers:?}"
-    );
+    assert!(leftovers.is_empty(), "no temporary files remain");
+
+    // Nor the staging folder they were written in (tests/files.rs: the rest).
+    let staging = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(std::result::Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".microsim-"))
+        .count();
+    assert_eq!(staging, 0, "no staging folder remains");
 }
 
 #[test]
