@@ -1,6 +1,7 @@
 //! How the CLI fails: bad input exits 2 with one paragraph; anything else 1.
 
 use std::io::IsTerminal;
+use std::path::Path;
 
 /// A failure to report and exit with.
 #[derive(Debug)]
@@ -37,7 +38,9 @@ impl Fail {
         } else {
             "error:"
         };
-        eprintln!("{prefix} {}", self.message);
+        // Messages quote what users wrote; whatever was not escaped where it
+        // was quoted is escaped here, so no control byte reaches the terminal.
+        eprintln!("{prefix} {}", sim_core::error::escaped(&self.message));
         std::process::exit(self.code)
     }
 }
@@ -45,4 +48,10 @@ impl Fail {
 /// Whether stderr can show colours and progress bars.
 pub fn fancy_stderr() -> bool {
     std::io::stderr().is_terminal()
+}
+
+/// A path as messages show it: control characters escaped, a very long one
+/// cut in the middle (see `sim_core::error::shown`).
+pub fn shown_path(p: &Path) -> String {
+    sim_core::error::shown(&p.to_string_lossy())
 }

@@ -8,34 +8,26 @@ use sim_core::export::graphml::xml_escape;
 use sim_core::Summary;
 
 use crate::fail::Fail;
-use crate::output::write_all;
+use crate::output::Target;
 use crate::run::{charts, execute, RunArgs};
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     #[command(flatten)]
     pub run: RunArgs,
-    /// Where to write the page.
+    /// Where to write the page: a new file, or a regular file to replace, in a folder that exists.
     #[arg(long, default_value = "report.html", value_name = "FILE")]
     pub html: PathBuf,
 }
 
 pub fn report(mut a: ReportArgs) -> Result<(), Fail> {
     a.run.json = false;
+    // Checked before the run, so a mistyped path costs no simulation.
+    let target = Target::check(&a.html, "--html")?;
     let f = execute(&a.run, true)?;
     let html = html(&f.sim, &charts(&f)?);
-    let dir = a
-        .html
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), PathBuf::from);
-    let name = a
-        .html
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Fail::input("--html must name a file. Fix: e.g. --html report.html"))?;
-    write_all(&dir, &[(name, html.as_bytes())])?;
-    println!("wrote {}", a.html.display());
+    target.write("--html", html.as_bytes())?;
+    println!("wrote {}", target.shown());
     Ok(())
 }
 

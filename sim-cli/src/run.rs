@@ -9,8 +9,8 @@ use sim_core::engine::budget::Estimate;
 use sim_core::{Input, RunOptions, RunSpec, Simulation};
 
 use crate::archs;
-use crate::fail::{fancy_stderr, Fail};
-use crate::output::write_all;
+use crate::fail::{fancy_stderr, shown_path, Fail};
+use crate::output::{check_out_dir, write_all};
 use crate::table;
 
 /// Options shared by commands that build a topology.
@@ -103,7 +103,8 @@ fn fraction_arg(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
         _ => Err(format!(
-            "\"{s}\" is not a fraction between 0 and 1. Fix: e.g. --trace-sample 0.01"
+            "{} is not a fraction between 0 and 1. Fix: e.g. --trace-sample 0.01",
+            sim_core::error::quoted(s)
         )),
     }
 }
@@ -123,27 +124,41 @@ fn duration_arg(s: &str) -> Result<Nanos, String> {
 /// Reads an architecture from a path, or a built-in by name.
 pub fn read_arch(file: Option<&str>) -> Result<(String, String), Fail> {
     let name = file.unwrap_or(archs::DEFAULT);
+    let shown = sim_core::error::shown(name);
     match std::fs::read_to_string(name) {
         Ok(text) => Ok((name.to_string(), text)),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            Err(not_utf8("architecture", &shown))
+        }
         Err(e) => match archs::built_in(name) {
             Some(text) => Ok((format!("<built-in {name}>"), text.to_string())),
             None => Err(Fail::input(format!(
-                "cannot read architecture file {name}: {e}. Fix: give a path to a JSON file, or one of the built-in names: {}.",
+                "cannot read architecture file {shown}: {e}. Fix: give a path to a JSON file, or one of the built-in names: {}.",
                 archs::BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
             ))),
         },
     }
 }
 
+/// A file that is not UTF-8: most often UTF-16, as some Windows editors save.
+fn not_utf8(what: &str, shown: &str) -> Fail {
+    Fail::input(format!(
+        "{shown}: the {what} file is not UTF-8 text (UTF-16, as some Windows editors save, or not text at all). Fix: save it as UTF-8."
+    ))
+}
+
 /// Reads a scenario file.
 pub fn read_scenario(path: &std::path::Path) -> Result<(String, String), Fail> {
-    let shown = path.display().to_string();
+    let shown = shown_path(path);
     let text = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            return not_utf8("scenario", &shown);
+        }
         Fail::input(format!(
             "cannot read scenario file {shown}: {e}. Fix: give the path to a scenario JSON file, e.g. architectures/scenarios/zone-outage.json."
         ))
     })?;
-    Ok((shown, text))
+    Ok((path.display().to_string(), text))
 }
 
 /// The largest expected calls per external request over the entry points.
@@ -267,6 +282,9 @@ pub fn charts(f: &Finished) -> Result<Vec<(&'static str, Vec<u8>)>, Fail> {
 }
 
 pub fn run(a: &RunArgs) -> Result<(), Fail> {
+    if let Some(dir) = &a.out {
+        check_out_dir(dir)?;
+    }
     let f = execute(a, a.out.is_some())?;
     let (sim, wall) = (&f.sim, f.wall);
     let out = sim.outputs();
@@ -297,7 +315,7 @@ pub fn run(a: &RunArgs) -> Result<(), Fail> {
             sim.events() as f64 / wall.as_secs_f64().max(1e-9) / 1e6,
             a.out
                 .as_ref()
-                .map(|d| format!("; outputs in {}", d.display()))
+                .map(|d| format!("; outputs in {}", shown_path(d)))
                 .unwrap_or_default()
         );
     }
@@ -348,7 +366,8 @@ pub fn validate(a: &ValidateArgs) -> Result<(), Fail> {
                 let fan = fan_out_of(t);
                 let est = Estimate::of(t, &options);
                 println!(
-                    "ok: {f}: {} services, {} instances in {} region(s); entry points: {}",
+                    "ok: {}: {} services, {} instances in {} region(s); entry points: {}",
+                    sim_core::error::shown(f),
                     t.services.len(),
                     t.instances.len(),
                     t.regions.len().max(1),

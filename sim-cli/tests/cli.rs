@@ -82,8 +82,9 @@ fn every_spigo_architecture_runs_unmodified() {
     }
 }
 
-/// Runs a bad input, expecting exit 2, one paragraph naming `want`, and no files in --out.
-fn refused(args: &[&str], want: &str) {
+/// Runs a bad input, expecting exit 2, one paragraph naming `want`, and no
+/// files in --out; returns the paragraph.
+fn refused(args: &[&str], want: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
     let mut all: Vec<&str> = args.to_vec();
@@ -105,6 +106,7 @@ fn refused(args: &[&str], want: &str) {
         .count();
     assert_eq!(paragraph, 1, "one paragraph: {err}");
     assert!(!out_dir.exists(), "no partial output for {args:?}");
+    err.into_owned()
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -181,6 +183,68 @@ fn bad_input_exits_2_with_one_clear_paragraph() {
     refused(
         &["run", "/no/such/file.json"],
         "cannot read architecture file",
+    );
+}
+
+#[test]
+fn text_from_files_reaches_the_terminal_escaped_and_short() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let arch = |name: &str, svc: &str| {
+        serde_json::json!({"arch": name, "services": [{"name": svc, "package": "karyon", "count": 1}]})
+            .to_string()
+    };
+    // A terminal escape in `arch` is refused as in a service name, and shown escaped.
+    let e = refused(
+        &["run", &write(d, "esc.json", &arch("x\u{1b}[2J\u{7}", "a"))],
+        "esc.json: at arch: bad architecture name \"x\\u001b[2J\\u0007\".",
+    );
+    assert!(!e.contains('\u{1b}') && !e.contains('\u{7}'), "{e:?}");
+    // A megabyte of name gives a line, not a megabyte.
+    let long = "n".repeat(1 << 20);
+    let e = refused(
+        &["run", &write(d, "long.json", &arch("x", &long))],
+        "bad service name \"nnnn",
+    );
+    assert!(e.len() < 500 && e.contains("(1048576 characters)"), "{e}");
+    // A number is printed as it was written, not in 309 digits.
+    let e = refused(
+        &["run", "mm1", "--scale", "1e308"],
+        "scale 1e308% is out of range",
+    );
+    assert!(e.len() < 300, "{e}");
+}
+
+#[test]
+fn files_that_are_not_one_utf8_json_object_get_words_a_person_understands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let services = r#"[{"name":"a","package":"karyon","count":1}]"#;
+    refused(
+        &["run", &write(d, "array.json", services)],
+        "array.json: an architecture file is one JSON object {\"arch\": …, \"services\": […]}, not an array. Fix: if the array holds the services, put it in an object",
+    );
+    refused(
+        &["run", "mm1", "--scenario", &write(d, "faults.json", "[]")],
+        "faults.json: a scenario file is one JSON object {\"faults\": […]}, not an array.",
+    );
+    let utf16 = d.join("utf16.json");
+    std::fs::write(&utf16, b"\xff\xfe{\x00}\x00").unwrap();
+    refused(
+        &["run", utf16.to_str().unwrap()],
+        "utf16.json: the architecture file is not UTF-8 text",
+    );
+    // A byte-order mark is skipped (RFC 8259 allows it; editors add it unseen).
+    let bom = write(
+        d,
+        "bom.json",
+        &format!("\u{feff}{{\"arch\":\"bom\",\"services\":{services}}}"),
+    );
+    let out = microsim(&["validate", &bom]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 

@@ -59,12 +59,22 @@ fn run_writes_every_export_and_chart() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
         .collect();
     assert!(leftovers.is_empty(), "no temporary files remain");
+
+    // Nor the staging folder they were written in (tests/files.rs: the rest).
+    let staging = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(std::result::Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".microsim-"))
+        .count();
+    assert_eq!(staging, 0, "no staging folder remains");
 }
 
 #[test]
 fn report_is_one_self_contained_page() {
     let tmp = tempfile::tempdir().unwrap();
     let page = tmp.path().join("r").join("report.html");
+    // report writes into a folder that exists (tests/files.rs: it creates none).
+    std::fs::create_dir(tmp.path().join("r")).unwrap();
     let out = microsim(&[
         "report",
         "lamp",

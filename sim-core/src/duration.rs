@@ -3,7 +3,7 @@
 //! Virtual time is integer nanoseconds ([`Nanos`]); this module is the one place
 //! that turns text into it, so flags and scenario files accept the same forms.
 
-use crate::error::InputError;
+use crate::error::{quoted, InputError};
 
 /// Virtual time and durations, in nanoseconds.
 pub type Nanos = u64;
@@ -23,11 +23,16 @@ pub const MAX_DURATION: Nanos = 100 * 24 * 3600 * SEC;
 pub fn parse_duration(text: &str) -> Result<Nanos, InputError> {
     let t = text.trim();
     let bad = |why: &str| {
-        InputError::at("", format!("bad duration \"{text}\": {why}."))
+        InputError::at("", format!("bad duration {}: {why}.", quoted(text)))
             .hint("write a number with a unit, e.g. \"500ms\", \"10s\", \"2m\" or \"1h\"")
     };
     if t.is_empty() {
         return Err(bad("it is empty"));
+    }
+    // No duration is written in more than a few dozen characters; the parsers'
+    // own messages would quote all of a longer text.
+    if t.len() > 64 {
+        return Err(bad("it is too long to be a duration"));
     }
     if t.parse::<f64>().is_ok() {
         return Err(bad("it has no unit"));
@@ -41,7 +46,7 @@ pub fn parse_duration(text: &str) -> Result<Nanos, InputError> {
             "s" => 1e9,
             "m" | "min" => 60e9,
             "h" => 3600e9,
-            _ => return Err(bad(&format!("unknown unit \"{unit}\""))),
+            _ => return Err(bad(&format!("unknown unit {}", quoted(unit)))),
         };
         let ns = num * scale;
         if !(0.0..=MAX_DURATION as f64).contains(&ns) {
@@ -102,11 +107,24 @@ mod tests {
 
     #[test]
     fn refuses_bad_durations() {
-        for bad in ["", "10", "ten seconds", "10x", "-5s", "1000d", "1.5parsecs"] {
+        let long = "1".repeat(1 << 20) + "s";
+        for bad in [
+            "",
+            "10",
+            "ten seconds",
+            "10x",
+            "-5s",
+            "1000d",
+            "1.5parsecs",
+            &long,
+        ] {
             let e = parse_duration(bad).unwrap_err();
             assert!(e.message.contains("bad duration"), "{bad}: {e}");
             assert!(e.hint.is_some());
+            assert!(e.to_string().len() < 400, "a short message: {e}");
         }
+        let e = parse_duration("1\u{1b}[2Js").unwrap_err().to_string();
+        assert!(!e.contains('\u{1b}') && e.contains("\\u001b"), "{e}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::duration::{format_duration, parse_duration, Nanos, MAX_DURATION, SEC};
 use crate::engine::Simulation;
-use crate::error::InputError;
+use crate::error::{num, InputError};
 use crate::fault::Scenario;
 use crate::model::LIMITS;
 use crate::topology::{BuildOptions, Topology};
@@ -131,11 +131,11 @@ impl RunOptions {
             .hint("give a duration with a unit, e.g. 60s."));
         }
         if !(self.scale > 0.0 && self.scale <= Self::MAX_SCALE) {
-            return Err(
-                InputError::at("scale", format!("scale {}% is out of range.", self.scale)).hint(
-                    "use a percentage above 0, e.g. 100 for as written or 1000 for ten times.",
-                ),
-            );
+            return Err(InputError::at(
+                "scale",
+                format!("scale {}% is out of range.", num(self.scale)),
+            )
+            .hint("use a percentage above 0, e.g. 100 for as written or 1000 for ten times."));
         }
         if !(1..=Self::MAX_REGIONS).contains(&self.regions) {
             return Err(InputError::at(
@@ -167,7 +167,7 @@ impl RunOptions {
             if !(r > 0.0 && r <= LIMITS.max_rate) {
                 return Err(InputError::at(
                     "rate",
-                    format!("{r} requests per second is out of range."),
+                    format!("{} requests per second is out of range.", num(r)),
                 )
                 .hint(format!(
                     "use a rate above 0 and at most {}.",
@@ -205,7 +205,7 @@ impl RunOptions {
         if !(0.0..=1.0).contains(&self.trace_sample) {
             return Err(InputError::at(
                 "trace_sample",
-                format!("{} is not a fraction.", self.trace_sample),
+                format!("{} is not a fraction.", num(self.trace_sample)),
             )
             .hint("use a number between 0 and 1, e.g. 0.01."));
         }

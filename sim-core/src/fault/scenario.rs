@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Action, Fault, Mode, Scenario, DEFAULT_DISCOVERY_POLL};
 use crate::duration::{format_duration, parse_duration, Nanos, MS, SEC};
-use crate::error::InputError;
-use crate::model::parse_json;
+use crate::error::{quoted, InputError};
+use crate::model::{parse_object, Shape};
 use crate::topology::Topology;
 
 /// The scenario file as written.
@@ -245,7 +245,7 @@ fn duration_at(path: &str, text: &str, positive: bool) -> Result<Nanos, InputErr
     if positive && d == 0 {
         return Err(InputError::at(
             path,
-            format!("{path} is \"{text}\"; it must be more than zero."),
+            format!("{path} is {}; it must be more than zero.", quoted(text)),
         )
         .hint("give a positive duration, e.g. \"10s\"."));
     }
@@ -265,7 +265,8 @@ pub(super) fn within(
         return Err(InputError::at(
             path,
             format!(
-                "{path} is \"{text}\"; it must be between {} and {}.",
+                "{path} is {}; it must be between {} and {}.",
+                quoted(text),
                 crate::duration::format_duration(lo),
                 crate::duration::format_duration(hi)
             ),
@@ -333,9 +334,15 @@ fn resolve_fault(topo: &Topology, i: usize, f: &FaultSpec) -> Result<Fault, Inpu
     Ok(Fault { at, until, action })
 }
 
+/// What a scenario file is, for a file that is something else.
+pub const SCENARIO_SHAPE: Shape = Shape {
+    what: "a scenario file is one JSON object {\"faults\": […]}",
+    wrap: "if the array holds the faults, put it in an object: {\"faults\": [ … ]}.",
+};
+
 /// Parses a scenario file and resolves its names against `topo`.
 pub fn load_scenario(text: &str, topo: &Topology) -> Result<Scenario, InputError> {
-    parse_json::<ScenarioSpec>(text)?.resolve(topo)
+    parse_object::<ScenarioSpec>(text, SCENARIO_SHAPE)?.resolve(topo)
 }
 
 /// JSON Schema of the scenario format, for editors and `microsim schema --scenario`.

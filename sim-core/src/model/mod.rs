@@ -6,7 +6,7 @@ mod policy;
 mod spec;
 mod validate;
 
-pub use parse::{parse_arch, parse_json};
+pub use parse::{parse_arch, parse_json, parse_object, Shape, ARCH_SHAPE};
 pub use policy::{
     check as check_policy, BackoffSpec, BreakerKind, BreakerSpec, CircuitBreaker, Retries,
     RetrySpec, MAX_RETRIES,

@@ -8,7 +8,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::error::InputError;
+use crate::error::{num, InputError};
 
 /// Retries of one dependency: a number (retries after the first try, Envoy
 /// backoff) or an object.
@@ -197,11 +197,16 @@ pub const MAX_RETRIES: u32 = 10;
 pub fn check(at: &str, o: &super::CallSpec) -> Result<(), InputError> {
     let ms = |key: &str, v: Option<f64>| -> Result<(), InputError> {
         match v {
-            Some(v) if !(v.is_finite() && v > 0.0 && v <= super::LIMITS.max_ms) => Err(
-                InputError::at(format!("{at}.{key}"), format!("{v} ms is out of range.")).hint(
-                    format!("use more than 0 and at most {} ms.", super::LIMITS.max_ms),
-                ),
-            ),
+            Some(v) if !(v.is_finite() && v > 0.0 && v <= super::LIMITS.max_ms) => {
+                Err(InputError::at(
+                    format!("{at}.{key}"),
+                    format!("{} ms is out of range.", num(v)),
+                )
+                .hint(format!(
+                    "use more than 0 and at most {} ms.",
+                    super::LIMITS.max_ms
+                )))
+            }
             _ => Ok(()),
         }
     };
@@ -221,7 +226,7 @@ pub fn check(at: &str, o: &super::CallSpec) -> Result<(), InputError> {
             if !(b.is_finite() && b > 0.0 && b <= 1.0) {
                 return Err(InputError::at(
                     format!("{at}.retries.budget"),
-                    format!("{b} is not a fraction."),
+                    format!("{} is not a fraction.", num(b)),
                 )
                 .hint("use a fraction of first attempts above 0 and at most 1, e.g. 0.2."));
             }
@@ -239,7 +244,7 @@ pub fn check(at: &str, o: &super::CallSpec) -> Result<(), InputError> {
             if !ok {
                 return bad(
                     "window",
-                    format!("{w} is not a usable window."),
+                    format!("{} is not a usable window.", num(w)),
                     "Hystrix: seconds in (0, 86400]; count: whole calls in 1..=10000.",
                 );
             }
@@ -255,7 +260,7 @@ pub fn check(at: &str, o: &super::CallSpec) -> Result<(), InputError> {
             if !(p.is_finite() && p > 0.0 && p <= 100.0) {
                 return bad(
                     "error_percent",
-                    format!("{p} is not a percentage."),
+                    format!("{} is not a percentage.", num(p)),
                     "use a value in (0, 100], e.g. 50.",
                 );
             }
@@ -264,7 +269,7 @@ pub fn check(at: &str, o: &super::CallSpec) -> Result<(), InputError> {
             if !(s.is_finite() && s > 0.0 && s <= 86_400.0) {
                 return bad(
                     "open_s",
-                    format!("{s} s is out of range."),
+                    format!("{} s is out of range.", num(s)),
                     "use more than 0 and at most a day, e.g. 5.",
                 );
             }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::spec::{ArchSpec, DistSpec};
-use crate::error::{did_you_mean, InputError};
+use crate::error::{breaks_text, did_you_mean, num, quoted, InputError};
 
 /// Upper bounds on what one simulation may ask for; refused before memory is spent.
 #[derive(Debug, Clone, Copy)]
@@ -37,8 +37,19 @@ pub const LIMITS: Limits = Limits {
     max_empirical: 100_000,
 };
 
+/// Longest architecture or service name, in characters.
+pub const MAX_NAME: usize = 100;
+
 /// Validates a parsed architecture; the first problem found is returned.
 pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
+    // The name titles the table, the charts, the report and every export, and
+    // starts every instance name: dots and slashes are fine (spigo's own files
+    // have them, and every export escapes what its format needs), but control
+    // characters are not (a terminal obeys them; XML has no way to write them).
+    if spec.arch.chars().any(breaks_text) || spec.arch.chars().count() > MAX_NAME {
+        return Err(InputError::at("arch", format!("bad architecture name {}.", quoted(&spec.arch)))
+            .hint("use a name of at most 100 characters without control characters, bidirectional overrides or line separators (terminals obey them, and SVG and XML cannot hold them)."));
+    }
     if spec.services.is_empty() {
         return Err(InputError::at("services", "the architecture has no services.")
             .hint("add at least one service, e.g. {\"name\": \"web\", \"package\": \"karyon\", \"count\": 3}"));
@@ -83,7 +94,7 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
         if !(a > 0.0 && a <= 1.0) {
             return Err(InputError::at(
                 "zone_availability",
-                format!("zone_availability is {a}, outside (0, 1]."),
+                format!("zone_availability is {}, outside (0, 1].", num(a)),
             )
             .hint("write a fraction, e.g. 0.9995 for a zone down about 4.4 hours a year."));
         }
@@ -97,10 +108,10 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
         let at = |key: &str| format!("services[{i}] \"{}\".{key}", s.name);
         if s.name.is_empty()
             || s.name.contains(['.', ' ', '/', '"', '<', '>', '&'])
-            || s.name.chars().any(char::is_control)
-            || s.name.chars().count() > 100
+            || s.name.chars().any(breaks_text)
+            || s.name.chars().count() > MAX_NAME
         {
-            return Err(InputError::at(format!("services[{i}].name"), format!("bad service name \"{}\".", s.name))
+            return Err(InputError::at(format!("services[{i}].name"), format!("bad service name {}.", quoted(&s.name)))
                 .hint("use a short non-empty name without dots, spaces, slashes, quotes, angle brackets, ampersands or control characters (dots separate parts of instance names; the others break the exports)."));
         }
         if s.name == "eureka" {
@@ -157,7 +168,7 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
             if !(a > 0.0 && a <= 1.0) {
                 return Err(InputError::at(
                     at("availability"),
-                    format!("availability is {a}, outside (0, 1]."),
+                    format!("availability is {}, outside (0, 1].", num(a)),
                 )
                 .hint("write a fraction, e.g. 0.9999 for four nines."));
             }
@@ -212,11 +223,19 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
             let at = format!("services[{i}] \"{}\".dependencies[{j}]", s.name);
             let target = d.service();
             if target != "eureka" && !names.contains_key(target) {
-                let mut e = InputError::at(&at, format!("\"{}\" depends on \"{target}\", which is not a service of this architecture.", s.name));
+                let mut e = InputError::at(
+                    &at,
+                    format!(
+                        "\"{}\" depends on {}, which is not a service of this architecture.",
+                        s.name,
+                        quoted(target)
+                    ),
+                );
                 e = match did_you_mean(target, names.keys().copied()) {
                     Some(best) => e.hint(format!("did you mean \"{best}\"?")),
                     None => e.hint(format!(
-                        "add a service named \"{target}\" or remove the dependency."
+                        "add a service named {} or remove the dependency.",
+                        quoted(target)
                     )),
                 };
                 return Err(e);
@@ -253,7 +272,10 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
         if !names.contains_key(v) {
             let mut e = InputError::at(
                 "victim",
-                format!("the victim \"{v}\" is not a service of this architecture."),
+                format!(
+                    "the victim {} is not a service of this architecture.",
+                    quoted(v)
+                ),
             );
             if let Some(best) = did_you_mean(v, names.keys().copied()) {
                 e = e.hint(format!("did you mean \"{best}\"?"));
@@ -277,11 +299,15 @@ fn check_range(at: &str, v: f64, lo: f64, hi: f64, unit: &str) -> Result<(), Inp
     let lo_s = if lo == f64::MIN_POSITIVE {
         "more than 0".to_string()
     } else {
-        format!("at least {lo}")
+        format!("at least {}", num(lo))
     };
     Err(InputError::at(
         at,
-        format!("{v} is out of range: it must be {lo_s} and at most {hi} {unit}."),
+        format!(
+            "{} is out of range: it must be {lo_s} and at most {} {unit}.",
+            num(v),
+            num(hi)
+        ),
     )
     .hint("change the value to a sensible one."))
 }
@@ -321,9 +347,9 @@ fn check_dist(at: &str, d: &DistSpec) -> Result<(), InputError> {
                 return Ok(());
             }
             let why = if alpha.is_finite() && alpha <= 1.0 {
-                format!("alpha is {alpha}: at 1 or below, a Pareto distribution's mean is infinite, so no latency figure would settle.")
+                format!("alpha is {}: at 1 or below, a Pareto distribution's mean is infinite, so no latency figure would settle.", num(alpha))
             } else {
-                format!("alpha is {alpha}, outside (1, 1000].")
+                format!("alpha is {}, outside (1, 1000].", num(alpha))
             };
             Err(InputError::at(key("alpha"), why).hint(
                 "use an alpha above 1, e.g. 2.5 for a heavy tail with a finite mean (above 2 the variance is finite too).",
@@ -365,7 +391,7 @@ fn check_dist(at: &str, d: &DistSpec) -> Result<(), InputError> {
                         let what = if i == 0 { "min_ms" } else { "the previous bin's upper bound" };
                         return Err(InputError::at(
                             format!("{here}[0]"),
-                            format!("the upper bound {upper} ms is not above {what} ({below} ms); bins must be increasing."),
+                            format!("the upper bound {} ms is not above {what} ({} ms); bins must be increasing.", num(upper), num(below)),
                         )
                         .hint("sort the bins by upper bound and merge bins with the same bound (each bin spans from the previous upper bound, or min_ms, to its own)."));
                     }
@@ -374,7 +400,7 @@ fn check_dist(at: &str, d: &DistSpec) -> Result<(), InputError> {
                     if !((0.0..=MAX_COUNT).contains(&count) && count.fract() == 0.0) {
                         return Err(InputError::at(
                             format!("{here}[1]"),
-                            format!("the count {count} is not a whole number from 0 to 2^53."),
+                            format!("the count {} is not a whole number from 0 to 2^53.", num(count)),
                         )
                         .hint("give the number of observations in the bin; only the counts' proportions matter, so scale percentages to whole numbers."));
                     }
@@ -400,7 +426,7 @@ fn check_shape(at: &str, v: f64, lo: f64, hi: f64) -> Result<(), InputError> {
     if v.is_finite() && v >= lo && v <= hi {
         return Ok(());
     }
-    Err(InputError::at(at, format!("shape is {v}, outside [{lo}, {hi}].")).hint(format!(
+    Err(InputError::at(at, format!("shape is {}, outside [{lo}, {hi}].", num(v))).hint(format!(
         "use a shape from {lo} to {hi}: 1 is the exponential, below 1 is more variable, above 1 less; outside the range draws degenerate (almost all near 0 ns, or a constant)."
     )))
 }
@@ -428,6 +454,9 @@ fn check_len(at: &str, n: usize, what: &str) -> Result<(), InputError> {
 
 #[cfg(test)]
 mod dist_tests;
+
+#[cfg(test)]
+mod text_tests;
 
 #[cfg(test)]
 mod tests {

@@ -37,7 +37,10 @@ impl Topology {
         if !(opts.scale_percent > 0.0 && opts.scale_percent <= 1e7) {
             return Err(InputError::at(
                 "scale",
-                format!("scale {}% is out of range.", opts.scale_percent),
+                format!(
+                    "scale {}% is out of range.",
+                    crate::error::num(opts.scale_percent)
+                ),
             )
             .hint("use a percentage above 0, e.g. 100 for as written or 1000 for ten times."));
         }

@@ -3,7 +3,7 @@
 
 use super::{FaultSpec, KillSpec};
 use crate::duration::MS;
-use crate::error::{did_you_mean, InputError};
+use crate::error::{did_you_mean, num, quoted, InputError};
 use crate::fault::{Action, Place};
 use crate::model::LIMITS;
 use crate::topology::{Placement, ServiceId, Topology};
@@ -52,7 +52,11 @@ pub(super) fn action(topo: &Topology, path: &str, f: &FaultSpec) -> Result<Actio
         if !(l.add_ms > 0.0 && l.add_ms <= LIMITS.max_ms) {
             return Err(InputError::at(
                 format!("{p}.add_ms"),
-                format!("add_ms is {}, outside (0, {}] ms.", l.add_ms, LIMITS.max_ms),
+                format!(
+                    "add_ms is {}, outside (0, {}] ms.",
+                    num(l.add_ms),
+                    LIMITS.max_ms
+                ),
             )
             .hint("give the delay in milliseconds, e.g. \"add_ms\": 200."));
         }
@@ -80,10 +84,11 @@ fn fraction(path: &str, percent: f64) -> Result<f64, InputError> {
     if percent > 0.0 && percent <= 100.0 {
         Ok(percent / 100.0)
     } else {
-        Err(
-            InputError::at(path, format!("percent is {percent}, outside (0, 100]."))
-                .hint("give the share of requests affected, e.g. \"percent\": 10; 100 means all."),
+        Err(InputError::at(
+            path,
+            format!("percent is {}, outside (0, 100].", num(percent)),
         )
+        .hint("give the share of requests affected, e.g. \"percent\": 10; 100 means all."))
     }
 }
 
@@ -102,7 +107,7 @@ fn service(topo: &Topology, path: &str, name: &str) -> Result<ServiceId, InputEr
     topo.service_id(name).ok_or_else(|| {
         InputError::at(
             path,
-            format!("\"{name}\" is not a service of {}.", topo.arch),
+            format!("{} is not a service of {}.", quoted(name), topo.arch),
         )
         .hint(suggest(name, topo.services.iter().map(|s| s.name.as_str())))
     })
@@ -115,7 +120,8 @@ fn region(topo: &Topology, path: &str, name: &str) -> Result<u16, InputError> {
     let e = InputError::at(
         path,
         format!(
-            "\"{name}\" is not a region of this run, which has {} region(s){}.",
+            "{} is not a region of this run, which has {} region(s){}.",
+            quoted(name),
             topo.regions.len(),
             if topo.regions.is_empty() {
                 String::new()
@@ -149,8 +155,10 @@ fn zone(topo: &Topology, path: &str, name: &str) -> Result<u8, InputError> {
     Err(InputError::at(
         path,
         format!(
-            "\"{name}\" is not a zone of {}, which has {} zone(s) per region.",
-            topo.arch, topo.zones
+            "{} is not a zone of {}, which has {} zone(s) per region.",
+            quoted(name),
+            topo.arch,
+            topo.zones
         ),
     )
     // Zones are few and alike ("zoneD" is close to "zoneC"): list them all.
