@@ -11,7 +11,7 @@
 //! locked, and left alone).
 
 use std::fs;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::fail::{shown_path, Fail};
@@ -36,29 +36,126 @@ pub fn check_out_dir(dir: &Path) -> Result<(), Fail> {
 /// Writes `(file name, bytes)` pairs into `dir`, creating it (and missing
 /// parents) if needed; a folder created here is removed again on failure.
 pub fn write_all(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), Fail> {
-    check_out_dir(dir)?;
-    // The folders this call creates, outermost first.
-    let mut created: Vec<&Path> = dir
-        .ancestors()
-        .take_while(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err())
-        .collect();
-    created.reverse();
-    let result = fs::create_dir_all(dir)
-        .map_err(|e| {
+    let mut out = Staging::begin(dir)?;
+    for (name, bytes) in files {
+        let mut w = out.create(name)?;
+        w.write_all(bytes)
+            .and_then(|()| w.flush())
+            .map_err(|e| out.failed(name, &e))?;
+    }
+    out.commit()
+}
+
+/// Files being written into a folder: each goes to the staging folder as it
+/// is produced (so an output streams to disk instead of being built in
+/// memory), and all are renamed into place at [`Staging::commit`]. Dropped
+/// without a commit, it leaves nothing behind: the staging folder goes, and
+/// so do the folders it created.
+pub struct Staging {
+    dir: PathBuf,
+    folder: Option<tempfile::TempDir>,
+    /// Held until the files are in place: it tells a concurrent command that
+    /// this staging folder is in use, not left by a killed run.
+    lock: Option<fs::File>,
+    /// The folders this created, outermost first.
+    created: Vec<PathBuf>,
+    names: Vec<String>,
+}
+
+impl Staging {
+    /// Checks and creates `dir` (with missing parents) and a staging folder in it.
+    pub fn begin(dir: &Path) -> Result<Staging, Fail> {
+        check_out_dir(dir)?;
+        let mut created: Vec<PathBuf> = dir
+            .ancestors()
+            .take_while(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err())
+            .map(Path::to_path_buf)
+            .collect();
+        created.reverse();
+        let mut out = Staging {
+            dir: dir.to_path_buf(),
+            folder: None,
+            lock: None,
+            created,
+            names: Vec::new(),
+        };
+        fs::create_dir_all(dir).map_err(|e| {
             Fail::input(format!(
                 "cannot create the folder {}: {e}. Fix: choose another --out, or create it yourself.",
                 shown_path(dir)
             ))
-        })
-        .and_then(|()| stage_and_rename(dir, files));
-    if result.is_err() {
+        })?;
+        let staging = tempfile::Builder::new()
+            .prefix(STAGING_PREFIX)
+            .rand_bytes(STAGING_RANDOM)
+            .tempdir_in(dir)
+            .map_err(|e| io_fail("write into", dir, &e))?;
+        out.lock = lock(staging.path());
+        remove_stale(dir, staging.path());
+        out.folder = Some(staging);
+        Ok(out)
+    }
+
+    /// A new file `name`, to be renamed into place at the commit.
+    pub fn create(&mut self, name: &str) -> Result<BufWriter<fs::File>, Fail> {
+        let final_path = self.dir.join(name);
+        if fs::symlink_metadata(&final_path).is_ok_and(|m| m.is_dir()) {
+            return Err(Fail::input(format!(
+                "{} is a folder, where microsim writes a file. Fix: move the folder away, or choose another folder for the outputs.",
+                shown_path(&final_path)
+            )));
+        }
+        let staging = self.folder.as_ref().expect("begun");
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(staging.path().join(name))
+            .map_err(|e| io_fail("write", &final_path, &e))?;
+        self.names.push(name.to_string());
+        Ok(BufWriter::with_capacity(1 << 16, f))
+    }
+
+    /// The failure to write file `name`, in the user's words.
+    pub fn failed(&self, name: &str, e: &std::io::Error) -> Fail {
+        io_fail("write", &self.dir.join(name), e)
+    }
+
+    /// Renames every file into place.
+    pub fn commit(mut self) -> Result<(), Fail> {
+        let staging = self.folder.as_ref().expect("begun").path().to_path_buf();
+        for name in &self.names {
+            let final_path = self.dir.join(name);
+            fs::rename(staging.join(name), &final_path)
+                .map_err(|e| io_fail("write", &final_path, &e))?;
+        }
+        // Empty now; a failure to remove it leaves a folder the next run removes.
+        if let Some(s) = self.folder.take() {
+            let _ = s.close();
+        }
+        self.lock = None;
+        self.created.clear();
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if let Some(s) = self.folder.take() {
+            let _ = s.close();
+        }
         // Innermost first; `remove_dir` removes only empty folders, so
         // nothing someone else put there meanwhile is lost.
-        for d in created.iter().rev() {
+        for d in self.created.iter().rev() {
             let _ = fs::remove_dir(d);
         }
     }
-    result
+}
+
+fn io_fail(what: &str, p: &Path, e: &std::io::Error) -> Fail {
+    Fail::input(format!(
+        "cannot {what} {}: {e}. Fix: check that the folder is writable and the disk has room.",
+        shown_path(p)
+    ))
 }
 
 /// Where `--html` writes: its folder, which must exist, and its file name.
@@ -132,7 +229,7 @@ impl Target {
     /// Writes the file (checked again: the run took a while).
     pub fn write(&self, flag: &str, bytes: &[u8]) -> Result<(), Fail> {
         let again = Target::check(&self.dir.join(&self.name), flag)?;
-        stage_and_rename(&again.dir, &[(&again.name, bytes)])
+        write_all(&again.dir, &[(&again.name, bytes)])
     }
 
     /// The path as messages show it.
@@ -167,49 +264,6 @@ fn what_it_is(path: &Path, m: &fs::Metadata) -> String {
         }
     }
     "not a regular file".into()
-}
-
-/// Writes every file into a fresh staging folder in `dir`, then renames each
-/// into place. On an error the staging folder and what is in it are removed.
-fn stage_and_rename(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), Fail> {
-    let fail = |what: &str, p: &Path, e: &std::io::Error| {
-        Fail::input(format!(
-            "cannot {what} {}: {e}. Fix: check that the folder is writable and the disk has room.",
-            shown_path(p)
-        ))
-    };
-    let staging = tempfile::Builder::new()
-        .prefix(STAGING_PREFIX)
-        .rand_bytes(STAGING_RANDOM)
-        .tempdir_in(dir)
-        .map_err(|e| fail("write into", dir, &e))?;
-    // Held until the files are in place: it tells a concurrent command that
-    // this staging folder is in use, not left by a killed run.
-    let _lock = lock(staging.path());
-    remove_stale(dir, staging.path());
-    for (name, bytes) in files {
-        let final_path = dir.join(name);
-        if fs::symlink_metadata(&final_path).is_ok_and(|m| m.is_dir()) {
-            return Err(Fail::input(format!(
-                "{} is a folder, where microsim writes a file. Fix: move the folder away, or choose another folder for the outputs.",
-                shown_path(&final_path)
-            )));
-        }
-        fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(staging.path().join(name))
-            .and_then(|mut f| f.write_all(bytes))
-            .map_err(|e| fail("write", &final_path, &e))?;
-    }
-    for (name, _) in files {
-        let final_path = dir.join(name);
-        fs::rename(staging.path().join(name), &final_path)
-            .map_err(|e| fail("write", &final_path, &e))?;
-    }
-    // Empty now; a failure to remove it leaves a folder the next run removes.
-    let _ = staging.close();
-    Ok(())
 }
 
 /// Locks a staging folder for as long as the returned handle lives.

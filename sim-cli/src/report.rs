@@ -24,7 +24,7 @@ pub fn report(mut a: ReportArgs) -> Result<(), Fail> {
     a.run.json = false;
     // Checked before the run, so a mistyped path costs no simulation.
     let target = Target::check(&a.html, "--html")?;
-    let f = execute(&a.run, true)?;
+    let f = execute(&a.run, true, false, &mut |_| Ok(()))?;
     let html = html(&f.sim, &charts(&f)?);
     target.write("--html", html.as_bytes())?;
     println!("wrote {}", target.shown());

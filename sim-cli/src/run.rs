@@ -1,16 +1,18 @@
 //! `microsim run` and `microsim validate`.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sim_core::duration::{parse_duration, Nanos};
 use sim_core::engine::budget::Estimate;
+use sim_core::export::OutputFile;
 use sim_core::{Input, RunOptions, RunSpec, Simulation};
 
 use crate::archs;
 use crate::fail::{fancy_stderr, shown_path, Fail};
-use crate::output::{check_out_dir, write_all};
+use crate::output::Staging;
 use crate::table;
 
 /// Options shared by commands that build a topology.
@@ -228,8 +230,19 @@ impl RunArgs {
     }
 }
 
+/// Called after each slice of virtual time, with closed time-series rows to
+/// take (metrics.csv streams them).
+pub type AfterSlice<'a> = dyn FnMut(&mut Simulation) -> Result<(), Fail> + 'a;
+
 /// Loads, checks and runs what `a` describes (shared by `run` and `report`).
-pub fn execute(a: &RunArgs, record_graph: bool) -> Result<Finished, Fail> {
+/// Per-service time-series rows are kept only for `after_slice` to take
+/// (`keep_service_rows`); otherwise only the end-to-end rows charts need.
+pub fn execute(
+    a: &RunArgs,
+    record_graph: bool,
+    keep_service_rows: bool,
+    after_slice: &mut AfterSlice,
+) -> Result<Finished, Fail> {
     let (file, text) = read_arch(a.file.as_deref())?;
     let scenario = a.scenario.as_deref().map(read_scenario).transpose()?;
     let spec = spec(
@@ -249,8 +262,9 @@ pub fn execute(a: &RunArgs, record_graph: bool) -> Result<Finished, Fail> {
         .map(|(s, e)| (secs(s), secs(e)))
         .collect();
     let mut sim = spec.simulation();
+    sim.series_mut().keep_service_rows(keep_service_rows);
     let started = std::time::Instant::now();
-    drive(&mut sim, a.duration, a.quiet || a.json);
+    drive(&mut sim, a.quiet || a.json, after_slice)?;
     Ok(Finished {
         sim,
         wall: started.elapsed(),
@@ -282,32 +296,52 @@ pub fn charts(f: &Finished) -> Result<Vec<(&'static str, Vec<u8>)>, Fail> {
 }
 
 pub fn run(a: &RunArgs) -> Result<(), Fail> {
-    if let Some(dir) = &a.out {
-        check_out_dir(dir)?;
-    }
-    let f = execute(a, a.out.is_some())?;
+    // Outputs go to a staging folder as they are produced, metrics.csv while
+    // the run goes, so nothing the size of an output is held in memory; they
+    // are renamed into place at the end, or all removed on a failure.
+    let mut out = a.out.as_deref().map(Staging::begin).transpose()?;
+    let mut metrics = match &mut out {
+        Some(o) => {
+            let mut w = o.create(OutputFile::Metrics.name())?;
+            writeln!(w, "{}", sim_core::export::csv::header())
+                .map_err(|e| o.failed(OutputFile::Metrics.name(), &e))?;
+            Some(w)
+        }
+        None => None,
+    };
+    let mut stream_rows = |sim: &mut Simulation| -> Result<(), Fail> {
+        let Some(w) = &mut metrics else {
+            return Ok(());
+        };
+        let rows = sim.series_mut().drain_rows();
+        sim_core::export::csv::CsvWriter::new(sim.topology(), sim.series().width())
+            .rows(w, &rows)
+            .map_err(|e| {
+                Fail::input(format!(
+                    "cannot write metrics.csv: {e}. Fix: check that the folder is writable and the disk has room."
+                ))
+            })
+    };
+    let f = execute(a, out.is_some(), out.is_some(), &mut stream_rows)?;
     let (sim, wall) = (&f.sim, f.wall);
-    let out = sim.outputs();
-    if let Some(dir) = &a.out {
+    let summary = sim_core::Summary::of(sim);
+    if let (Some(o), Some(mut w)) = (out, metrics) {
         let t = std::time::Instant::now();
-        let mut files = sim_core::export::all_files(sim);
-        let drawn = charts(&f)?;
-        files.push(("report.html", crate::report::html(sim, &drawn).into_bytes()));
-        files.extend(drawn);
-        let named: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
-        write_all(dir, &named)?;
+        w.flush()
+            .map_err(|e| o.failed(OutputFile::Metrics.name(), &e))?;
+        drop(w);
+        let written = export(o, &f)?;
         if !a.json {
             eprintln!(
-                "exported {} files in {:.2}s",
-                files.len(),
+                "exported {written} files in {:.2}s",
                 t.elapsed().as_secs_f64()
             );
         }
     }
     if a.json {
-        print!("{}", out.summary_json);
+        print!("{}", summary.to_json());
     } else {
-        print!("{}", table::render(&out.summary, sim.topology()));
+        print!("{}", table::render(&summary, sim.topology()));
         println!(
             "{} events in {:.2}s wall ({:.1} M events/s){}",
             sim.events(),
@@ -322,28 +356,75 @@ pub fn run(a: &RunArgs) -> Result<(), Fail> {
     Ok(())
 }
 
-/// Runs to completion, with a progress bar over virtual time on a terminal.
-fn drive(sim: &mut Simulation, duration: Nanos, quiet: bool) {
-    if quiet || !fancy_stderr() {
-        sim.run();
-        return;
+/// Writes every output but metrics.csv (streamed already) into the staging
+/// folder, one file at a time, and renames them all into place.
+fn export(mut out: Staging, f: &Finished) -> Result<usize, Fail> {
+    let sim = &f.sim;
+    let mut written = 1;
+    for file in OutputFile::ALL {
+        if file == OutputFile::Metrics || !file.applies(sim) {
+            continue;
+        }
+        let mut w = out.create(file.name())?;
+        file.write(sim, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(|e| out.failed(file.name(), &e))?;
+        written += 1;
     }
-    let pb = ProgressBar::new(100);
-    let plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let template = if plain {
-        "{bar:40} {pos}% virtual time, {msg}"
-    } else {
-        "{bar:40.cyan/blue} {pos}% virtual time, {msg}"
-    };
-    pb.set_style(ProgressStyle::with_template(template).expect("template"));
-    for step in 1..=100u64 {
-        sim.run_until(duration / 100 * step);
-        pb.set_position(step);
-        pb.set_message(format!("{} events", sim.events()));
+    let drawn = charts(f)?;
+    let report = crate::report::html(sim, &drawn);
+    for (name, bytes) in drawn
+        .iter()
+        .map(|(n, b)| (*n, b.as_slice()))
+        .chain([("report.html", report.as_bytes())])
+    {
+        let mut w = out.create(name)?;
+        w.write_all(bytes)
+            .and_then(|()| w.flush())
+            .map_err(|e| out.failed(name, &e))?;
+        written += 1;
     }
-    pb.set_message("draining requests in flight");
+    out.commit()?;
+    Ok(written)
+}
+
+/// Runs to completion in slices of virtual time (a hundredth of the traffic,
+/// at most 16 buckets), calling `after_slice` after each, with a progress bar
+/// on a terminal; then drains what is in flight (up to the drain horizon).
+fn drive(sim: &mut Simulation, quiet: bool, after_slice: &mut AfterSlice) -> Result<(), Fail> {
+    let duration = sim.config().duration;
+    let slice = (duration / 100)
+        .min(sim.config().bucket.saturating_mul(16))
+        .max(1);
+    let steps = duration.div_ceil(slice);
+    let pb = (!quiet && fancy_stderr()).then(|| {
+        let pb = ProgressBar::new(100);
+        let plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let template = if plain {
+            "{bar:40} {pos}% virtual time, {msg}"
+        } else {
+            "{bar:40.cyan/blue} {pos}% virtual time, {msg}"
+        };
+        pb.set_style(ProgressStyle::with_template(template).expect("template"));
+        pb
+    });
+    for k in 1..=steps {
+        sim.run_until((k * slice).min(duration));
+        after_slice(sim)?;
+        if let Some(pb) = &pb {
+            pb.set_position(k * 100 / steps);
+            pb.set_message(format!("{} events", sim.events()));
+        }
+    }
+    if let Some(pb) = &pb {
+        pb.set_message("draining requests in flight");
+    }
     sim.run();
-    pb.finish_and_clear();
+    after_slice(sim)?;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    Ok(())
 }
 
 pub fn validate(a: &ValidateArgs) -> Result<(), Fail> {
