@@ -36,9 +36,16 @@ pub struct BenchArgs {
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also run each case as `run --out` does (graph recorded, every output
+    /// written to a temporary folder), side by side with the plain run.
+    #[arg(long)]
+    pub outputs: bool,
     /// Internal: run one case in this process and print its JSON.
     #[arg(long, hide = true)]
     pub case_scale: Option<f64>,
+    /// Internal: the case writes every output, as `run --out` does.
+    #[arg(long, hide = true)]
+    pub case_outputs: bool,
 }
 
 /// One measured case.
@@ -55,6 +62,9 @@ pub struct CaseResult {
     pub requests: u64,
     pub peak_rss_mb: Option<f64>,
     pub bytes_per_instance: Option<f64>,
+    /// Whether every output was written (the run, its graph and the files).
+    #[serde(default)]
+    pub outputs: bool,
 }
 
 pub fn bench(a: &BenchArgs) -> Result<(), Fail> {
@@ -93,34 +103,40 @@ pub fn bench(a: &BenchArgs) -> Result<(), Fail> {
     let exe = std::env::current_exe()
         .map_err(|e| Fail::internal(format!("cannot find own binary: {e}")))?;
     let mut results = Vec::new();
+    let kinds: &[bool] = if a.outputs { &[false, true] } else { &[false] };
     for (scale, dur) in cases {
-        let mut cmd = Command::new(&exe);
-        cmd.arg("bench").arg("--case-scale").arg(scale.to_string());
-        cmd.arg("--duration")
-            .arg(format!("{}ms", dur / 1_000_000))
-            .arg("--rate")
-            .arg(a.rate.to_string());
-        if let Some(f) = &a.file {
-            cmd.arg(f);
+        for &outputs in kinds {
+            let mut cmd = Command::new(&exe);
+            cmd.arg("bench").arg("--case-scale").arg(scale.to_string());
+            if outputs {
+                cmd.arg("--case-outputs");
+            }
+            cmd.arg("--duration")
+                .arg(format!("{}ms", dur / 1_000_000))
+                .arg("--rate")
+                .arg(a.rate.to_string());
+            if let Some(f) = &a.file {
+                cmd.arg(f);
+            }
+            if let Some(s) = &a.scenario {
+                cmd.arg("--scenario").arg(s);
+            }
+            let out = cmd
+                .output()
+                .map_err(|e| Fail::internal(format!("cannot run bench case: {e}")))?;
+            if !out.status.success() {
+                return Err(Fail::internal(format!(
+                    "bench case at scale {scale} failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )));
+            }
+            let r: CaseResult = serde_json::from_slice(&out.stdout)
+                .map_err(|e| Fail::internal(format!("bench case output unreadable: {e}")))?;
+            if !a.json {
+                print_row(&r, results.is_empty());
+            }
+            results.push(r);
         }
-        if let Some(s) = &a.scenario {
-            cmd.arg("--scenario").arg(s);
-        }
-        let out = cmd
-            .output()
-            .map_err(|e| Fail::internal(format!("cannot run bench case: {e}")))?;
-        if !out.status.success() {
-            return Err(Fail::internal(format!(
-                "bench case at scale {scale} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )));
-        }
-        let r: CaseResult = serde_json::from_slice(&out.stdout)
-            .map_err(|e| Fail::internal(format!("bench case output unreadable: {e}")))?;
-        if !a.json {
-            print_row(&r, results.is_empty());
-        }
-        results.push(r);
     }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&results).expect("json"));
@@ -144,7 +160,7 @@ fn print_row(r: &CaseResult, header: bool) {
         );
     }
     println!(
-        "{:>7}x {:>10} {:>8.0} {:>8.2} {:>9.2} {:>12} {:>12.0} {:>10.1} {:>10.0}",
+        "{:>7}x {:>10} {:>8.0} {:>8.2} {:>9.2} {:>12} {:>12.0} {:>10.1} {:>10.0}{}",
         r.scale,
         r.instances,
         r.duration_s,
@@ -153,12 +169,13 @@ fn print_row(r: &CaseResult, header: bool) {
         r.events,
         r.events_per_s,
         r.peak_rss_mb.unwrap_or(f64::NAN),
-        r.bytes_per_instance.unwrap_or(f64::NAN)
+        r.bytes_per_instance.unwrap_or(f64::NAN),
+        if r.outputs { "  with --out" } else { "" }
     );
 }
 
 /// The run of one case: the file at `scale` times its counts, `a.rate`
-/// requests per second, no graph recording (it measures the engine).
+/// requests per second, no graph recording unless the case writes outputs.
 fn spec_at(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<RunSpec, Fail> {
     let (file, text) = read_arch(a.file.as_deref())?;
     let scenario = a
@@ -171,7 +188,7 @@ fn spec_at(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<RunSpec, Fail> 
         duration,
         rate: Some(a.rate),
         scale: scale * 100.0,
-        record_graph: false,
+        record_graph: a.case_outputs,
         ..RunOptions::default()
     };
     spec(
@@ -186,11 +203,20 @@ fn run_case(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<CaseResult, Fa
     let t0 = Instant::now();
     let spec = spec_at(a, scale, duration)?;
     let instances = spec.topology().instances.len();
-    let mut sim = spec.simulation();
-    let build_s = t0.elapsed().as_secs_f64();
-    let t1 = Instant::now();
-    sim.run();
-    let run_s = t1.elapsed().as_secs_f64();
+    let (sim, build_s, run_s) = if a.case_outputs {
+        // Exactly what `run --out` does, into a folder removed afterwards.
+        let dir = tempfile::tempdir()
+            .map_err(|e| Fail::internal(format!("cannot make a temporary folder: {e}")))?;
+        let t1 = Instant::now();
+        let (f, _) = crate::run::simulate(spec, true, Some(dir.path()))?;
+        (f.sim, 0.0, t1.elapsed().as_secs_f64())
+    } else {
+        let mut sim = spec.simulation();
+        let build_s = t0.elapsed().as_secs_f64();
+        let t1 = Instant::now();
+        sim.run();
+        (sim, build_s, t1.elapsed().as_secs_f64())
+    };
     let peak = peak_rss_bytes();
     Ok(CaseResult {
         scale,
@@ -206,6 +232,7 @@ fn run_case(a: &BenchArgs, scale: f64, duration: Nanos) -> Result<CaseResult, Fa
         bytes_per_instance: peak
             .zip(before)
             .map(|(p, b)| p.saturating_sub(b) as f64 / instances as f64),
+        outputs: a.case_outputs,
     })
 }
 

@@ -9,7 +9,7 @@ use sim_core::Summary;
 
 use crate::fail::Fail;
 use crate::output::Target;
-use crate::run::{charts, execute, RunArgs};
+use crate::run::{charts, prepare, simulate, RunArgs};
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
@@ -24,7 +24,8 @@ pub fn report(mut a: ReportArgs) -> Result<(), Fail> {
     a.run.json = false;
     // Checked before the run, so a mistyped path costs no simulation.
     let target = Target::check(&a.html, "--html")?;
-    let f = execute(&a.run, true, false, &mut |_| Ok(()))?;
+    let spec = prepare(&a.run, true)?;
+    let (f, _) = simulate(spec, a.run.quiet, None)?;
     let html = html(&f.sim, &charts(&f)?);
     target.write("--html", html.as_bytes())?;
     println!("wrote {}", target.shown());

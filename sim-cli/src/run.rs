@@ -232,17 +232,10 @@ impl RunArgs {
 
 /// Called after each slice of virtual time, with closed time-series rows to
 /// take (metrics.csv streams them).
-pub type AfterSlice<'a> = dyn FnMut(&mut Simulation) -> Result<(), Fail> + 'a;
+type AfterSlice<'a> = dyn FnMut(&mut Simulation) -> Result<(), Fail> + 'a;
 
-/// Loads, checks and runs what `a` describes (shared by `run` and `report`).
-/// Per-service time-series rows are kept only for `after_slice` to take
-/// (`keep_service_rows`); otherwise only the end-to-end rows charts need.
-pub fn execute(
-    a: &RunArgs,
-    record_graph: bool,
-    keep_service_rows: bool,
-    after_slice: &mut AfterSlice,
-) -> Result<Finished, Fail> {
+/// Reads and checks what `a` describes (shared by `run` and `report`).
+pub fn prepare(a: &RunArgs, record_graph: bool) -> Result<RunSpec, Fail> {
     let (file, text) = read_arch(a.file.as_deref())?;
     let scenario = a.scenario.as_deref().map(read_scenario).transpose()?;
     let spec = spec(
@@ -255,6 +248,42 @@ pub fn execute(
             eprintln!("note: {n}");
         }
     }
+    Ok(spec)
+}
+
+/// Runs `spec` to the end; with `out`, writes every output there as it is
+/// produced (metrics.csv while the run goes, the rest one file at a time into
+/// a staging folder, renamed into place at the end), so nothing the size of
+/// an output is held in memory. Returns the run and the files written.
+/// Shared by `run`, `report` and `bench --outputs`.
+pub fn simulate(
+    spec: RunSpec,
+    quiet: bool,
+    out: Option<&std::path::Path>,
+) -> Result<(Finished, usize), Fail> {
+    let mut staging = out.map(Staging::begin).transpose()?;
+    let mut metrics = match &mut staging {
+        Some(o) => {
+            let mut w = o.create(OutputFile::Metrics.name())?;
+            writeln!(w, "{}", sim_core::export::csv::header())
+                .map_err(|e| o.failed(OutputFile::Metrics.name(), &e))?;
+            Some(w)
+        }
+        None => None,
+    };
+    let mut stream_rows = |sim: &mut Simulation| -> Result<(), Fail> {
+        let Some(w) = &mut metrics else {
+            return Ok(());
+        };
+        let rows = sim.series_mut().drain_rows();
+        sim_core::export::csv::CsvWriter::new(sim.topology(), sim.series().width())
+            .rows(w, &rows)
+            .map_err(|e| {
+                Fail::input(format!(
+                    "cannot write metrics.csv: {e}. Fix: check that the folder is writable and the disk has room."
+                ))
+            })
+    };
     let secs = |t: Nanos| t as f64 / 1e9;
     let faults = spec
         .fault_windows()
@@ -262,14 +291,25 @@ pub fn execute(
         .map(|(s, e)| (secs(s), secs(e)))
         .collect();
     let mut sim = spec.simulation();
-    sim.series_mut().keep_service_rows(keep_service_rows);
+    // Service rows are kept only to be streamed; charts need end to end only.
+    sim.series_mut().keep_service_rows(staging.is_some());
     let started = std::time::Instant::now();
-    drive(&mut sim, a.quiet || a.json, after_slice)?;
-    Ok(Finished {
+    drive(&mut sim, quiet, &mut stream_rows)?;
+    let f = Finished {
         sim,
         wall: started.elapsed(),
         faults,
-    })
+    };
+    let written = match (staging, metrics) {
+        (Some(o), Some(mut w)) => {
+            w.flush()
+                .map_err(|e| o.failed(OutputFile::Metrics.name(), &e))?;
+            drop(w);
+            export(o, &f)?
+        }
+        _ => 0,
+    };
+    Ok((f, written))
 }
 
 /// One line saying how the run was made.
@@ -296,48 +336,17 @@ pub fn charts(f: &Finished) -> Result<Vec<(&'static str, Vec<u8>)>, Fail> {
 }
 
 pub fn run(a: &RunArgs) -> Result<(), Fail> {
-    // Outputs go to a staging folder as they are produced, metrics.csv while
-    // the run goes, so nothing the size of an output is held in memory; they
-    // are renamed into place at the end, or all removed on a failure.
-    let mut out = a.out.as_deref().map(Staging::begin).transpose()?;
-    let mut metrics = match &mut out {
-        Some(o) => {
-            let mut w = o.create(OutputFile::Metrics.name())?;
-            writeln!(w, "{}", sim_core::export::csv::header())
-                .map_err(|e| o.failed(OutputFile::Metrics.name(), &e))?;
-            Some(w)
-        }
-        None => None,
-    };
-    let mut stream_rows = |sim: &mut Simulation| -> Result<(), Fail> {
-        let Some(w) = &mut metrics else {
-            return Ok(());
-        };
-        let rows = sim.series_mut().drain_rows();
-        sim_core::export::csv::CsvWriter::new(sim.topology(), sim.series().width())
-            .rows(w, &rows)
-            .map_err(|e| {
-                Fail::input(format!(
-                    "cannot write metrics.csv: {e}. Fix: check that the folder is writable and the disk has room."
-                ))
-            })
-    };
-    let f = execute(a, out.is_some(), out.is_some(), &mut stream_rows)?;
+    let spec = prepare(a, a.out.is_some())?;
+    let t = std::time::Instant::now();
+    let (f, written) = simulate(spec, a.quiet || a.json, a.out.as_deref())?;
     let (sim, wall) = (&f.sim, f.wall);
-    let summary = sim_core::Summary::of(sim);
-    if let (Some(o), Some(mut w)) = (out, metrics) {
-        let t = std::time::Instant::now();
-        w.flush()
-            .map_err(|e| o.failed(OutputFile::Metrics.name(), &e))?;
-        drop(w);
-        let written = export(o, &f)?;
-        if !a.json {
-            eprintln!(
-                "exported {written} files in {:.2}s",
-                t.elapsed().as_secs_f64()
-            );
-        }
+    if written > 0 && !a.json {
+        eprintln!(
+            "exported {written} files in {:.2}s",
+            (t.elapsed() - wall).as_secs_f64()
+        );
     }
+    let summary = sim_core::Summary::of(sim);
     if a.json {
         print!("{}", summary.to_json());
     } else {
