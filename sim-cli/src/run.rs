@@ -343,7 +343,7 @@ pub fn run(a: &RunArgs) -> Result<(), Fail> {
     if written > 0 && !a.json {
         eprintln!(
             "exported {written} files in {:.2}s",
-            (t.elapsed() - wall).as_secs_f64()
+            t.elapsed().saturating_sub(wall).as_secs_f64()
         );
     }
     let summary = sim_core::Summary::of(sim);
