@@ -153,13 +153,25 @@ fn errors<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> D
     root.present().map_err(err)
 }
 
+/// Most services drawn in the latency-distribution chart.
+const MAX_PANELS: usize = 36;
+
 fn histograms<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
     root.fill(&WHITE).map_err(err)?;
-    let n = d.topo.services.len().max(1);
+    // One panel per service, for the busiest MAX_PANELS (a chart of 20,000
+    // panels is neither readable nor cheap), in the file's order.
+    let mut shown: Vec<usize> = (0..d.topo.services.len()).collect();
+    if shown.len() > MAX_PANELS {
+        shown.sort_by_key(|&i| std::cmp::Reverse(d.stats[i].requests));
+        shown.truncate(MAX_PANELS);
+        shown.sort_unstable();
+    }
+    let n = shown.len().max(1);
     let cols = (n as f64).sqrt().ceil() as usize;
     let rows = n.div_ceil(cols);
     let panels = root.split_evenly((rows, cols));
-    for (i, svc) in d.topo.services.iter().enumerate() {
+    for (p, &i) in shown.iter().enumerate() {
+        let svc = &d.topo.services[i];
         let mut bars: Vec<(f64, f64, u64)> = Vec::new();
         let mut prev = 1_000.0f64;
         if let Some(h) = d.stats[i].latency.get() {
@@ -176,7 +188,7 @@ fn histograms<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) 
         let x_lo = 0.001;
         let x_hi = bars.last().map_or(1.0, |b| b.1).max(x_lo * 10.0);
         let y_hi = bars.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64 * 1.1;
-        let mut chart = ChartBuilder::on(&panels[i])
+        let mut chart = ChartBuilder::on(&panels[p])
             .caption(&svc.name, ("sans-serif", 14))
             .margin(6)
             .x_label_area_size(20)
