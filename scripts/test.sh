@@ -29,7 +29,7 @@ cargo run --release -q -p sim-cli -- bench --scales 1 --duration 1s --rate 1000 
 
 step "exports read back by real readers (networkx, graphviz, opentelemetry-proto, jsonschema, csv)"
 cargo build --release -q -p sim-cli
-.venv/bin/python -m pytest -q tests/readers
+.venv/bin/python -m pytest -q -rs tests/readers
 
 step "browser viewer: build web/ (sim-wasm via wasm-bindgen, D3, architectures)"
 bash scripts/build-web.sh

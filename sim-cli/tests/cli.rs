@@ -366,7 +366,7 @@ fn run_summary_carries_the_availability_prediction() {
         serde_json::from_slice(&microsim(&["run", "--duration", "2s", "--json"]).stdout).unwrap();
     let observed = victim["availability"]["www"]["observed"].as_f64().unwrap();
     assert!(observed < 1.0 && observed > 0.9, "{observed}");
-    // Files without availability figures keep the summary as DESIGN.md §4 has it.
+    // Files without availability figures keep the summary as docs/formats.md has it.
     let mm1: serde_json::Value =
         serde_json::from_slice(&microsim(&["run", "mm1", "--duration", "1s", "--json"]).stdout)
             .unwrap();

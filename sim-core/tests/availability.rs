@@ -20,7 +20,7 @@ fn entry(m: &Model, name: &str) -> f64 {
     m.analyse().end_to_end[name].availability
 }
 
-/// The seed's lesson (Adrian Cockcroft's talks; DESIGN.md §6): ten services in
+/// The seed's lesson (Adrian Cockcroft's talks; docs/semantics.md): ten services in
 /// series at 99.99 % give 99.90 %: 0.9999^10 = 0.999000449…
 #[test]
 fn ten_services_in_series_at_four_nines_give_three() {

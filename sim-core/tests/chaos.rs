@@ -1,7 +1,7 @@
 //! Faults and resilience, end to end through the engine: what each fault does
 //! to the numbers, and what each resilience pattern changes about it.
 //!
-//! Semantics reproduced (DESIGN.md §6): Hystrix breakers and bulkheads
+//! Semantics reproduced (docs/semantics.md): Hystrix breakers and bulkheads
 //! (github.com/Netflix/Hystrix/wiki/Configuration), Envoy retries (full-jitter
 //! backoff from 25 ms, capped at 10× base; the route timeout covers all
 //! retries), Eureka discovery (clients see changes at their next registry

@@ -177,7 +177,7 @@ impl Viewer {
         self.session.now() as f64 / MS as f64
     }
 
-    /// summary.json as it stands now (DESIGN.md §4 shape).
+    /// summary.json as it stands now (docs/formats.md, "Output files").
     pub fn summary(&self) -> String {
         self.session.summary_json()
     }

@@ -1,4 +1,4 @@
-//! The reliability formulas everything else is built from (DESIGN.md §6):
+//! The reliability formulas everything else is built from (docs/semantics.md):
 //! series Π Aᵢ, redundant 1 − Π(1 − Aᵢ), k of n Σ_{j≥k} C(n,j) Aʲ(1−A)ⁿ⁻ʲ,
 //! and the ways people read an availability: nines and downtime.
 //!

@@ -44,7 +44,7 @@ pub enum Kind {
     Discovery,
 }
 
-/// A scheduled event; 24 bytes, no heap data.
+/// A scheduled event; 32 bytes (a u128 key aligns to 16), no heap data.
 #[derive(Debug, Clone, Copy)]
 pub struct Event {
     /// (time << 64) | seq: one integer compare orders by time, then FIFO.

@@ -1,4 +1,4 @@
-//! Results in the formats other tools read: `summary.json` (DESIGN.md §4) and
+//! Results in the formats other tools read: `summary.json` (docs/formats.md) and
 //! spigo's `graph.json`. Writers take any `std::io::Write` so sim-core stays
 //! free of files; the CLI decides where bytes go.
 

@@ -1,4 +1,4 @@
-//! summary.json (DESIGN.md §4): seed, duration, end-to-end and per-service
+//! summary.json (docs/formats.md): seed, duration, end-to-end and per-service
 //! requests, outcomes by reason and latency percentiles in milliseconds.
 
 use std::collections::BTreeMap;
@@ -81,7 +81,7 @@ pub struct AvailabilityCheck {
     pub observed: f64,
 }
 
-/// Counts and latency of one service (the S of DESIGN.md §4).
+/// Counts and latency of one service (the S of docs/formats.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceSummary {
     /// Requests that arrived.

@@ -1,7 +1,7 @@
 //! Faults on a timeline: what a scenario file asks for, resolved against a
 //! topology (service, region and zone names become ids), ready for the engine.
 //!
-//! The file format (DESIGN.md §3) is parsed in [`scenario`]; the engine applies
+//! The file format (docs/formats.md) is parsed in [`scenario`]; the engine applies
 //! each [`Fault`] at its `at` time and heals it at `until`.
 
 pub mod scenario;

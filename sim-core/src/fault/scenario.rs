@@ -1,4 +1,4 @@
-//! Scenario files (DESIGN.md §3): faults on a timeline, as written, and their
+//! Scenario files (docs/formats.md): faults on a timeline, as written, and their
 //! resolution against a topology into the [`Scenario`] the engine consumes.
 //!
 //! ```json

@@ -7,7 +7,7 @@
 use super::LazyHistogram;
 use crate::duration::Nanos;
 
-/// Why a request failed (DESIGN.md §4 names).
+/// Why a request failed (docs/formats.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Reason {
