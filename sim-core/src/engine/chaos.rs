@@ -7,6 +7,7 @@
 //! heartbeating) disappears at the next poll; a zombie keeps heartbeating and
 //! stays listed; a restarted instance appears at the next poll.
 
+use super::autoscale::Phase;
 use super::{InstState, Kind, Simulation, NONE};
 use crate::duration::Nanos;
 use crate::fault::{Action, Mode, Place, Scenario};
@@ -136,6 +137,7 @@ impl Simulation {
                     .filter(|&id| {
                         let x = self.topo.instances[id as usize];
                         self.inst[id as usize].down == 0
+                            && self.scaler.phase(&self.topo, id) == Phase::Ready
                             && region.is_none_or(|r| x.region == r)
                             && zone.is_none_or(|z| x.zone == z)
                     })
@@ -240,7 +242,10 @@ impl Simulation {
             let id = range.start + self.chaos.rng.below(range.end - range.start);
             let x = self.topo.instances[id as usize];
             let placed = self.topo.services[x.service as usize].placement == Placement::Zoned;
-            if self.inst[id as usize].down == 0 && (placed || service.is_some()) {
+            if self.inst[id as usize].down == 0
+                && self.scaler.phase(&self.topo, id) == Phase::Ready
+                && (placed || service.is_some())
+            {
                 self.kill(id, mode, end);
                 break;
             }
@@ -280,6 +285,12 @@ impl Simulation {
         st.down = st.down.saturating_add(1);
         let was_zombie = st.hang;
         st.hang = mode == Mode::Hang;
+        if st.down == 1 && (st.busy > 0 || st.queued > 0) {
+            let (busy, queued) = (i64::from(st.busy), i64::from(st.queued));
+            self.scaler
+                .load(&self.topo, id, -busy, -(busy + queued), self.now);
+        }
+        let st = &mut self.inst[id as usize];
         if st.down > 1 {
             if was_zombie && mode == Mode::Refuse {
                 // A zombie that now refuses (an outage on top of a hang)
@@ -355,7 +366,7 @@ impl Simulation {
     }
 
     /// Discovery must re-list `id`'s service at the next poll.
-    fn changed(&mut self, id: InstanceId) {
+    pub(super) fn changed(&mut self, id: InstanceId) {
         let sid = self.topo.instances[id as usize].service;
         if !self.chaos.dirty[sid as usize] {
             self.chaos.dirty[sid as usize] = true;
@@ -378,10 +389,16 @@ impl Simulation {
         self.chaos.poll_pending = false;
         for sid in std::mem::take(&mut self.chaos.dirty_list) {
             self.chaos.dirty[sid as usize] = false;
+            // Places an autoscaler has off, starting or retiring are not listed.
+            self.retired_delisted(sid);
             let s = &self.topo.services[sid as usize];
-            let listed = |st: &InstState| st.down == 0 || st.hang;
+            let (inst, topo, scaler) = (&self.inst, &self.topo, &self.scaler);
+            let listed = |i: InstanceId| {
+                let st = &inst[i as usize];
+                (st.down == 0 || st.hang) && scaler.phase(topo, i) == Phase::Ready
+            };
             let all = self.topo.instances_in(sid, 0).start..s.first + s.instance_count();
-            if all.clone().all(|i| listed(&self.inst[i as usize])) {
+            if all.clone().all(listed) {
                 self.chaos.views[sid as usize] = None;
                 continue;
             }
@@ -389,7 +406,7 @@ impl Simulation {
             let mut lists = vec![Vec::new(); s.regions as usize * (zones + 1)];
             for r in 0..s.regions {
                 for i in self.topo.instances_in(sid, r) {
-                    if listed(&self.inst[i as usize]) {
+                    if listed(i) {
                         let base = r as usize * (zones + 1);
                         lists[base + zones].push(i);
                         let z = self.topo.instances[i as usize].zone as usize;

@@ -15,6 +15,7 @@
 //! [`client`] (a caller sending, timing out, retrying), [`routing`] (which
 //! instance a caller picks), [`chaos`] (faults, restarts, discovery).
 
+mod autoscale;
 pub mod budget;
 mod calls;
 mod chaos;
@@ -32,6 +33,7 @@ use crate::rng::{Purpose, Stream};
 use crate::run::RunOptions;
 use crate::topology::{Topology, GLOBAL};
 
+pub use autoscale::{Capacity, Phase};
 pub use calls::{flag, Call, CallTable, NONE, PEER};
 pub use queue::{Event, EventQueue, Kind};
 
@@ -126,6 +128,8 @@ pub struct Simulation {
     live: Option<Vec<Window>>,
     /// What the run's limits cut (summary.json reports it when anything was).
     limits: Limits,
+    /// Autoscaling, and what every service's instances cost.
+    scaler: autoscale::Autoscaler,
 }
 
 /// What a run's stated limits cut short: calls refused because too many were
@@ -199,6 +203,7 @@ impl Simulation {
             clients: client::Clients::new(&topo),
             live: None,
             limits: Limits::default(),
+            scaler: autoscale::Autoscaler::new(&topo),
             topo,
             cfg,
             args,
@@ -215,6 +220,9 @@ impl Simulation {
                 sim.queue.push(f.at, Kind::Fault, i as u32);
             }
         }
+        let counts: Vec<u32> = sim.scaler.capacity().iter().map(|c| c.now).collect();
+        sim.series.init_instances(&counts);
+        sim.start_autoscaling();
         sim
     }
 
@@ -387,6 +395,8 @@ impl Simulation {
                 Kind::Monkey => self.monkey_strikes(ev.id),
                 Kind::Restart => self.restart(ev.id),
                 Kind::Discovery => self.discovery_poll(),
+                Kind::Scale => self.evaluate(ev.id),
+                Kind::Ready => self.instance_ready(ev.id),
             }
         }
         false

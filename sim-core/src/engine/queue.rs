@@ -42,6 +42,10 @@ pub enum Kind {
     Restart,
     /// Clients poll service discovery.
     Discovery,
+    /// Autoscaler `id` (a service in a region) evaluates.
+    Scale,
+    /// Instance `id`, started by an autoscaler, has booted.
+    Ready,
 }
 
 /// A scheduled event; 32 bytes (a u128 key aligns to 16), no heap data.

@@ -21,6 +21,7 @@ impl Simulation {
             self.stats[sid as usize].requests += 1;
             self.series.arrival(sid);
         }
+        self.scaler.arrival(&self.topo, inst);
         let st = self.inst[inst as usize];
         call.gen = st.gen;
         if st.down > 0 {
@@ -68,9 +69,11 @@ impl Simulation {
             st.busy += 1;
             let t = self.now + svc.service_time.sample(&mut self.work);
             self.queue.push(t, Kind::WorkDone, c);
+            self.scaler.load(&self.topo, inst, 1, 1, self.now);
         } else if st.queued < svc.queue {
             st.queued += 1;
             self.link_tail(inst, c);
+            self.scaler.load(&self.topo, inst, 0, 1, self.now);
         } else {
             self.calls[c].reason = Reason::Rejected as u8;
             self.respond(c, false);
@@ -230,8 +233,12 @@ impl Simulation {
         let st = &mut self.inst[inst as usize];
         if st.head == NONE {
             st.busy -= 1;
+            self.scaler.load(&self.topo, inst, -1, -1, self.now);
             return;
         }
+        // A queued request takes the worker: one fewer in the instance.
+        self.scaler.load(&self.topo, inst, 0, -1, self.now);
+        let st = &mut self.inst[inst as usize];
         // Hand the worker straight to the head of the queue.
         let next = st.head;
         st.head = self.calls[next].next;

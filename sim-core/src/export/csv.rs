@@ -13,7 +13,7 @@ pub fn header() -> String {
         h.push(',');
         h.push_str(r.name());
     }
-    h.push_str(",p50_ms,p90_ms,p99_ms");
+    h.push_str(",p50_ms,p90_ms,p99_ms,instances");
     h
 }
 
@@ -35,6 +35,8 @@ pub struct CsvWriter<'a> {
     width: crate::duration::Nanos,
     /// Next service id due in the current bucket.
     next: u32,
+    /// Instances of each service as its last row said (idle services keep theirs).
+    instances: Vec<u32>,
 }
 
 impl<'a> CsvWriter<'a> {
@@ -44,6 +46,17 @@ impl<'a> CsvWriter<'a> {
             topo,
             width,
             next: 0,
+            instances: topo
+                .services
+                .iter()
+                .map(|s| {
+                    if s.autoscale.is_some() {
+                        s.initial * s.regions
+                    } else {
+                        s.instance_count()
+                    }
+                })
+                .collect(),
         }
     }
 
@@ -61,7 +74,12 @@ impl<'a> CsvWriter<'a> {
                 row.service
             };
             for s in self.next..upto {
-                self.line(w, &Row::idle(row.bucket, s))?;
+                let mut idle = Row::idle(row.bucket, s);
+                idle.instances = self.instances[s as usize];
+                self.line(w, &idle)?;
+            }
+            if row.service != END_TO_END {
+                self.instances[row.service as usize] = row.instances;
             }
             self.line(w, row)?;
             self.next = if row.service == END_TO_END {
@@ -93,10 +111,11 @@ impl<'a> CsvWriter<'a> {
         }
         writeln!(
             w,
-            ",{},{},{}",
+            ",{},{},{},{}",
             row.p50 as f64 / 1e6,
             row.p90 as f64 / 1e6,
-            row.p99 as f64 / 1e6
+            row.p99 as f64 / 1e6,
+            row.instances
         )
     }
 }
@@ -117,7 +136,7 @@ mod tests {
     fn header_names_every_reason_and_quotes_fields() {
         assert_eq!(
             header(),
-            "time_s,service,requests,ok,failed,timeout,refused,rejected,short_circuited,injected,dependency,p50_ms,p90_ms,p99_ms"
+            "time_s,service,requests,ok,failed,timeout,refused,rejected,short_circuited,injected,dependency,p50_ms,p90_ms,p99_ms,instances"
         );
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("plain"), "plain");

@@ -32,6 +32,8 @@ pub struct Row {
     pub p90: u64,
     /// 99th percentile.
     pub p99: u64,
+    /// Instances paid for at the bucket's end (every service's, end to end).
+    pub instances: u32,
 }
 
 impl Row {
@@ -46,6 +48,7 @@ impl Row {
             p50: 0,
             p90: 0,
             p99: 0,
+            instances: 0,
         }
     }
 
@@ -61,6 +64,8 @@ struct Live {
     ok: u64,
     failures: [u64; 6],
     latency: LazyHistogram,
+    /// Instances paid for now.
+    instances: u32,
     /// Something happened in the current bucket (the service is on the active list).
     active: bool,
 }
@@ -73,6 +78,7 @@ impl Live {
             failures: [0; 6],
             // 2 significant digits are plenty for a per-second chart.
             latency: LazyHistogram::new(2),
+            instances: 0,
             active: false,
         }
     }
@@ -87,6 +93,7 @@ impl Live {
             p50: self.latency.value_at_quantile(0.5),
             p90: self.latency.value_at_quantile(0.9),
             p99: self.latency.value_at_quantile(0.99),
+            instances: self.instances,
         }
     }
 
@@ -168,6 +175,24 @@ impl Series {
             self.active.push(service);
         }
         &mut self.live[i]
+    }
+
+    /// The instances of every service at the start (no row is made for it).
+    pub fn init_instances(&mut self, counts: &[u32]) {
+        let last = self.live.len() - 1;
+        for (l, &n) in self.live.iter_mut().zip(counts) {
+            l.instances = n;
+        }
+        self.live[last].instances = counts.iter().sum();
+    }
+
+    /// `service` now has `n` instances paid for (its row in this bucket says so).
+    pub fn set_instances(&mut self, service: u32, n: u32) {
+        let old = self.slot(service).instances;
+        self.slot(service).instances = n;
+        let last = self.live.len() - 1;
+        let e2e = &mut self.live[last].instances;
+        *e2e = (*e2e + n).saturating_sub(old);
     }
 
     /// Counts a request arriving at `service`.

@@ -1,11 +1,13 @@
 //! Architecture files: the JSON format (spigo's plus extensions), parsing with
 //! precise error positions, and validation of what the parser cannot check.
 
+mod autoscale;
 mod parse;
 mod policy;
 mod spec;
 mod validate;
 
+pub use autoscale::{check_price, Autoscale, AutoscaleSpec, ScaleMetric};
 pub use parse::{parse_arch, parse_json, parse_object, Shape, ARCH_SHAPE};
 pub use policy::{
     check as check_policy, BackoffSpec, BreakerKind, BreakerSpec, CircuitBreaker, Retries,

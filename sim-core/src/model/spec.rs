@@ -48,6 +48,10 @@ pub struct ArchSpec {
     /// availability alone, the length of outages changes only their spread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone_mttr_h: Option<f64>,
+    /// What one instance costs an hour, for every service that does not say
+    /// (the summary then reports instance-hours and cost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_hour: Option<f64>,
     /// The services.
     pub services: Vec<ServiceSpec>,
 }
@@ -212,6 +216,13 @@ pub struct ServiceSpec {
     /// Stores with a self-dependency: peers each request is replicated to (default 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<u32>,
+    /// Autoscaling per region, as Kubernetes' Horizontal Pod Autoscaler does
+    /// it; `count` is where it starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<super::AutoscaleSpec>,
+    /// What one instance costs an hour (overrides the file's `price_per_hour`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_hour: Option<f64>,
     /// Ignored (spigo: machine type).
     #[serde(default, skip_serializing)]
     pub machine: Option<Value>,

@@ -99,6 +99,9 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
             .hint("write a fraction, e.g. 0.9995 for a zone down about 4.4 hours a year."));
         }
     }
+    if let Some(p) = spec.price_per_hour {
+        super::check_price("price_per_hour", p)?;
+    }
     if let Some(m) = spec.zone_mttr_h {
         check_range("zone_mttr_h", m, f64::MIN_POSITIVE, MAX_HOURS, "hours")?;
     }
@@ -156,6 +159,12 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
         }
         if let Some(d) = &s.service_time {
             check_dist(&at("service_time"), d)?;
+        }
+        if let Some(a) = &s.autoscale {
+            a.check(&at("autoscale"), s)?;
+        }
+        if let Some(p) = s.price_per_hour {
+            super::check_price(&at("price_per_hour"), p)?;
         }
         if s.concurrency == Some(0) {
             return Err(InputError::at(

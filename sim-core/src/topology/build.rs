@@ -61,6 +61,11 @@ impl Topology {
         let mut total: u128 = 0;
         let mut max_regions = 0u32;
         let mut shapes = Vec::with_capacity(spec.services.len());
+        // Autoscaled services: (instances at the start per region, settings),
+        // scaled as counts are; their places go up to max.
+        let mut scaling: Vec<(u32, Option<crate::model::Autoscale>)> =
+            Vec::with_capacity(spec.services.len());
+        let scale = |x: f64| libm::round(x * opts.scale_percent / 100.0).max(1.0);
         for (i, s) in spec.services.iter().enumerate() {
             let file_regions = s
                 .regions
@@ -81,14 +86,30 @@ impl Topology {
                     1,
                 )
             } else {
-                let scaled =
-                    libm::round(s.count as f64 * opts.scale_percent / 100.0).max(1.0) as u128;
+                let scaled = scale(s.count as f64) as u128;
                 (
                     Placement::Zoned,
                     file_regions * u128::from(opts.region_multiplier),
                     scaled,
                 )
             };
+            let at = format!("services[{i}] \"{}\".autoscale", s.name);
+            let auto = s.autoscale.as_ref().map(|a| a.check(&at, s)).transpose()?;
+            let (per_region, initial, auto) = match auto {
+                Some(mut a) if placement == Placement::Zoned => {
+                    // Scaled as the count is, and kept in order after rounding.
+                    a.min = scale(f64::from(a.min)).min(f64::from(u32::MAX)) as u32;
+                    a.max = (scale(f64::from(a.max)).min(f64::from(u32::MAX)) as u32).max(a.min);
+                    let start = (per_region.min(u128::from(a.max)) as u32).max(a.min);
+                    (u128::from(a.max), start, Some(a))
+                }
+                _ => (
+                    per_region,
+                    per_region.min(u128::from(u32::MAX)) as u32,
+                    None,
+                ),
+            };
+            scaling.push((initial, auto));
             if regions > u128::from(LIMITS.max_regions) {
                 return Err(InputError::at(
                     format!("services[{i}] \"{}\".regions", s.name),
@@ -112,7 +133,9 @@ impl Topology {
 
         let mut services = Vec::with_capacity(spec.services.len());
         let mut instances = Vec::with_capacity(total as usize);
-        for (s, &(placement, regions, per_region)) in spec.services.iter().zip(&shapes) {
+        for ((s, &(placement, regions, per_region)), &(initial, autoscale)) in
+            spec.services.iter().zip(&shapes).zip(&scaling)
+        {
             let sid = services.len() as ServiceId;
             let role = Role::of(s.package);
             let first = instances.len() as InstanceId;
@@ -202,6 +225,9 @@ impl Topology {
                 quorum: s.quorum.unwrap_or(1),
                 client_slots,
                 zone_aware,
+                initial,
+                autoscale,
+                price_per_hour: s.price_per_hour.or(spec.price_per_hour).unwrap_or(0.0),
             });
         }
 

@@ -112,6 +112,14 @@ pub struct Service {
     pub client_slots: u16,
     /// Some dependency is called zone-aware: instances remember whom they saw fail.
     pub zone_aware: bool,
+    /// Instances per region serving at the start: `per_region`, unless the
+    /// service autoscales, when `per_region` is its `max` (every place is laid
+    /// out up front, the ones beyond the start off until scaled out).
+    pub initial: u32,
+    /// Autoscaling settings (min and max scaled as counts are).
+    pub autoscale: Option<crate::model::Autoscale>,
+    /// What one instance costs an hour (0: not priced).
+    pub price_per_hour: f64,
 }
 
 impl Service {
