@@ -71,7 +71,16 @@ pub fn availability(a: &AvailabilityArgs) -> Result<(), Fail> {
                 bad(e)
             }
         })?;
-        Some(Model::new(&changed, &opts).map_err(bad)?)
+        // Too many zone states is the --zones question's doing when it is asked
+        // (the file's own zones passed above).
+        Some(Model::new(&changed, &opts).map_err(|mut e| {
+            if e.path == "zones" && a.zones.is_some() {
+                e.path = crate::run::flag(&e.path);
+                Fail::input(e.to_string())
+            } else {
+                bad(e)
+            }
+        })?)
     };
     let model = after.as_ref().unwrap_or(&before);
     let report = model.analyse();

@@ -209,3 +209,50 @@ fn bad_input_exits_2_with_a_fix() {
         "--simulate",
     );
 }
+
+/// Issue 11, item 4: `--zones 26` on netflixoss ran for 7 minutes; zones
+/// holding the same instances are now weighed together, so it answers (the
+/// states it weighs are counted in sim-core's tests, not timed here).
+#[test]
+fn twenty_six_zones_answer() {
+    let v = json(&["availability", "netflixoss", "--json", "--zones", "26"]);
+    assert_eq!(v["zones"], 26);
+    let a = v["end_to_end"]["www"]["availability"].as_f64().unwrap();
+    assert!(a > 0.9998 && a < 1.0, "{a}");
+}
+
+/// Stores with 1, 2, …, k instances over `zones` zones: k different zones.
+fn staircase(k: u32, zones: u32) -> String {
+    let services: Vec<String> = (1..=k)
+        .map(|c| format!(r#"{{"name":"s{c}","package":"store","count":{c},"availability":0.999}}"#))
+        .collect();
+    format!(
+        r#"{{"arch":"stairs","zones":{zones},"zone_availability":0.999,"services":[{}]}}"#,
+        services.join(",")
+    )
+}
+
+/// Issue 11, item 4: when the zones still differ too much, exit 2 naming the
+/// limit, the file's `zones` or the `--zones` flag, whichever asked.
+#[test]
+fn too_many_zone_states_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let file = write("stairs26.json", &staircase(20, 26));
+    refused(
+        &["availability", &file],
+        "at zones: the 26 zones of a region hold 20 different sets of instances, so exact availability analysis would weigh 1048576 zone states",
+    );
+    refused(&["availability", &file], "above the limit of 65536");
+    let file = write("stairs3.json", &staircase(20, 3));
+    refused(
+        &["availability", &file, "--zones", "26"],
+        "at --zones: the 26 zones",
+    );
+    // The file at its own 3 zones is fine.
+    json(&["availability", &file, "--json"]);
+}
