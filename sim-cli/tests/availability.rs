@@ -256,3 +256,31 @@ fn too_many_zone_states_exit_2() {
     // The file at its own 3 zones is fine.
     json(&["availability", &file, "--json"]);
 }
+
+/// Issue 11, item 8: this run printed a 95 % interval reaching 1.0000471.
+#[test]
+fn simulated_bounds_never_pass_1() {
+    let args = [
+        "availability",
+        "netflixoss",
+        "--simulate",
+        "8",
+        "--replications",
+        "8",
+        "--seed",
+        "1",
+    ];
+    let mut with_json = args.to_vec();
+    with_json.push("--json");
+    let s = &json(&with_json)["simulated"]["www"];
+    let (lo, hi, mean) = (
+        s["ci95_low"].as_f64().unwrap(),
+        s["ci95_high"].as_f64().unwrap(),
+        s["mean"].as_f64().unwrap(),
+    );
+    assert!(0.0 <= lo && lo <= mean && mean <= hi && hi <= 1.0, "{s}");
+    assert_eq!(hi, 1.0, "{s}");
+    let out = microsim(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("– 1.0000000), analytic"), "{text}");
+}

@@ -319,7 +319,9 @@ impl Model {
         }
     }
 
-    /// Expected own and end-to-end availability of every service.
+    /// Expected own and end-to-end availability of every service. Each is a
+    /// probability: sums of weights that add up to 1 only up to rounding are
+    /// clamped to [0, 1], so no figure reads above 1.
     fn expected(&self, perfect: Perfect) -> (Vec<f64>, Vec<f64>) {
         let n = self.topo.services.len();
         let (mut own, mut e2e) = (vec![0.0; n], vec![0.0; n]);
@@ -330,6 +332,9 @@ impl Model {
                 own[i] += p * up[i];
                 e2e[i] += p * served[i];
             }
+        }
+        for x in own.iter_mut().chain(&mut e2e) {
+            *x = x.clamp(0.0, 1.0);
         }
         (own, e2e)
     }

@@ -267,6 +267,13 @@ pub fn replicate(m: &Model, years: f64, seed: u64) -> Replication {
 
 /// Mean and 95 % confidence interval (Student's t over replications) of one
 /// entry point's simulated availability.
+///
+/// The interval is clamped to [0, 1]. Student's t is symmetric about the mean
+/// and knows nothing of the bound: with rare failures most replications score
+/// exactly 1, the mean sits just below it, and mean + half-width went past it
+/// (1.0000316 was printed). An availability cannot lie outside [0, 1], so
+/// clamping loses no coverage: the clamped interval holds the true figure
+/// whenever the symmetric one did.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Estimate {
     /// Mean over replications.
@@ -299,8 +306,8 @@ pub fn estimate(reps: &[Replication]) -> Vec<Estimate> {
                 super::formulas::t_975(n.saturating_sub(1) as u32) * libm::sqrt(var / n as f64);
             Estimate {
                 mean,
-                ci95_low: mean - half,
-                ci95_high: mean + half,
+                ci95_low: (mean - half).clamp(0.0, 1.0),
+                ci95_high: (mean + half).clamp(0.0, 1.0),
                 replications: n,
             }
         })
