@@ -284,3 +284,32 @@ fn simulated_bounds_never_pass_1() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("– 1.0000000), analytic"), "{text}");
 }
+
+/// Issue 11, item 8: horizons too short to see a failure are refused, saying
+/// the rule (one year of virtual time per replication).
+#[test]
+fn absurdly_short_simulations_exit_2() {
+    refused(
+        &["availability", "netflixoss", "--simulate", "0.001"],
+        "--simulate 0.001 over 32 replications is 0.3 hours each",
+    );
+    refused(
+        &["availability", "netflixoss", "--simulate", "10"],
+        "each replication must simulate at least 1 year(s) of virtual time",
+    );
+    refused(
+        &["availability", "netflixoss", "--simulate", "10"],
+        "Fix: give at least 32 years",
+    );
+    refused(
+        &[
+            "availability",
+            "netflixoss",
+            "--simulate",
+            "7",
+            "--replications",
+            "8",
+        ],
+        "over 8 replications is 0.88 years each",
+    );
+}

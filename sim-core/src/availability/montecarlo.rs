@@ -29,6 +29,19 @@ use crate::topology::{ServiceId, ANY_ZONE, GLOBAL};
 pub const MS_PER_YEAR: f64 = 365.25 * 24.0 * 3600.0 * 1000.0;
 const MS_PER_HOUR: f64 = 3600.0 * 1000.0;
 
+/// The shortest virtual time, in years, one replication may simulate; front
+/// ends refuse shorter ones (`--simulate YEARS` below this many years per
+/// replication).
+///
+/// Why one year: the figures are long-run shares of time, and the failures
+/// that decide them are rare. A four-nines component with 1 h repairs (an ELB)
+/// fails about once a year, a five-nines one once a decade; replications much
+/// shorter than a year mostly see none of them, score exactly 1, and the
+/// spread between replications that the confidence interval is built on says
+/// nothing. One year per replication is a floor, not a recommendation: the
+/// README's check uses 500.
+pub const MIN_YEARS_PER_REPLICATION: f64 = 1.0;
+
 /// The seed of replication `i` under a run's `seed`: well mixed (splitmix64),
 /// so replications of nearby seeds never share streams.
 pub fn replication_seed(seed: u64, i: u64) -> u64 {
