@@ -44,13 +44,13 @@ pub const DEFAULT_MTTR_H: f64 = 1.0;
 /// Zone states of one region (how many zones of each group of interchangeable
 /// zones are down) beyond which exact analysis is refused.
 ///
-/// Why 2¹⁶: every state costs one k-of-n per service and one pass of the
-/// structure function, and the report repeats the whole sum once per
-/// weakest-link candidate (each needed service, and the zones) and again for a
-/// what-if's "before". At this limit (16 zones all different) a report on 16
-/// services takes 0.3 s and on 165 services 7 s (release build, one core);
-/// the time doubles with each further zone of the worst case, to minutes at
-/// 26 (where `--zones 26` on netflixoss used to take 7 minutes). Real
+/// Why 2¹⁶: every state costs one k-of-n per service and, per weakest-link
+/// candidate (each needed service, and the zones), one pass of the entry
+/// points' structure functions; a what-if's "before" repeats it all. At this
+/// limit (16 zones all different) a report on 16 services takes 0.14 s and on
+/// 165 services 2.5 s (release build, one core); the time doubles with each
+/// further zone of the worst case, to minutes at 26 (where `--zones 26` on
+/// netflixoss used to take 7 minutes). Real
 /// placements stay far below: round-robin makes the zones of a region differ
 /// only in which services have one instance more, so there are at most as
 /// many groups as distinct `count mod zones` among services, plus one
@@ -189,11 +189,11 @@ struct ZoneGroup {
     per_zone: Vec<u32>,
 }
 
-/// What to pretend perfect when measuring how much a link costs.
+/// Whether to pretend zones never fail (to measure what their outages cost;
+/// a perfect service is [`Model::entries_if_perfect`]'s business).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Perfect {
     Nothing,
-    Service(ServiceId),
     Zones,
 }
 
@@ -250,13 +250,10 @@ impl Model {
 
     /// Availability of each service's own instances (k of n) when `down[g]`
     /// zones of each group g are out.
-    fn own_given(&self, down: &[u32], perfect: Perfect) -> Vec<f64> {
+    fn own_given(&self, down: &[u32]) -> Vec<f64> {
         let topo = &self.topo;
         (0..topo.services.len())
             .map(|i| {
-                if perfect == Perfect::Service(i as ServiceId) {
-                    return 1.0;
-                }
                 let n = if self.zoned[i] {
                     self.zone_groups
                         .iter()
@@ -326,7 +323,7 @@ impl Model {
         let n = self.topo.services.len();
         let (mut own, mut e2e) = (vec![0.0; n], vec![0.0; n]);
         for (p, down) in self.zone_states(perfect) {
-            let up = self.own_given(&down, perfect);
+            let up = self.own_given(&down);
             let served = self.structure.evaluate(&up);
             for i in 0..n {
                 own[i] += p * up[i];
@@ -337,6 +334,32 @@ impl Model {
             *x = x.clamp(0.0, 1.0);
         }
         (own, e2e)
+    }
+
+    /// Each entry point's availability (in `topo.entry_points` order) if
+    /// service `t` never failed, for each `t` of `perfect`, clamped as
+    /// [`Model::expected`]'s. One pass over the zone states: a state's k-of-n
+    /// figures are computed once and shared by every candidate, and only the
+    /// entry points' structure functions are evaluated, so the weakest links
+    /// cost states × (services + candidates × entry points' terms) instead of
+    /// a whole analysis per candidate.
+    fn entries_if_perfect(&self, perfect: &[ServiceId]) -> Vec<Vec<f64>> {
+        let entries = &self.topo.entry_points;
+        let mut out = vec![vec![0.0; entries.len()]; perfect.len()];
+        for (p, down) in self.zone_states(Perfect::Nothing) {
+            let mut up = self.own_given(&down);
+            for (sums, &t) in out.iter_mut().zip(perfect) {
+                let own = std::mem::replace(&mut up[t as usize], 1.0);
+                for (sum, &e) in sums.iter_mut().zip(entries) {
+                    *sum += p * self.structure.evaluate_at(e, &up);
+                }
+                up[t as usize] = own;
+            }
+        }
+        for x in out.iter_mut().flatten() {
+            *x = x.clamp(0.0, 1.0);
+        }
+        out
     }
 
     /// End-to-end availability of each entry point (in `topo.entry_points` order).
