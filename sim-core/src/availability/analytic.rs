@@ -183,7 +183,7 @@ impl Structure {
 
     /// Availability of a request arriving at each service, given the
     /// probability `up[t]` that each service is up (services independent):
-    /// Σ_R p_R Π_{t∈R} up[t].
+    /// `Σ_R p_R Π_{t∈R} up[t]`.
     pub fn evaluate(&self, up: &[f64]) -> Vec<f64> {
         (0..self.demand.len())
             .map(|sid| self.evaluate_at(sid as ServiceId, up))
