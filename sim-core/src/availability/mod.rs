@@ -49,13 +49,12 @@ pub const DEFAULT_MTTR_H: f64 = 1.0;
 /// points' structure functions; a what-if's "before" repeats it all. At this
 /// limit (16 zones all different) a report on 16 services takes 0.14 s and on
 /// 165 services 2.5 s (release build, one core); the time doubles with each
-/// further zone of the worst case, to minutes at 26 (where `--zones 26` on
-/// netflixoss used to take 7 minutes). Real
-/// placements stay far below: round-robin makes the zones of a region differ
-/// only in which services have one instance more, so there are at most as
-/// many groups as distinct `count mod zones` among services, plus one
-/// (netflixoss over 26 zones has 5 groups and 1,792 states, where 2²⁶ is
-/// 67,108,864).
+/// further zone of the worst case, to minutes at 26. Real placements stay far
+/// below: round-robin makes the zones of a region differ only in which
+/// services have one instance more, so there are at most as many groups as
+/// distinct `count mod zones` among services, plus one (netflixoss over 26
+/// zones has 5 groups and 1,792 states, where 2²⁶ is 67,108,864; enumerating
+/// subsets, `--zones 26` took 7 minutes).
 pub const MAX_ZONE_STATES: u64 = 1 << 16;
 
 /// A workshop's what-if questions, applied to the file before analysis.
