@@ -50,6 +50,22 @@ pub fn availability(a: &AvailabilityArgs) -> Result<(), Fail> {
                 "--simulate {y} is out of range. Fix: give years of virtual time above 0 and at most 10000000, e.g. --simulate 1000."
             )));
         }
+        let reps = f64::from(a.replications);
+        let min = montecarlo::MIN_YEARS_PER_REPLICATION;
+        let each = y / reps;
+        if each < min {
+            let each = if each >= 0.1 {
+                format!("{each:.2} years")
+            } else {
+                format!("{:.1} hours", each * 365.25 * 24.0)
+            };
+            return Err(Fail::input(format!(
+                "--simulate {y} over {} replications is {each} each, too short to mean anything: each replication must simulate at least {min} year(s) of virtual time (a four-nines component with 1 h repairs fails about once a year). Fix: give at least {} years, e.g. --simulate {}, or fewer --replications.",
+                a.replications,
+                min * reps,
+                (min * reps * 10.0).max(1000.0)
+            )));
+        }
     }
     let what_if = WhatIf {
         instance_availability: a.instance_availability,
@@ -71,7 +87,16 @@ pub fn availability(a: &AvailabilityArgs) -> Result<(), Fail> {
                 bad(e)
             }
         })?;
-        Some(Model::new(&changed, &opts).map_err(bad)?)
+        // Too many zone states is the --zones question's doing when it is asked
+        // (the file's own zones passed above).
+        Some(Model::new(&changed, &opts).map_err(|mut e| {
+            if e.path == "zones" && a.zones.is_some() {
+                e.path = crate::run::flag(&e.path);
+                Fail::input(e.to_string())
+            } else {
+                bad(e)
+            }
+        })?)
     };
     let model = after.as_ref().unwrap_or(&before);
     let report = model.analyse();

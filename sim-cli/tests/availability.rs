@@ -209,3 +209,107 @@ fn bad_input_exits_2_with_a_fix() {
         "--simulate",
     );
 }
+
+/// Issue 11, item 4: `--zones 26` on netflixoss ran for 7 minutes; zones
+/// holding the same instances are now weighed together, so it answers (the
+/// states it weighs are counted in sim-core's tests, not timed here).
+#[test]
+fn twenty_six_zones_answer() {
+    let v = json(&["availability", "netflixoss", "--json", "--zones", "26"]);
+    assert_eq!(v["zones"], 26);
+    let a = v["end_to_end"]["www"]["availability"].as_f64().unwrap();
+    assert!(a > 0.9998 && a < 1.0, "{a}");
+}
+
+/// Stores with 1, 2, …, k instances over `zones` zones: k different zones.
+fn staircase(k: u32, zones: u32) -> String {
+    let services: Vec<String> = (1..=k)
+        .map(|c| format!(r#"{{"name":"s{c}","package":"store","count":{c},"availability":0.999}}"#))
+        .collect();
+    format!(
+        r#"{{"arch":"stairs","zones":{zones},"zone_availability":0.999,"services":[{}]}}"#,
+        services.join(",")
+    )
+}
+
+/// Issue 11, item 4: when the zones still differ too much, exit 2 naming the
+/// limit, the file's `zones` or the `--zones` flag, whichever asked.
+#[test]
+fn too_many_zone_states_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let file = write("stairs26.json", &staircase(20, 26));
+    refused(
+        &["availability", &file],
+        "at zones: the 26 zones of a region hold 20 different sets of instances, so exact availability analysis would weigh 1048576 zone states",
+    );
+    refused(&["availability", &file], "above the limit of 65536");
+    let file = write("stairs3.json", &staircase(20, 3));
+    refused(
+        &["availability", &file, "--zones", "26"],
+        "at --zones: the 26 zones",
+    );
+    // The file at its own 3 zones is fine.
+    json(&["availability", &file, "--json"]);
+}
+
+/// Issue 11, item 8: this run printed a 95 % interval reaching 1.0000471.
+#[test]
+fn simulated_bounds_never_pass_1() {
+    let args = [
+        "availability",
+        "netflixoss",
+        "--simulate",
+        "8",
+        "--replications",
+        "8",
+        "--seed",
+        "1",
+    ];
+    let mut with_json = args.to_vec();
+    with_json.push("--json");
+    let s = &json(&with_json)["simulated"]["www"];
+    let (lo, hi, mean) = (
+        s["ci95_low"].as_f64().unwrap(),
+        s["ci95_high"].as_f64().unwrap(),
+        s["mean"].as_f64().unwrap(),
+    );
+    assert!(0.0 <= lo && lo <= mean && mean <= hi && hi <= 1.0, "{s}");
+    assert_eq!(hi, 1.0, "{s}");
+    let out = microsim(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("– 1.0000000), analytic"), "{text}");
+}
+
+/// Issue 11, item 8: horizons too short to see a failure are refused, saying
+/// the rule (one year of virtual time per replication).
+#[test]
+fn absurdly_short_simulations_exit_2() {
+    refused(
+        &["availability", "netflixoss", "--simulate", "0.001"],
+        "--simulate 0.001 over 32 replications is 0.3 hours each",
+    );
+    refused(
+        &["availability", "netflixoss", "--simulate", "10"],
+        "each replication must simulate at least 1 year(s) of virtual time",
+    );
+    refused(
+        &["availability", "netflixoss", "--simulate", "10"],
+        "Fix: give at least 32 years",
+    );
+    refused(
+        &[
+            "availability",
+            "netflixoss",
+            "--simulate",
+            "7",
+            "--replications",
+            "8",
+        ],
+        "over 8 replications is 0.88 years each",
+    );
+}

@@ -183,17 +183,19 @@ impl Structure {
 
     /// Availability of a request arriving at each service, given the
     /// probability `up[t]` that each service is up (services independent):
-    /// Σ_R p_R Π_{t∈R} up[t].
+    /// `Σ_R p_R Π_{t∈R} up[t]`.
     pub fn evaluate(&self, up: &[f64]) -> Vec<f64> {
-        self.demand
-            .iter()
-            .map(|terms| {
-                terms
-                    .iter()
-                    .map(|t| t.p * t.members.iter().map(|&m| up[m as usize]).product::<f64>())
-                    .sum()
-            })
+        (0..self.demand.len())
+            .map(|sid| self.evaluate_at(sid as ServiceId, up))
             .collect()
+    }
+
+    /// [`Structure::evaluate`] for requests arriving at `sid` only.
+    pub fn evaluate_at(&self, sid: ServiceId, up: &[f64]) -> f64 {
+        self.demand[sid as usize]
+            .iter()
+            .map(|t| t.p * t.members.iter().map(|&m| up[m as usize]).product::<f64>())
+            .sum()
     }
 
     /// The same structure function on one up/down state (the Monte Carlo's

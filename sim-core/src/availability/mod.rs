@@ -10,7 +10,11 @@
 //!   instances in a region are up: Σ_{j≥k} C(n,j) Aʲ(1−A)ⁿ⁻ʲ ([`formulas::k_of_n`]);
 //! - **zones**: with `zone_availability` below 1, a zone outage takes every
 //!   instance placed in it (round-robin, as [`Topology`] places them); zone
-//!   states are enumerated exactly, so "survives one zone" designs get credit;
+//!   states are enumerated exactly, so "survives one zone" designs get credit.
+//!   Zones holding the same instances of every service are interchangeable,
+//!   so only how many of each such group are down is enumerated, weighted by
+//!   the binomial C(n,j) pʲ(1−p)ⁿ⁻ʲ ([`Model::zone_state_count`] states, at
+//!   most [`MAX_ZONE_STATES`]);
 //! - **request semantics** per package ([`analytic`]): routers need the branch
 //!   taken, services every critical dependency, staash its store (not its
 //!   cache), stores only themselves (a ring's quorum covers its peers).
@@ -36,6 +40,22 @@ use analytic::Structure;
 
 /// Default mean time to repair an instance or a zone, in hours.
 pub const DEFAULT_MTTR_H: f64 = 1.0;
+
+/// Zone states of one region (how many zones of each group of interchangeable
+/// zones are down) beyond which exact analysis is refused.
+///
+/// Why 2¹⁶: every state costs one k-of-n per service and, per weakest-link
+/// candidate (each needed service, and the zones), one pass of the entry
+/// points' structure functions; a what-if's "before" repeats it all. At this
+/// limit (16 zones all different) a report on 16 services takes 0.14 s and on
+/// 165 services 2.5 s (release build, one core); the time doubles with each
+/// further zone of the worst case, to minutes at 26. Real placements stay far
+/// below: round-robin makes the zones of a region differ only in which
+/// services have one instance more, so there are at most as many groups as
+/// distinct `count mod zones` among services, plus one (netflixoss over 26
+/// zones has 5 groups and 1,792 states, where 2²⁶ is 67,108,864; enumerating
+/// subsets, `--zones 26` took 7 minutes).
+pub const MAX_ZONE_STATES: u64 = 1 << 16;
 
 /// A workshop's what-if questions, applied to the file before analysis.
 #[derive(Debug, Clone, Default)]
@@ -147,16 +167,32 @@ pub struct Model {
     pub zone_availability: f64,
     /// Mean time to repair a zone, in hours.
     pub zone_mttr_h: f64,
-    /// Per service, its instances in each zone of one region (`None` for
-    /// global and regional nodes, which no zone outage takes).
-    zone_counts: Vec<Option<Vec<u32>>>,
+    /// Interchangeable zones of one region, grouped; zones that hold no
+    /// instance are left out, as their outages change nothing.
+    zone_groups: Vec<ZoneGroup>,
+    /// Per service, whether zone outages take its instances (global and
+    /// regional nodes are in no zone).
+    zoned: Vec<bool>,
 }
 
-/// What to pretend perfect when measuring how much a link costs.
+/// Zones of one region that hold the same number of instances of every
+/// service. Any j of them down leave the same instances up, so the analysis
+/// enumerates j = 0..=zones instead of the 2^zones subsets, weighting each j
+/// by the binomial C(zones, j) pʲ(1−p)^(zones−j) of exactly j being down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ZoneGroup {
+    /// Zones in the group.
+    zones: u32,
+    /// Per service id, its instances in each zone of the group (0 for
+    /// services in no zone).
+    per_zone: Vec<u32>,
+}
+
+/// Whether to pretend zones never fail (to measure what their outages cost;
+/// a perfect service is [`Model::entries_if_perfect`]'s business).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Perfect {
     Nothing,
-    Service(ServiceId),
     Zones,
 }
 
@@ -176,99 +212,153 @@ impl Model {
             });
             mttr_h.push(mttr);
         }
-        let zone_counts = topo
+        let zoned: Vec<bool> = topo
             .services
             .iter()
-            .map(|s| {
-                (s.placement == Placement::Zoned).then(|| {
-                    let mut c = vec![0u32; topo.zones as usize];
-                    for i in topo.instances_in(topo.service_id(&s.name).expect("own name"), 0) {
-                        c[topo.instances[i as usize].zone as usize] += 1;
-                    }
-                    c
-                })
-            })
+            .map(|s| s.placement == Placement::Zoned)
             .collect();
+        let zone_groups = zone_groups(&topo, &zoned);
+        let zone_availability = spec.zone_availability.unwrap_or(1.0);
+        let states = states_of(&zone_groups);
+        if zone_availability < 1.0 && states > MAX_ZONE_STATES {
+            return Err(too_many_zone_states(topo.zones, zone_groups.len(), states));
+        }
         Ok(Model {
             topo,
             structure,
             instance_availability,
             mttr_h,
-            zone_availability: spec.zone_availability.unwrap_or(1.0),
+            zone_availability,
             zone_mttr_h: spec.zone_mttr_h.unwrap_or(DEFAULT_MTTR_H),
-            zone_counts,
+            zone_groups,
+            zoned,
         })
     }
 
-    /// Availability of each service's own instances (k of n) when the zones
-    /// in `down` (a bit mask) are out.
-    fn own_given(&self, down: u32, perfect: Perfect) -> Vec<f64> {
+    /// Zone states of one region each figure is summed over: 1 without zone
+    /// outages, else the product over groups of interchangeable zones of one
+    /// more than the group's size (0..=size of them down). At most
+    /// [`MAX_ZONE_STATES`], and never more than 2^zones.
+    pub fn zone_state_count(&self) -> u64 {
+        if self.zone_availability >= 1.0 {
+            1
+        } else {
+            states_of(&self.zone_groups)
+        }
+    }
+
+    /// Availability of each service's own instances (k of n) when `down[g]`
+    /// zones of each group g are out.
+    fn own_given(&self, down: &[u32]) -> Vec<f64> {
         let topo = &self.topo;
         (0..topo.services.len())
             .map(|i| {
-                if perfect == Perfect::Service(i as ServiceId) {
-                    return 1.0;
-                }
-                let s = &topo.services[i];
-                let n = match &self.zone_counts[i] {
-                    Some(c) => (0..c.len())
-                        .filter(|z| down >> z & 1 == 0)
-                        .map(|z| c[z])
-                        .sum(),
-                    None => 1,
+                let n = if self.zoned[i] {
+                    self.zone_groups
+                        .iter()
+                        .zip(down)
+                        .map(|(g, &d)| (g.zones - d) * g.per_zone[i])
+                        .sum()
+                } else {
+                    1
                 };
-                formulas::k_of_n(s.quorum, n, self.instance_availability[i])
+                formulas::k_of_n(topo.services[i].quorum, n, self.instance_availability[i])
             })
             .collect()
     }
 
-    /// Zone states of one region worth counting, as (probability, down mask):
-    /// all of them up to 12 zones, else by number of zones down until the rest
-    /// is below 1e-15.
-    fn zone_states(&self, perfect: Perfect) -> Vec<(f64, u32)> {
+    /// Every zone state of one region, as (probability, zones down per group):
+    /// each group's count down runs over 0..=size with its binomial weight, so
+    /// the probabilities sum to 1 and the expectation is that of the 2^zones
+    /// subsets, exactly.
+    fn zone_states(&self, perfect: Perfect) -> Vec<(f64, Vec<u32>)> {
         let a = self.zone_availability;
-        let z = self.topo.zones;
+        let groups = &self.zone_groups;
         if a >= 1.0 || perfect == Perfect::Zones {
-            return vec![(1.0, 0)];
+            return vec![(1.0, vec![0; groups.len()])];
         }
-        let mut states = Vec::new();
-        let mut covered = 0.0;
-        for d in 0..=z {
-            let p = libm::pow(1.0 - a, f64::from(d)) * libm::pow(a, f64::from(z - d));
-            let mut any = false;
-            // Every mask of z bits with d bits set (Gosper's hack).
-            let mut m: u64 = (1u64 << d) - 1;
-            while m < 1u64 << z {
-                states.push((p, m as u32));
-                covered += p;
-                any = true;
-                if d == 0 {
+        // weight[g][j]: exactly j of group g's zones down.
+        let weight: Vec<Vec<f64>> = groups
+            .iter()
+            .map(|g| {
+                (0..=g.zones)
+                    .map(|j| {
+                        binomial(g.zones, j)
+                            * libm::pow(1.0 - a, f64::from(j))
+                            * libm::pow(a, f64::from(g.zones - j))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut states = Vec::with_capacity(states_of(groups) as usize);
+        let mut down = vec![0u32; groups.len()];
+        loop {
+            let p = down
+                .iter()
+                .zip(&weight)
+                .map(|(&j, w)| w[j as usize])
+                .product();
+            states.push((p, down.clone()));
+            // Next state, odometer-wise; done when every digit wrapped.
+            let mut g = 0;
+            loop {
+                if g == groups.len() {
+                    return states;
+                }
+                down[g] += 1;
+                if down[g] <= groups[g].zones {
                     break;
                 }
-                let c = m & m.wrapping_neg();
-                let r = m + c;
-                m = (((r ^ m) >> 2) / c) | r;
-            }
-            if !any || (z > 12 && 1.0 - covered < 1e-15) {
-                break;
+                down[g] = 0;
+                g += 1;
             }
         }
-        states
     }
 
-    /// Expected own and end-to-end availability of every service.
+    /// Expected own and end-to-end availability of every service. Each is a
+    /// probability: sums of weights that add up to 1 only up to rounding are
+    /// clamped to [0, 1], so no figure reads above 1.
     fn expected(&self, perfect: Perfect) -> (Vec<f64>, Vec<f64>) {
         let n = self.topo.services.len();
         let (mut own, mut e2e) = (vec![0.0; n], vec![0.0; n]);
         for (p, down) in self.zone_states(perfect) {
-            let up = self.own_given(down, perfect);
+            let up = self.own_given(&down);
             let served = self.structure.evaluate(&up);
             for i in 0..n {
                 own[i] += p * up[i];
                 e2e[i] += p * served[i];
             }
         }
+        for x in own.iter_mut().chain(&mut e2e) {
+            *x = x.clamp(0.0, 1.0);
+        }
         (own, e2e)
+    }
+
+    /// Each entry point's availability (in `topo.entry_points` order) if
+    /// service `t` never failed, for each `t` of `perfect`, clamped as
+    /// [`Model::expected`]'s. One pass over the zone states: a state's k-of-n
+    /// figures are computed once and shared by every candidate, and only the
+    /// entry points' structure functions are evaluated, so the weakest links
+    /// cost states × (services + candidates × entry points' terms) instead of
+    /// a whole analysis per candidate.
+    fn entries_if_perfect(&self, perfect: &[ServiceId]) -> Vec<Vec<f64>> {
+        let entries = &self.topo.entry_points;
+        let mut out = vec![vec![0.0; entries.len()]; perfect.len()];
+        for (p, down) in self.zone_states(Perfect::Nothing) {
+            let mut up = self.own_given(&down);
+            for (sums, &t) in out.iter_mut().zip(perfect) {
+                let own = std::mem::replace(&mut up[t as usize], 1.0);
+                for (sum, &e) in sums.iter_mut().zip(entries) {
+                    *sum += p * self.structure.evaluate_at(e, &up);
+                }
+                up[t as usize] = own;
+            }
+        }
+        for x in out.iter_mut().flatten() {
+            *x = x.clamp(0.0, 1.0);
+        }
+        out
     }
 
     /// End-to-end availability of each entry point (in `topo.entry_points` order).
@@ -286,6 +376,56 @@ impl Model {
     pub fn analyse(&self) -> Report {
         report::build(self)
     }
+}
+
+/// Groups the zones of region 0 (regions are copies) by the instances each
+/// holds, in order of first zone; zones holding nothing are dropped.
+fn zone_groups(topo: &Topology, zoned: &[bool]) -> Vec<ZoneGroup> {
+    let n = topo.services.len();
+    let mut per_zone = vec![vec![0u32; n]; topo.zones as usize];
+    for (s, _) in zoned.iter().enumerate().filter(|&(_, &z)| z) {
+        for i in topo.instances_in(s as ServiceId, 0) {
+            per_zone[topo.instances[i as usize].zone as usize][s] += 1;
+        }
+    }
+    let mut groups: Vec<ZoneGroup> = Vec::new();
+    for counts in per_zone {
+        if counts.iter().all(|&c| c == 0) {
+            continue;
+        }
+        match groups.iter_mut().find(|g| g.per_zone == counts) {
+            Some(g) => g.zones += 1,
+            None => groups.push(ZoneGroup {
+                zones: 1,
+                per_zone: counts,
+            }),
+        }
+    }
+    groups
+}
+
+/// Π (size + 1) over groups: every combination of how many of each are down.
+fn states_of(groups: &[ZoneGroup]) -> u64 {
+    groups
+        .iter()
+        .fold(1u64, |acc, g| acc.saturating_mul(u64::from(g.zones) + 1))
+}
+
+/// C(n, j) as a float; exact for the ≤ 26 zones of a region (C(26, 13) is
+/// about 10⁷, far below 2⁵³).
+fn binomial(n: u32, j: u32) -> f64 {
+    let j = j.min(n - j);
+    (0..j).fold(1.0, |c, i| c * f64::from(n - i) / f64::from(i + 1))
+}
+
+fn too_many_zone_states(zones: u32, groups: usize, states: u64) -> InputError {
+    InputError::at(
+        "zones",
+        format!(
+            "the {zones} zones of a region hold {groups} different sets of instances, so exact availability analysis would weigh {states} zone states (the product over groups of zones holding the same instances of one more than the group's size), above the limit of {MAX_ZONE_STATES}."
+        ),
+    )
+    .hint("use fewer zones, or instance counts that are multiples of the zones (or the same for several services), so that more zones hold the same instances.")
 }
 
 /// Parses nothing, reads nothing: applies `what_if` to `spec` and analyses both.

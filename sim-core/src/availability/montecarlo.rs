@@ -29,6 +29,19 @@ use crate::topology::{ServiceId, ANY_ZONE, GLOBAL};
 pub const MS_PER_YEAR: f64 = 365.25 * 24.0 * 3600.0 * 1000.0;
 const MS_PER_HOUR: f64 = 3600.0 * 1000.0;
 
+/// The shortest virtual time, in years, one replication may simulate; front
+/// ends refuse shorter ones (`--simulate YEARS` below this many years per
+/// replication).
+///
+/// Why one year: the figures are long-run shares of time, and the failures
+/// that decide them are rare. A four-nines component with 1 h repairs (an ELB)
+/// fails about once a year, a five-nines one once a decade; replications much
+/// shorter than a year mostly see none of them, score exactly 1, and the
+/// spread between replications that the confidence interval is built on says
+/// nothing. One year per replication is a floor, not a recommendation: the
+/// README's check uses 500.
+pub const MIN_YEARS_PER_REPLICATION: f64 = 1.0;
+
 /// The seed of replication `i` under a run's `seed`: well mixed (splitmix64),
 /// so replications of nearby seeds never share streams.
 pub fn replication_seed(seed: u64, i: u64) -> u64 {
@@ -267,6 +280,13 @@ pub fn replicate(m: &Model, years: f64, seed: u64) -> Replication {
 
 /// Mean and 95 % confidence interval (Student's t over replications) of one
 /// entry point's simulated availability.
+///
+/// The interval is clamped to [0, 1]. Student's t is symmetric about the mean
+/// and knows nothing of the bound: with rare failures most replications score
+/// exactly 1, the mean sits just below it, and mean + half-width went past it
+/// (1.0000316 was printed). An availability cannot lie outside [0, 1], so
+/// clamping loses no coverage: the clamped interval holds the true figure
+/// whenever the symmetric one did.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Estimate {
     /// Mean over replications.
@@ -299,8 +319,8 @@ pub fn estimate(reps: &[Replication]) -> Vec<Estimate> {
                 super::formulas::t_975(n.saturating_sub(1) as u32) * libm::sqrt(var / n as f64);
             Estimate {
                 mean,
-                ci95_low: mean - half,
-                ci95_high: mean + half,
+                ci95_low: (mean - half).clamp(0.0, 1.0),
+                ci95_high: (mean + half).clamp(0.0, 1.0),
                 replications: n,
             }
         })

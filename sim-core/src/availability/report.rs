@@ -105,23 +105,31 @@ pub(super) fn build(m: &Model) -> Report {
     let name = |i: u32| topo.services[i as usize].name.clone();
     let (own, e2e) = m.expected(Perfect::Nothing);
 
-    // Every candidate link, evaluated once for all entry points.
-    let mut candidates: Vec<(String, Vec<f64>)> = Vec::new();
-    for t in 0..topo.services.len() as u32 {
-        let needed = topo
-            .entry_points
-            .iter()
-            .any(|&e| m.structure.share(e, t) > 0.0);
-        if needed && own[t as usize] < 1.0 {
-            candidates.push((name(t), m.expected(Perfect::Service(t)).1));
-        }
-    }
+    // Every candidate link, evaluated once for all entry points: per
+    // candidate, each entry point's availability if it were perfect (in
+    // `entry_points` order).
+    let services: Vec<u32> = (0..topo.services.len() as u32)
+        .filter(|&t| {
+            own[t as usize] < 1.0
+                && topo
+                    .entry_points
+                    .iter()
+                    .any(|&e| m.structure.share(e, t) > 0.0)
+        })
+        .collect();
+    let mut candidates: Vec<(String, Vec<f64>)> = services
+        .iter()
+        .map(|&t| name(t))
+        .zip(m.entries_if_perfect(&services))
+        .collect();
     if m.zone_availability < 1.0 {
-        candidates.push((ZONES.to_string(), m.expected(Perfect::Zones).1));
+        let all = m.expected(Perfect::Zones).1;
+        let entries = topo.entry_points.iter().map(|&e| all[e as usize]);
+        candidates.push((ZONES.to_string(), entries.collect()));
     }
 
     let mut end_to_end = BTreeMap::new();
-    for &e in &topo.entry_points {
+    for (k, &e) in topo.entry_points.iter().enumerate() {
         let a = e2e[e as usize];
         let critical_path = m
             .structure
@@ -138,7 +146,7 @@ pub(super) fn build(m: &Model) -> Report {
         let mut weakest_links: Vec<Link> = candidates
             .iter()
             .map(|(n, v)| {
-                let better = v[e as usize];
+                let better = v[k];
                 Link {
                     service: n.clone(),
                     gain: better - a,
