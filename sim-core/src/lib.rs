@@ -52,7 +52,12 @@ pub(crate) fn build(spec: &model::ArchSpec, opts: &BuildOptions) -> Result<Topol
             .iter()
             .any(|s| s.availability.is_some_and(|a| a < 1.0) || s.mtbf_h.is_some());
     if has_figures {
-        let model = availability::Model::new(spec, opts)?;
+        // A file whose zone states are too many to analyse still runs, without
+        // the prediction beside its observed availability.
+        let model = match availability::Model::new(spec, opts) {
+            Err(e) if e.path == "zones" => return Ok(topo),
+            m => m?,
+        };
         topo.predicted_availability = Some(
             model
                 .topo

@@ -426,6 +426,16 @@ fn too_many_distinct_zones_are_refused_at_the_stated_limit() {
     let mut spec = load_arch(&staircase(17)).unwrap();
     spec.zone_availability = None;
     assert!(Model::new(&spec, &BuildOptions::default()).is_ok());
+    // A run of such a file still runs, without the prediction in its summary.
+    let text = staircase(17);
+    let o = sim_core::RunOptions {
+        duration: sim_core::duration::SEC,
+        ..Default::default()
+    };
+    let sim = sim_core::RunSpec::new(sim_core::Input::new("s.json", &text), None, o)
+        .unwrap()
+        .run();
+    assert!(sim.outputs().summary.availability.is_none());
 }
 
 /// Issue 11, item 8: an availability is never above 1 nor below 0, but the
