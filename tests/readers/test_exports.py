@@ -27,7 +27,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 MICROSIM = os.environ.get("MICROSIM", str(ROOT / "target" / "release" / "microsim"))
 COLUMNS = ("time_s,service,requests,ok,failed,timeout,refused,rejected,short_circuited,"
-           "injected,dependency,p50_ms,p90_ms,p99_ms").split(",")
+           "injected,dependency,p50_ms,p90_ms,p99_ms,instances").split(",")
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,8 @@ export class SnapshotModel {
     this.stateNames = topo.instance_states ?? [];
     this.codeOf = new Map(this.stateNames.map((name, code) => [name, code]));
     this.upCode = this.code('up');
+    this.offCode = this.code('off'); // a place an autoscaler has not started: not drawn
+    this.startingCode = this.code('starting'); // booting: drawn, not yet serving
     this.serviceOf = Int32Array.from(topo.instances, (x) => x[1]);
     this.svcSize = new Uint32Array(S); // instances of each service
     for (const s of this.serviceOf) this.svcSize[s]++;
@@ -29,6 +31,7 @@ export class SnapshotModel {
     this.svcErr = new Float32Array(S);
     this.svcLat = new Float32Array(S); // mean over answered requests
     this.svcUp = new Uint32Array(S);
+    this.svcLive = new Uint32Array(S); // instances that serve or should (not off, not booting)
     this.svcStates = new Uint32Array(S * Math.max(1, this.stateNames.length)); // [s * K + code] -> instances
     this.svcEdges = new Map(); // sa * S + sb -> {a, b, rps, err}
     this.aggregateServices(); // all up until a snapshot says otherwise
@@ -62,6 +65,7 @@ export class SnapshotModel {
       this.lat[i] = snap.lat_ms?.[i] || 0;
     }
     if (snap.visible) for (let i = 0; i < n; i++) this.visible[i] = snap.visible[i] ? 1 : 0;
+    else if (this.offCode >= 0) for (let i = 0; i < n; i++) this.visible[i] = this.state[i] === this.offCode ? 0 : 1;
     this.updateEdges(snap.edges || []);
     this.aggregateServices();
   }
@@ -84,13 +88,14 @@ export class SnapshotModel {
 
   aggregateServices() {
     const S = this.S, K = Math.max(1, this.stateNames.length), of = this.serviceOf;
-    this.svcRps.fill(0); this.svcErr.fill(0); this.svcLat.fill(0); this.svcUp.fill(0); this.svcStates.fill(0);
+    this.svcRps.fill(0); this.svcErr.fill(0); this.svcLat.fill(0); this.svcUp.fill(0); this.svcStates.fill(0); this.svcLive.fill(0);
     for (let i = 0; i < this.n; i++) {
       const s = of[i];
       this.svcRps[s] += this.rps[i];
       this.svcErr[s] += this.err[i];
       this.svcLat[s] += this.lat[i] * this.rps[i];
       if (this.state[i] === this.upCode) this.svcUp[s]++;
+      if (this.state[i] !== this.offCode && this.state[i] !== this.startingCode) this.svcLive[s]++;
       if (this.state[i] < K) this.svcStates[s * K + this.state[i]]++;
     }
     for (let s = 0; s < S; s++) this.svcLat[s] = this.svcRps[s] > 0 ? this.svcLat[s] / this.svcRps[s] : 0;

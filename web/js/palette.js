@@ -3,7 +3,7 @@
 
 export const COLORS = {
   background: '#0d1117',
-  up: '#30a46c', idle: '#2b5e48', degraded: '#f5a524', down: '#e5484d', zombie: '#a371f7',
+  up: '#30a46c', idle: '#2b5e48', degraded: '#f5a524', down: '#e5484d', zombie: '#a371f7', starting: '#58a6ff',
   edge: 'rgba(120,160,220,', edgeErr: 'rgba(229,72,77,', particle: '#9cc3ff', particleErr: '#ff5a5f',
   label: '#c9d1d9', hover: '#fff',
 };
@@ -14,6 +14,7 @@ export const COLORS = {
 export function healthColor(state, rps, err) {
   if (state === 'down') return COLORS.down;
   if (state === 'zombie') return COLORS.zombie;
+  if (state === 'starting') return COLORS.starting;
   if (state === 'degraded') return COLORS.degraded;
   if (err > 0 && err >= 0.02 * (rps + err)) return COLORS.degraded;
   return rps > 0 ? COLORS.up : COLORS.idle;

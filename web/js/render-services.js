@@ -33,9 +33,9 @@ export class ServicesRenderer {
   visibleCount() { return this.model.S; }
 
   // down / zombie (no instance up; zombie if any hangs), degraded (some not
-  // up), else the instances' own: up.
+  // up), else the instances' own: up. Places an autoscaler keeps off do not count.
   state(s) {
-    const m = this.model, size = m.svcSize[s], up = m.svcUp[s];
+    const m = this.model, size = m.svcLive[s], up = m.svcUp[s];
     if (size === 0 || up === size) return 'up';
     if (up > 0) return 'degraded';
     return m.serviceCountIn(s, 'zombie') > 0 ? 'zombie' : 'down';

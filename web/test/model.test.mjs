@@ -104,3 +104,24 @@ test('a new topology starts afresh', () => {
   assert.equal(m.rps[0], 0);
   assert.equal(m.edges.size, 0);
 });
+
+test('places an autoscaler keeps off are hidden and do not make a service degraded', () => {
+  const topo = topology({ states: ['up', 'down', 'zombie', 'off', 'starting'] });
+  const m = new SnapshotModel();
+  m.setTopology(topo);
+  const api = idsOf(topo, 'api');
+  const off = topo.instance_states.indexOf('off'), starting = topo.instance_states.indexOf('starting');
+  // Half of api's places are off, one is starting.
+  const state = {};
+  api.slice(0, 3).forEach((i) => { state[i] = off; });
+  state[api[3]] = starting;
+  m.update(snapshot(topo, { state }));
+  assert.deepEqual(api.map((i) => m.visible[i]), [0, 0, 0, 1, 1, 1], 'off places are not drawn');
+  assert.equal(m.svcLive[1], api.length - 4, 'off and booting places are not (yet) serving instances');
+  assert.equal(m.svcUp[1], m.svcLive[1], 'so the service is wholly up, not degraded');
+  assert.equal(m.stateName(api[3]), 'starting');
+  // Scaled out: all visible again.
+  m.update(snapshot(topo));
+  assert.ok(api.every((i) => m.visible[i] === 1));
+  assert.equal(m.svcLive[1], api.length);
+});

@@ -77,14 +77,20 @@ pub enum InstanceState {
     Down = 1,
     /// Down as a zombie: accepts requests and never answers.
     Zombie = 2,
+    /// A place an autoscaler has not started (or has stopped): not running.
+    Off = 3,
+    /// Started by an autoscaler, still booting.
+    Starting = 4,
 }
 
 impl InstanceState {
     /// Every state, in code order.
-    pub const ALL: [InstanceState; 3] = [
+    pub const ALL: [InstanceState; 5] = [
         InstanceState::Up,
         InstanceState::Down,
         InstanceState::Zombie,
+        InstanceState::Off,
+        InstanceState::Starting,
     ];
 
     /// The name the page shows.
@@ -93,6 +99,8 @@ impl InstanceState {
             InstanceState::Up => "up",
             InstanceState::Down => "down",
             InstanceState::Zombie => "zombie",
+            InstanceState::Off => "off",
+            InstanceState::Starting => "starting",
         }
     }
 }
@@ -314,6 +322,11 @@ impl Simulation {
 
     /// What an instance is doing now: up, down (refusing) or a zombie.
     pub fn instance_state(&self, inst: crate::topology::InstanceId) -> InstanceState {
+        match self.scaler.phase(&self.topo, inst) {
+            Phase::Off => return InstanceState::Off,
+            Phase::Starting => return InstanceState::Starting,
+            Phase::Ready | Phase::Retiring => {}
+        }
         let st = self.inst[inst as usize];
         match (st.down > 0, st.hang) {
             (false, _) => InstanceState::Up,

@@ -37,6 +37,40 @@ pub struct Summary {
     /// What the run's stated limits cut short (present only when one did).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limits: Option<LimitsHit>,
+    /// Instances paid for and what they cost (present when a service
+    /// autoscales or the file gives a price).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<CapacitySummary>,
+}
+
+/// Instance-hours and cost of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct CapacitySummary {
+    /// Instance-hours of every service, from the start to the end of the run.
+    pub instance_hours: f64,
+    /// What they cost (0 without prices).
+    pub cost: f64,
+    /// Cost per million external requests.
+    pub cost_per_million_requests: f64,
+    /// Per service.
+    pub services: BTreeMap<String, ServiceCapacity>,
+}
+
+/// One service's instances over the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceCapacity {
+    /// Instances paid for at the start, fewest, most, and at the end.
+    pub start: u32,
+    /// Fewest at once.
+    pub min: u32,
+    /// Most at once.
+    pub max: u32,
+    /// At the end.
+    pub end: u32,
+    /// Instance-hours.
+    pub instance_hours: f64,
+    /// Cost (instance-hours × price per hour).
+    pub cost: f64,
 }
 
 /// The limits a run hit, and how much they cut.
@@ -158,6 +192,53 @@ impl ServiceSummary {
     }
 }
 
+/// The capacity section, when the file scales or prices anything.
+fn capacity(sim: &Simulation) -> Option<CapacitySummary> {
+    let topo = sim.topology();
+    let wanted = topo
+        .services
+        .iter()
+        .any(|s| s.autoscale.is_some() || s.price_per_hour > 0.0);
+    if !wanted {
+        return None;
+    }
+    let end = sim.now();
+    let round = |x: f64| libm::round(x * 1e6) / 1e6;
+    let services: BTreeMap<String, ServiceCapacity> = topo
+        .services
+        .iter()
+        .zip(sim.capacity())
+        .map(|(s, c)| {
+            let start = if s.autoscale.is_some() {
+                s.initial * s.regions
+            } else {
+                s.instance_count()
+            };
+            let hours = c.instance_hours(end);
+            (
+                s.name.clone(),
+                ServiceCapacity {
+                    start,
+                    min: c.min,
+                    max: c.max,
+                    end: c.now,
+                    instance_hours: round(hours),
+                    cost: round(hours * s.price_per_hour),
+                },
+            )
+        })
+        .collect();
+    let hours: f64 = services.values().map(|c| c.instance_hours).sum();
+    let cost: f64 = services.values().map(|c| c.cost).sum();
+    let requests = sim.end_to_end().requests.max(1) as f64;
+    Some(CapacitySummary {
+        instance_hours: round(hours),
+        cost: round(cost),
+        cost_per_million_requests: round(cost / requests * 1e6),
+        services,
+    })
+}
+
 impl Summary {
     /// Summarises a simulation (normally after [`Simulation::run`]).
     pub fn of(sim: &Simulation) -> Self {
@@ -206,6 +287,7 @@ impl Summary {
                     })
                     .collect()
             }),
+            capacity: capacity(sim),
             limits: {
                 let outside = sim.flows().map_or(0, crate::metrics::Flows::unrecorded);
                 let dropped = sim.spans().dropped();

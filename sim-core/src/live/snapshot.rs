@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(topo_json["instances"].as_array().unwrap().len(), 6);
         assert_eq!(
             topo_json["instance_states"],
-            json!(["up", "down", "zombie"])
+            json!(["up", "down", "zombie", "off", "starting"])
         );
         let mut sim = spec.simulation();
         sim.enable_live();
