@@ -26,6 +26,8 @@ pub struct ChartData<'a> {
     pub stats: &'a [Stats],
     /// Fault windows to shade, in seconds (start, end).
     pub faults: &'a [(f64, f64)],
+    /// Autoscaled services: name and (seconds, instances) at every change.
+    pub capacity: Vec<(&'a str, Vec<(f64, u32)>)>,
 }
 
 type Drawn = Result<(), String>;
@@ -213,11 +215,69 @@ fn histograms<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) 
     root.present().map_err(err)
 }
 
+/// Instances of each autoscaled service over time (steps) above the offered
+/// load (requests per second, end to end) on the same time axis.
+fn instances<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
+    root.fill(&WHITE).map_err(err)?;
+    let (top, bottom) = root.split_vertically(H * 3 / 5);
+    let t_max = (d.rows.len() as f64 * d.bucket_s).max(1.0);
+    let n_max = d
+        .capacity
+        .iter()
+        .flat_map(|(_, h)| h.iter().map(|p| p.1))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64
+        * 1.2;
+    let mut chart = time_chart(&top, d, "instances", "instances", t_max, n_max)?;
+    for (k, (name, history)) in d.capacity.iter().enumerate() {
+        let color = Palette99::pick(k).to_rgba();
+        // Steps: each count holds until the next change, the last until the end.
+        let mut pts = Vec::with_capacity(history.len() * 2 + 1);
+        for (i, &(t, n)) in history.iter().enumerate() {
+            if i > 0 {
+                pts.push((t, f64::from(history[i - 1].1)));
+            }
+            pts.push((t, f64::from(n)));
+        }
+        if let Some(&(_, n)) = history.last() {
+            pts.push((t_max, f64::from(n)));
+        }
+        chart
+            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+            .map_err(err)?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    let load: Vec<(f64, f64)> = e2e(d)
+        .map(|r| {
+            (
+                f64::from(r.bucket) * d.bucket_s,
+                r.requests as f64 / d.bucket_s,
+            )
+        })
+        .collect();
+    let load_max = load.iter().map(|p| p.1).fold(1.0, f64::max) * 1.2;
+    let mut chart = time_chart(&bottom, d, "offered load", "requests/s", t_max, load_max)?;
+    chart
+        .draw_series(LineSeries::new(load, BLUE.stroke_width(1)))
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
 #[derive(Clone, Copy)]
 enum Chart {
     Latency,
     Errors,
     Histograms,
+    Instances,
 }
 
 // By value on purpose: dropping the area at the end flushes the backend
@@ -228,6 +288,7 @@ fn draw<DB: DrawingBackend>(c: Chart, root: DrawingArea<DB, Shift>, d: &ChartDat
         Chart::Latency => latency(&root, d),
         Chart::Errors => errors(&root, d),
         Chart::Histograms => histograms(&root, d),
+        Chart::Instances => instances(&root, d),
     }
 }
 
@@ -274,12 +335,17 @@ fn png(c: Chart, d: &ChartData) -> Result<Vec<u8>, String> {
 /// Every chart as (file name, bytes).
 pub fn render(d: &ChartData) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
     register_font()?;
-    Ok(vec![
+    let mut files = vec![
         ("latency.svg", svg(Chart::Latency, d)?),
         ("latency.png", png(Chart::Latency, d)?),
         ("errors.svg", svg(Chart::Errors, d)?),
         ("errors.png", png(Chart::Errors, d)?),
         ("histograms.svg", svg(Chart::Histograms, d)?),
         ("histograms.png", png(Chart::Histograms, d)?),
-    ])
+    ];
+    if !d.capacity.is_empty() {
+        files.push(("instances.svg", svg(Chart::Instances, d)?));
+        files.push(("instances.png", png(Chart::Instances, d)?));
+    }
+    Ok(files)
 }

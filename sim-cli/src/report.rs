@@ -44,7 +44,12 @@ pub fn html(sim: &sim_core::Simulation, charts: &[(&'static str, Vec<u8>)]) -> S
     page(
         &Summary::of(sim),
         sim,
-        &[svg("latency.svg"), svg("errors.svg"), svg("histograms.svg")],
+        &[
+            svg("latency.svg"),
+            svg("errors.svg"),
+            svg("histograms.svg"),
+            svg("instances.svg"),
+        ],
     )
 }
 
@@ -96,6 +101,7 @@ End-to-end latency: mean {mean:.3} ms, p99 {p99:.3} ms.</p>
 <h2>Latency over time</h2><figure>{latency}</figure>
 <h2>Errors over time</h2><figure>{errors}</figure>
 <h2>Latency distribution per service</h2><figure>{hist}</figure>
+{scaling}
 </body></html>
 "#,
         arch = xml_escape(&s.arch),
@@ -117,5 +123,10 @@ End-to-end latency: mean {mean:.3} ms, p99 {p99:.3} ms.</p>
         latency = svgs[0],
         errors = svgs[1],
         hist = svgs[2],
+        scaling = if svgs[3].is_empty() {
+            String::new()
+        } else {
+            format!("<h2>Instances and load</h2><figure>{}</figure>", svgs[3])
+        },
     )
 }

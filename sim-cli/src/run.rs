@@ -331,6 +331,21 @@ pub fn charts(f: &Finished) -> Result<Vec<(&'static str, Vec<u8>)>, Fail> {
         bucket_s: sim.series().width() as f64 / 1e9,
         stats: sim.service_stats(),
         faults: &f.faults,
+        capacity: sim
+            .topology()
+            .services
+            .iter()
+            .zip(sim.capacity())
+            .filter(|(s, _)| s.autoscale.is_some())
+            .map(|(s, c)| {
+                let h = c
+                    .history
+                    .iter()
+                    .map(|&(t, n)| (t as f64 / 1e9, n))
+                    .collect();
+                (s.name.as_str(), h)
+            })
+            .collect(),
     };
     crate::charts::render(&data).map_err(|e| Fail::internal(format!("drawing charts failed: {e}")))
 }

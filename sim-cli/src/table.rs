@@ -45,6 +45,12 @@ pub fn render(s: &Summary, topo: &Topology) -> String {
         "degraded {}, unanswered {}, {} calls per request ({} retries), {} fault(s)\n",
         e.degraded, e.unanswered, amp.per_request, amp.retries, s.faults
     ));
+    if let Some(c) = &s.capacity {
+        out.push_str(&format!(
+            "capacity: {:.2} instance-hours, cost {:.4} ({:.4} per million requests)\n",
+            c.instance_hours, c.cost, c.cost_per_million_requests
+        ));
+    }
     out.push_str(&format!(
         "success {:.4}%{}\n",
         if e.requests == 0 {

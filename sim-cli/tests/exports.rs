@@ -97,3 +97,49 @@ fn report_is_one_self_contained_page() {
         "nothing loaded from elsewhere"
     );
 }
+
+#[test]
+fn an_autoscaled_run_charts_its_instances_and_prices_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let arch = dir.path().join("hpa.json");
+    std::fs::write(
+        &arch,
+        r#"{"arch":"hpa","price_per_hour":0.1,"traffic":{"rate":1000},"services":[
+        {"name":"app","package":"karyon","count":1,"concurrency":4,"queue":200,
+         "service_time":{"dist":"exponential","mean_ms":10},
+         "autoscale":{"min":1,"max":20,"target":0.6,"startup":"5s"}}]}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = microsim(&[
+        "run",
+        arch.to_str().unwrap(),
+        "--duration",
+        "60s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("capacity: "), "{table}");
+    for f in ["instances.svg", "instances.png"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("<h2>Instances and load</h2>"));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let app = &summary["capacity"]["services"]["app"];
+    assert_eq!(
+        (app["start"].as_u64(), app["max"].as_u64()),
+        (Some(1), Some(4))
+    );
+    // Files that neither scale nor price have no such chart.
+    let plain = dir.path().join("plain");
+    assert!(
+        microsim(&["run", "--duration", "2s", "--out", plain.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(!plain.join("instances.svg").exists());
+}

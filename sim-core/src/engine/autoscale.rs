@@ -77,8 +77,12 @@ impl Group {
     }
 }
 
+/// Changes of capacity kept per service for the chart (a change at most
+/// every evaluation period: 100,000 is a period of 15 s for 17 days).
+pub const MAX_HISTORY: usize = 100_000;
+
 /// Instance-time per service, for instance-hours and cost.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Capacity {
     /// Instances paid for now.
     pub now: u32,
@@ -89,6 +93,8 @@ pub struct Capacity {
     /// Instance-nanoseconds paid for up to `since`.
     pub instance_ns: u128,
     since: Nanos,
+    /// (time, instances paid for) at every change, from the start.
+    pub history: Vec<(Nanos, u32)>,
 }
 
 impl Capacity {
@@ -98,6 +104,9 @@ impl Capacity {
         self.now = n;
         self.min = self.min.min(n);
         self.max = self.max.max(n);
+        if self.history.len() < MAX_HISTORY {
+            self.history.push((now, n));
+        }
     }
 
     /// Instance-hours paid for up to `now`.
@@ -131,6 +140,7 @@ impl Autoscaler {
                 now: n,
                 min: n,
                 max: n,
+                history: vec![(0, n)],
                 ..Capacity::default()
             });
             if s.autoscale.is_none() {
