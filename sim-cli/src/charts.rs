@@ -221,14 +221,14 @@ fn instances<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
     root.fill(&WHITE).map_err(err)?;
     let (top, bottom) = root.split_vertically(H * 3 / 5);
     let t_max = (d.rows.len() as f64 * d.bucket_s).max(1.0);
-    let n_max = d
-        .capacity
-        .iter()
-        .flat_map(|(_, h)| h.iter().map(|p| p.1))
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64
-        * 1.2;
+    let n_max = f64::from(
+        d.capacity
+            .iter()
+            .flat_map(|(_, h)| h.iter().map(|p| p.1))
+            .max()
+            .unwrap_or(1)
+            .max(1),
+    ) * 1.2;
     let mut chart = time_chart(&top, d, "instances", "instances", t_max, n_max)?;
     for (k, (name, history)) in d.capacity.iter().enumerate() {
         let color = Palette99::pick(k).to_rgba();
