@@ -57,7 +57,10 @@ def test_every_resilience_key_and_distribution_is_published():
          "service_time": {"dist": "gamma", "mean_ms": 2, "shape": 3}},
         {"name": "c", "package": "store", "count": 2,
          "service_time": {"dist": "empirical", "histogram": [[1, 3], [5, 1]]}},
-        {"name": "a", "package": "karyon", "count": 2, "dependencies": [
+        {"name": "a", "package": "karyon", "count": 2, "concurrency": 8, "price_per_hour": 0.1,
+         "autoscale": {"min": 1, "max": 10, "metric": "utilisation", "target": 0.6, "period": "15s",
+                       "tolerance": 0.1, "stabilisation": "300s", "startup": "30s"},
+         "dependencies": [
             {"service": "b", "timeout_ms": 300, "retries": {"attempts": 2, "per_try_timeout_ms": 100},
              "circuit_breaker": True, "bulkhead": 10, "fallback": True, "zone_aware": True},
             {"service": "c", "critical": False, "probability": 0.5, "calls": 2}]}]}
@@ -70,6 +73,9 @@ BAD_ARCHS = [
     ("unknown service key", {"arch": "t", "services": [{"name": "a", "package": "karyon", "count": 1, "concurency": 2}]}),
     ("unknown distribution", {"arch": "t", "services": [
         {"name": "a", "package": "karyon", "count": 1, "service_time": {"dist": "zipf", "mean_ms": 1}}]}),
+    ("unknown autoscale key", {"arch": "t", "services": [
+        {"name": "a", "package": "karyon", "count": 1, "concurrency": 2,
+         "autoscale": {"min": 1, "max": 2, "target": 0.5, "maxx": 3}}]}),
     ("unknown dependency key", {"arch": "t", "services": [
         {"name": "b", "package": "store", "count": 1},
         {"name": "a", "package": "karyon", "count": 1, "dependencies": [{"service": "b", "timeout": 3}]}]}),
