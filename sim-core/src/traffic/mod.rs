@@ -194,6 +194,30 @@ impl Profile {
     }
 }
 
+impl Profile {
+    /// The exact bits of `n` integrals and `n` advances at points drawn from
+    /// `seed`, as one hex digest: sim-core's golden test pins it and sim-wasm's
+    /// must compute the same under wasm32, so a last-bit difference in the
+    /// maths (libm's sin and cos, the Newton steps) shows even where a run's
+    /// whole-nanosecond arrival times would hide it.
+    pub fn fingerprint(&self, seed: u64, n: usize) -> String {
+        let mut rng = crate::rng::Stream::new(seed, crate::rng::Purpose::Arrivals);
+        let mut bytes = Vec::with_capacity(n * 16);
+        for _ in 0..n {
+            let a = (rng.uniform() * 3e11) as Nanos;
+            let b = a + (rng.uniform() * 3e9) as Nanos;
+            let scale = 0.25 + 4.0 * rng.uniform();
+            let target = -libm::log(1.0 - rng.uniform());
+            bytes.extend(self.integral(a, b, scale).to_bits().to_le_bytes());
+            let t = self
+                .advance(a, target, scale, Nanos::MAX)
+                .unwrap_or(Nanos::MAX);
+            bytes.extend(t.to_le_bytes());
+        }
+        crate::export::digest(&[&bytes])
+    }
+}
+
 /// Index of the piece holding `t`: the last point at or before it.
 fn segment(times: &[Nanos], t: Nanos) -> usize {
     times.partition_point(|&x| x <= t).saturating_sub(1)
