@@ -58,7 +58,8 @@ pub struct RunArgs {
     pub seed: u64,
     #[command(flatten)]
     pub shape: ShapeArgs,
-    /// Requests per second per entry point (overrides the file's traffic.rate).
+    /// Requests per second per entry point, overriding the file's rates; a
+    /// rate profile is scaled so that its peak is this rate.
     #[arg(long, value_name = "R")]
     pub rate: Option<f64>,
     /// Directory for every output: summary.json, graph.json, GraphML, DOT, Vizceral, traces, metrics.csv, charts (created if missing).

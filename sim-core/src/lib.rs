@@ -32,6 +32,7 @@ pub mod resilience;
 pub mod rng;
 pub mod run;
 pub mod topology;
+pub mod traffic;
 
 pub use engine::Simulation;
 pub use error::InputError;

@@ -27,7 +27,9 @@ pub struct RunOptions {
     pub seed: u64,
     /// Traffic is offered during [0, duration); requests in flight then finish.
     pub duration: Nanos,
-    /// Requests per second per entry point, overriding the file's `traffic.rate`.
+    /// Requests per second per entry point, overriding the file's rates (the
+    /// top level's and each entry point's); a rate profile is scaled so that
+    /// its peak is this rate, keeping its shape.
     pub rate: Option<f64>,
     /// Percentage applied to every positive instance count (spigo's `-p`).
     pub scale: f64,

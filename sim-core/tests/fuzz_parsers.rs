@@ -12,14 +12,16 @@ use sim_core::rng::{Purpose, Stream};
 use sim_core::{duration::parse_duration, model::load_arch, BuildOptions, Topology};
 use sim_core::{Input, Part, RunError, RunOptions, RunSpec};
 
-const SEEDS: [&str; 4] = [
+const SEEDS: [&str; 6] = [
     include_str!("../../architectures/netflixoss.json"),
     include_str!("../../architectures/lamp.json"),
     include_str!("../../architectures/mmc.json"),
     include_str!("../../architectures/netflixoss-resilient.json"),
+    include_str!("../../architectures/spike.json"),
+    include_str!("../../architectures/diurnal.json"),
 ];
 
-const SCENARIOS: [&str; 4] = [
+const SCENARIOS: [&str; 6] = [
     include_str!("../../architectures/scenarios/zone-outage.json"),
     include_str!("../../architectures/scenarios/chaos-monkey.json"),
     include_str!("../../architectures/scenarios/zone-partition.json"),
@@ -28,6 +30,10 @@ const SCENARIOS: [&str; 4] = [
         {"at":"2s","for":"5s","latency":{"service":"evcache","add_ms":80,"percent":40}},
         {"at":"3s","errors":{"service":"cassandra","percent":30}},
         {"at":"4s","for":"2s","region_outage":{"region":"us-east-1"}}]}"#,
+    include_str!("../../architectures/scenarios/flash-crowd.json"),
+    r#"{"faults":[{"at":"1s","for":"3s","flash_crowd":{"factor":40,"entry":"www"}},
+        {"at":"2s","for":"5s","flash_crowd":{"factor":0.25}},
+        {"at":"3s","flash_crowd":{"factor":2.5,"entry":"www"}}]}"#,
 ];
 
 const TOKENS: [&str; 16] = [
@@ -94,7 +100,7 @@ fn corrupted_architectures_never_panic() {
         }
     }
     // Some mutations are harmless (whitespace, duplicated text inside strings).
-    assert!(accepted > 0 && accepted < 12000, "{accepted}");
+    assert!(accepted > 0 && accepted < 18000, "{accepted}");
 }
 
 /// Corrupted scenarios go the way every front end takes them — a

@@ -111,3 +111,39 @@ fn every_distribution_draws_pinned_bits() {
         "sampler bits changed; see this file's header"
     );
 }
+
+const TRAFFIC: &str = include_str!("golden-traffic.json");
+const CROWDS: &str = include_str!("golden-traffic-scenario.json");
+
+/// Every profile form on its own entry point, under flash crowds
+/// (`golden-traffic.json`, `golden-traffic-scenario.json`): the run's digest,
+/// then the exact bits of 20,000 integrals and advances of each entry point's
+/// profile, pinned in `golden_traffic.txt`. sim-wasm computes both under
+/// wasm32 and must agree: arrivals are the same in the browser.
+#[test]
+fn traffic_digest_and_profile_bits_match_golden() {
+    let sim = common::run(TRAFFIC, Some(CROWDS), golden_options());
+    let mut text = format!("run {}\n", sim.outputs().digest());
+    for (e, t) in sim
+        .topology()
+        .entry_points
+        .iter()
+        .zip(&sim.topology().entry_traffic)
+    {
+        let name = &sim.topology().services[*e as usize].name;
+        assert!(sim.service_stats()[*e as usize].requests > 100, "{name}");
+        if let sim_core::traffic::Rate::Profile(p) = &t.rate {
+            text.push_str(&format!("{name} {}\n", p.fingerprint(42, 20_000)));
+        }
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden_traffic.txt");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert_eq!(
+        text,
+        std::fs::read_to_string(path).unwrap(),
+        "traffic outputs or profile bits changed; see this file's header"
+    );
+}

@@ -52,7 +52,9 @@ const EXAMPLE: &str = r#"{ "description": "every action once",
    { "at": "20s", "for": "1m", "region_outage": { "region": "us-west-2" } },
    { "at": "20s", "for": "60s", "latency": { "service": "subscriber", "add_ms": 200, "percent": 50 } },
    { "at": "1.5s", "for": "500ms", "errors": { "service": "subscriber", "percent": 10 } },
-   { "at": "20s", "for": "60s", "partition": { "between": ["us-east-1", "us-west-2.zoneC"] } }
+   { "at": "20s", "for": "60s", "partition": { "between": ["us-east-1", "us-west-2.zoneC"] } },
+   { "at": "5s", "for": "30s", "flash_crowd": { "factor": 4, "entry": "www" } },
+   { "at": "50s", "flash_crowd": { "factor": 0.5 } }
 ] }"#;
 
 #[test]
@@ -123,6 +125,20 @@ fn every_action_parses_and_resolves_to_ids() {
                     region: 1,
                     zone: Some(2),
                 },
+            },
+        ),
+        (
+            window(5 * SEC, 30 * SEC),
+            Action::FlashCrowd {
+                entry: Some(id("www")),
+                factor: 4.0,
+            },
+        ),
+        (
+            (50 * SEC, None),
+            Action::FlashCrowd {
+                entry: None,
+                factor: 0.5,
             },
         ),
     ];
@@ -654,6 +670,7 @@ fn the_schema_lists_every_action() {
     let actions = [
         "chaos_monkey",
         "errors",
+        "flash_crowd",
         "kill",
         "latency",
         "partition",

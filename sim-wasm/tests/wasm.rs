@@ -86,3 +86,31 @@ fn wasm_reports_bad_input_in_the_pages_words() {
         .unwrap();
     assert!(e.as_string().unwrap().contains("sead"), "{e:?}");
 }
+
+const TRAFFIC: &str = include_str!("../../sim-core/tests/golden-traffic.json");
+const CROWDS: &str = include_str!("../../sim-core/tests/golden-traffic-scenario.json");
+const GOLDEN_TRAFFIC: &str = include_str!("../../sim-core/tests/golden_traffic.txt");
+
+/// Every profile form under flash crowds (sim-core's third golden run): the
+/// run's digest and the exact bits of each profile's integrals and advances
+/// (libm's sin and cos, the Newton steps) equal the native ones.
+#[wasm_bindgen_test]
+fn traffic_profiles_match_native_golden() {
+    let d = sim_wasm::simulate_digest(
+        TRAFFIC,
+        Some("scenario".into()), // as the native harness names it in graph.json's args
+        Some(CROWDS.into()),
+        GOLDEN_OPTIONS,
+    )
+    .unwrap();
+    let mut text = format!("run {d}\n");
+    let spec = sim_core::model::load_arch(TRAFFIC).unwrap();
+    let topo = sim_core::Topology::build(&spec, &sim_core::BuildOptions::default()).unwrap();
+    for (e, t) in topo.entry_points.iter().zip(&topo.entry_traffic) {
+        if let sim_core::traffic::Rate::Profile(p) = &t.rate {
+            let name = &topo.services[*e as usize].name;
+            text.push_str(&format!("{name} {}\n", p.fingerprint(42, 20_000)));
+        }
+    }
+    assert_eq!(text, GOLDEN_TRAFFIC);
+}

@@ -67,6 +67,15 @@ def test_every_resilience_key_and_distribution_is_published():
     ARCH.validate(doc)
 
 
+def test_every_traffic_key_and_profile_form_is_published():
+    for profile in [{"steps": [["0s", 100], ["30s", 400]]}, {"ramp": [["0s", 0], ["1m", 400]]},
+                    {"diurnal": {"period": "10m", "min": 50, "max": 400, "peak_at": "5m"}},
+                    {"table": {"every": "10s", "rates": [100, 120, 300]}}]:
+        ARCH.validate({"arch": "t", "traffic": {"arrival": "constant", "profile": profile}, "services": [
+            {"name": "a", "package": "karyon", "count": 1, "traffic": {"rate": 50, "arrival": "poisson"}}]})
+    SCENARIO.validate({"faults": [{"at": "1s", "for": "5s", "flash_crowd": {"factor": 4, "entry": "www"}}]})
+
+
 BAD_ARCHS = [
     ("unknown top-level key", {"arch": "t", "servces": [], "services": []}),
     ("unknown package", {"arch": "t", "services": [{"name": "a", "package": "lambda", "count": 1}]}),
@@ -79,6 +88,14 @@ BAD_ARCHS = [
     ("unknown dependency key", {"arch": "t", "services": [
         {"name": "b", "package": "store", "count": 1},
         {"name": "a", "package": "karyon", "count": 1, "dependencies": [{"service": "b", "timeout": 3}]}]}),
+    ("two profile shapes", {"arch": "t", "traffic": {"profile": {"steps": [["0s", 1]], "ramp": [["0s", 1]]}},
+                            "services": [{"name": "a", "package": "karyon", "count": 1}]}),
+    ("unknown profile shape", {"arch": "t", "traffic": {"profile": {"sine": {}}},
+                               "services": [{"name": "a", "package": "karyon", "count": 1}]}),
+    ("profile point not a pair", {"arch": "t", "traffic": {"profile": {"steps": [["0s"]]}},
+                                  "services": [{"name": "a", "package": "karyon", "count": 1}]}),
+    ("unknown diurnal key", {"arch": "t", "traffic": {"profile": {"diurnal": {"period": "1m", "min": 1, "max": 2, "peak": "1s"}}},
+                             "services": [{"name": "a", "package": "karyon", "count": 1}]}),
 ]
 
 
@@ -96,6 +113,8 @@ BAD_SCENARIOS = [
     ("unknown action", {"faults": [{"at": "1s", "explode": {}}]}),
     ("unknown mode", {"faults": [{"at": "1s", "kill": {"service": "homepage", "mode": "melt"}}]}),
     ("missing at", {"faults": [{"kill": {"service": "homepage"}}]}),
+    ("flash crowd without a factor", {"faults": [{"at": "1s", "flash_crowd": {"entry": "www"}}]}),
+    ("unknown flash crowd key", {"faults": [{"at": "1s", "flash_crowd": {"factor": 2, "entries": "www"}}]}),
 ]
 
 

@@ -27,6 +27,14 @@ pub const PER_CALL: usize = size_of::<Call>() + 2 * size_of::<Event>();
 pub const PER_EDGE: usize = size_of::<Flow>() + 24;
 /// Bytes per span of a sampled trace.
 pub const PER_SPAN: usize = size_of::<SpanRecord>();
+/// Bytes per entry point: its arrival source (rate, pending arrival, flash
+/// crowd factor) and its resolved traffic.
+pub const PER_ENTRY_POINT: usize =
+    size_of::<super::arrivals::Source>() + size_of::<crate::traffic::EntryTraffic>();
+/// Bytes per point of a traffic profile (a time and a rate); a profile has at
+/// most [`crate::traffic::MAX_POINTS`], and entry points that inherit the
+/// top-level profile share it.
+pub const PER_PROFILE_POINT: usize = size_of::<crate::duration::Nanos>() + size_of::<f64>();
 /// Bytes per time-series row kept (the end-to-end row of every bucket; service
 /// rows are streamed to metrics.csv or not kept).
 pub const PER_ROW: usize = size_of::<Row>();
@@ -63,6 +71,16 @@ impl Estimate {
                 };
             topology += per_caller * s.instance_count() as usize;
         }
+        topology += topo.entry_points.len() * PER_ENTRY_POINT;
+        let mut profiles: Vec<*const crate::traffic::Profile> = Vec::new();
+        for t in &topo.entry_traffic {
+            if let crate::traffic::Rate::Profile(p) = &t.rate {
+                if !profiles.contains(&std::sync::Arc::as_ptr(p)) {
+                    profiles.push(std::sync::Arc::as_ptr(p));
+                    topology += p.points() * PER_PROFILE_POINT;
+                }
+            }
+        }
         let buckets = (o.duration.saturating_add(o.drain) / o.bucket.max(1)) as usize + 1;
         Estimate {
             topology,
@@ -98,8 +116,48 @@ mod tests {
         assert_eq!((size_of::<Instance>(), size_of::<InstState>()), (12, 20));
         assert_eq!(size_of::<Call>(), 88);
         assert_eq!(PER_CALL, 88 + 2 * 32);
+        assert_eq!(PER_PROFILE_POINT, 16);
+        assert_eq!(PER_ENTRY_POINT, 96, "72 B of source, 24 B of traffic");
         let per_service = PER_SERVICE;
         assert!(per_service < 1024, "{per_service}");
+    }
+
+    #[test]
+    fn profiles_count_once_per_profile_not_per_entry_point() {
+        let points = |n: usize| {
+            (0..n)
+                .map(|i| format!(r#"["{i}s",{}]"#, 100 + i))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let topology = |text: String| {
+            let o = RunOptions::default();
+            let spec = RunSpec::new(Input::new("t", &text), None, o.clone()).unwrap();
+            Estimate::of(spec.topology(), &o).topology
+        };
+        // Three entry points (nothing depends on them) sharing the top-level profile.
+        let shared = |n: usize| {
+            topology(format!(
+                r#"{{"arch":"t","traffic":{{"profile":{{"steps":[{}]}}}},"services":[
+                {{"name":"a","package":"store","count":1}},{{"name":"b","package":"store","count":1}},
+                {{"name":"c","package":"store","count":1}}]}}"#,
+                points(n)
+            ))
+        };
+        assert_eq!(shared(1000) - shared(10), 990 * PER_PROFILE_POINT);
+        let own = topology(format!(
+            r#"{{"arch":"t","services":[
+            {{"name":"a","package":"store","count":1,"traffic":{{"profile":{{"ramp":[{}]}}}}}},
+            {{"name":"b","package":"store","count":1}},{{"name":"c","package":"store","count":1}}]}}"#,
+            points(1000)
+        ));
+        let flat = topology(
+            r#"{"arch":"t","services":[{"name":"a","package":"store","count":1},
+            {"name":"b","package":"store","count":1},{"name":"c","package":"store","count":1}]}"#
+                .to_string(),
+        );
+        assert_eq!(own - flat, 1000 * PER_PROFILE_POINT);
+        assert_eq!(shared(1000) - flat, 1000 * PER_PROFILE_POINT);
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub(super) struct Chaos {
     service_faults: Vec<ServiceFault>,
     any_service_fault: bool,
     partitions: Vec<(u32, Place, Place)>,
+    /// Flash crowds in force: (fault, entry point's service or every one, factor).
+    pub flash: Vec<(u32, Option<ServiceId>, f64)>,
     /// Per service, the listed instances; None while every instance is listed.
     pub views: Vec<Option<View>>,
     dirty: Vec<bool>,
@@ -84,6 +86,7 @@ impl Chaos {
             service_faults: vec![ServiceFault::default(); n],
             any_service_fault: false,
             partitions: Vec::new(),
+            flash: Vec::new(),
             views: vec![None; n],
             dirty: vec![false; n],
             dirty_list: Vec::new(),
@@ -179,6 +182,10 @@ impl Simulation {
                 self.chaos.any_service_fault = true;
             }
             Action::Partition { a, b } => self.chaos.partitions.push((i, a, b)),
+            Action::FlashCrowd { entry, factor } => {
+                self.chaos.flash.push((i, entry, factor));
+                self.flash_changed();
+            }
         }
         let heals = !matches!(
             fault.action,
@@ -217,6 +224,10 @@ impl Simulation {
                 }
             }
             Action::Partition { .. } => self.chaos.partitions.retain(|p| p.0 != i),
+            Action::FlashCrowd { .. } => {
+                self.chaos.flash.retain(|f| f.0 != i);
+                self.flash_changed();
+            }
             Action::Kill { .. } | Action::KillInstance { .. } | Action::ChaosMonkey { .. } => {}
         }
     }
@@ -363,6 +374,10 @@ impl Simulation {
         self.chaos.service_faults.fill(ServiceFault::default());
         self.chaos.any_service_fault = false;
         self.chaos.partitions.clear();
+        if !self.chaos.flash.is_empty() {
+            self.chaos.flash.clear();
+            self.flash_changed();
+        }
     }
 
     /// Discovery must re-list `id`'s service at the next poll.

@@ -15,6 +15,7 @@
 //! [`client`] (a caller sending, timing out, retrying), [`routing`] (which
 //! instance a caller picks), [`chaos`] (faults, restarts, discovery).
 
+mod arrivals;
 mod autoscale;
 pub mod budget;
 mod calls;
@@ -28,7 +29,6 @@ mod server;
 use crate::duration::Nanos;
 use crate::fault::Scenario;
 use crate::metrics::{Flows, Series, Spans, Stats, END_TO_END};
-use crate::model::Arrival;
 use crate::rng::{Purpose, Stream};
 use crate::run::RunOptions;
 use crate::topology::{Topology, GLOBAL};
@@ -121,7 +121,8 @@ pub struct Simulation {
     inst: Vec<InstState>,
     stats: Vec<Stats>,
     end_to_end: Stats,
-    gap_ns: f64,
+    /// One per entry point, in `topo.entry_points` order.
+    sources: Vec<arrivals::Source>,
     arrivals: Stream,
     routing: Stream,
     work: Stream,
@@ -180,7 +181,11 @@ impl Simulation {
         scenario: Scenario,
         args: String,
     ) -> Simulation {
-        let rate = cfg.rate.unwrap_or(topo.traffic.rate);
+        let sources = topo
+            .entry_traffic
+            .iter()
+            .map(|t| arrivals::Source::new(t, cfg.rate))
+            .collect();
         let mut sim = Simulation {
             now: 0,
             events: 0,
@@ -189,7 +194,7 @@ impl Simulation {
             inst: vec![InstState::FRESH; topo.instances.len()],
             stats: vec![Stats::default(); topo.services.len()],
             end_to_end: Stats::default(),
-            gap_ns: 1e9 / rate,
+            sources,
             arrivals: Stream::new(cfg.seed, Purpose::Arrivals),
             routing: Stream::new(cfg.seed, Purpose::Routing),
             work: Stream::new(cfg.seed, Purpose::Work),
@@ -217,10 +222,7 @@ impl Simulation {
             args,
         };
         for e in 0..sim.topo.entry_points.len() {
-            let t = sim.next_gap();
-            if t < sim.cfg.duration {
-                sim.queue.push(t, Kind::Entry, e as u32);
-            }
+            sim.next_arrival(e as u32);
         }
         for (i, f) in sim.chaos.scenario.faults.iter().enumerate() {
             // Faults after the end of traffic would only act on the drain.
@@ -431,15 +433,11 @@ impl Simulation {
         }
     }
 
-    fn next_gap(&mut self) -> Nanos {
-        let gap = match self.topo.traffic.arrival {
-            Arrival::Poisson => -self.gap_ns * libm::log(1.0 - self.arrivals.uniform()),
-            Arrival::Constant => self.gap_ns,
-        };
-        self.now.saturating_add(gap as Nanos)
-    }
-
     fn on_entry(&mut self, e: u32) {
+        if !self.arrival_due(e) {
+            // A flash crowd re-aimed this arrival since it was scheduled.
+            return;
+        }
         let svc = self.topo.entry_points[e as usize];
         let trace = self.ids.next_u64() | 1;
         let span = self.ids.next_u64() | 1;
@@ -461,9 +459,6 @@ impl Simulation {
             self.end_to_end.record(0, r);
             self.series.answer(END_TO_END, 0, r);
         }
-        let t = self.next_gap();
-        if t < self.cfg.duration {
-            self.queue.push(t, Kind::Entry, e);
-        }
+        self.next_arrival(e);
     }
 }

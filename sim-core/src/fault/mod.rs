@@ -94,6 +94,14 @@ pub enum Action {
         /// Refuse or hang.
         mode: Mode,
     },
+    /// A flash crowd: the offered rate of one entry point (or of all) is
+    /// multiplied by `factor` while the fault lasts.
+    FlashCrowd {
+        /// The entry point's service (`None`: every entry point).
+        entry: Option<ServiceId>,
+        /// Multiplies the rate, in (0, [`MAX_FLASH_FACTOR`]].
+        factor: f64,
+    },
     /// Calls between the two places are dropped (callers see timeouts).
     Partition {
         /// One side.
@@ -134,6 +142,12 @@ impl Default for Scenario {
         }
     }
 }
+
+/// Largest factor a flash crowd may multiply a rate by: a thousand times the
+/// traffic is beyond any crowd (the Slashdot effect is tens to hundreds), and
+/// a run stays within its bound on events. The rate itself never exceeds
+/// [`crate::model::LIMITS`]' `max_rate`, overlapping crowds included.
+pub const MAX_FLASH_FACTOR: f64 = 1000.0;
 
 /// Eureka's client registry fetch interval (`registryFetchIntervalSeconds`, 30 s).
 pub const DEFAULT_DISCOVERY_POLL: Nanos = 30 * SEC;

@@ -54,7 +54,8 @@ pub struct ScenarioSpec {
     {"required": ["region_outage"]},
     {"required": ["latency"]},
     {"required": ["errors"]},
-    {"required": ["partition"]}
+    {"required": ["partition"]},
+    {"required": ["flash_crowd"]}
 ]))]
 pub struct FaultSpec {
     /// When the fault starts, as a duration from the start of the run ("10s").
@@ -83,6 +84,9 @@ pub struct FaultSpec {
     /// Calls between two regions or zones are dropped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<PartitionSpec>,
+    /// A flash crowd: the offered rate is multiplied while the fault lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash_crowd: Option<FlashCrowdSpec>,
 }
 
 /// What a dead instance does with requests.
@@ -196,6 +200,18 @@ pub struct PartitionSpec {
     pub between: Vec<String>,
 }
 
+/// Multiply the traffic for a while.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlashCrowdSpec {
+    /// Multiplies the offered rate: 4 is four times the requests (more than 0,
+    /// at most 1000; below 1 the traffic drops).
+    pub factor: f64,
+    /// Only this entry point (a service receiving external traffic); default: all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+}
+
 fn one() -> u32 {
     1
 }
@@ -205,7 +221,7 @@ fn hundred() -> f64 {
 }
 
 /// The action keys, in the order the hint lists them.
-const ACTIONS: [&str; 7] = [
+const ACTIONS: [&str; 8] = [
     "kill",
     "chaos_monkey",
     "zone_outage",
@@ -213,6 +229,7 @@ const ACTIONS: [&str; 7] = [
     "latency",
     "errors",
     "partition",
+    "flash_crowd",
 ];
 
 impl FaultSpec {
@@ -226,6 +243,7 @@ impl FaultSpec {
             self.latency.is_some(),
             self.errors.is_some(),
             self.partition.is_some(),
+            self.flash_crowd.is_some(),
         ];
         ACTIONS
             .iter()

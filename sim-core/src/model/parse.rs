@@ -100,7 +100,7 @@ fn explain(path: String, e: &serde_json::Error) -> InputError {
         None => full.clone(),
     };
     let position = (e.line() > 0).then(|| (e.line(), e.column()));
-    let hint = hint_for(&message, e);
+    let hint = hint_for(&path, &message, e);
     // The hint carries the list of accepted names; keep the message short.
     let message = match message.find(", expected one of") {
         Some(i) if hint.is_some() => message[..i].to_string(),
@@ -167,7 +167,7 @@ fn sentence(m: &str) -> String {
     s
 }
 
-fn hint_for(message: &str, e: &serde_json::Error) -> Option<String> {
+fn hint_for(path: &str, message: &str, e: &serde_json::Error) -> Option<String> {
     use serde_json::error::Category;
     if let Some(rest) = message
         .strip_prefix("unknown field `")
@@ -197,6 +197,13 @@ fn hint_for(message: &str, e: &serde_json::Error) -> Option<String> {
             Some("check the JSON syntax at this position (quotes, commas, brackets).".into())
         }
         Category::Eof => Some("the file ends too early: close every { and [.".into()),
+        Category::Data
+            if (path.contains("profile.steps[") || path.contains("profile.ramp["))
+                && (message.contains("expected a tuple of size 2")
+                    || message.contains("invalid type")) =>
+        {
+            Some("write each point of a profile as a pair [time with a unit, requests per second], e.g. [\"30s\", 400].".into())
+        }
         Category::Data if message.contains("expected a tuple of size 2") => {
             Some("write each histogram bin as a pair [upper_ms, count], e.g. [5, 40].".into())
         }

@@ -60,29 +60,111 @@ fn default_zones() -> u32 {
     3
 }
 
-/// Offered load per entry point.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+/// Offered load: at the top level for every entry point, or on an entry point
+/// (a service receiving external traffic) for that one alone. An entry
+/// point's `traffic` overrides the top-level one key by key: `arrival` on its
+/// own, and the rate's shape — `rate` or `profile` — as one (an entry point
+/// giving `rate` has no profile even when the top level has one).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Traffic {
-    /// Requests per second arriving at each entry point.
-    #[serde(default = "default_rate")]
-    pub rate: f64,
-    /// Inter-arrival process.
-    #[serde(default)]
-    pub arrival: Arrival,
+    /// Requests per second arriving at each entry point, when there is no
+    /// `profile` (default 100). Give `rate` or `profile`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// Inter-arrival process (default "poisson").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrival: Option<Arrival>,
+    /// A rate that changes over time, in requests per second; replaces `rate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileSpec>,
 }
 
-fn default_rate() -> f64 {
-    100.0
-}
+/// The rate when neither the file nor the run gives one.
+pub const DEFAULT_RATE: f64 = 100.0;
 
-impl Default for Traffic {
-    fn default() -> Self {
+impl Traffic {
+    /// The rate, or the default.
+    pub fn rate(&self) -> f64 {
+        self.rate.unwrap_or(DEFAULT_RATE)
+    }
+
+    /// The arrival process, or the default.
+    pub fn arrival(&self) -> Arrival {
+        self.arrival.unwrap_or_default()
+    }
+
+    /// This (an entry point's own `traffic`) over `top`: `arrival` key by key,
+    /// `rate` and `profile` as one shape.
+    #[must_use]
+    pub fn over(&self, top: &Traffic) -> Traffic {
+        let shaped = self.rate.is_some() || self.profile.is_some();
         Traffic {
-            rate: default_rate(),
-            arrival: Arrival::Poisson,
+            rate: if shaped { self.rate } else { top.rate },
+            arrival: self.arrival.or(top.arrival),
+            profile: if shaped {
+                self.profile.clone()
+            } else {
+                top.profile.clone()
+            },
         }
     }
+}
+
+/// A rate profile: exactly one of `steps`, `ramp`, `diurnal` or `table`. Rates
+/// are requests per second, from 0 to 10 million; times are durations from
+/// the start of the run ("30s"). At most 10,000 points or slots.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    {"required": ["steps"]},
+    {"required": ["ramp"]},
+    {"required": ["diurnal"]},
+    {"required": ["table"]}
+]))]
+pub struct ProfileSpec {
+    /// `[["0s", 100], ["30s", 400], ["90s", 100]]`: each rate holds from its
+    /// time until the next; the first time is "0s", times increase, the last
+    /// rate holds to the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Vec<(String, f64)>>,
+    /// `[["0s", 100], ["60s", 400]]`: straight lines between the points; the
+    /// first time is "0s", times increase, the last rate holds to the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp: Option<Vec<(String, f64)>>,
+    /// A day compressed: a cosine from `min` up to `max` at `peak_at` and back
+    /// over each `period`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diurnal: Option<DiurnalSpec>,
+    /// Measured rates, one per slot of `every`; the last holds to the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<TableSpec>,
+}
+
+/// A daily cycle: rate(t) = min + (max − min)·(1 + cos(2π(t − peak_at)/period))/2.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiurnalSpec {
+    /// Length of one cycle ("10m" compresses a day into ten minutes).
+    pub period: String,
+    /// Lowest rate, at `peak_at` ± half a period (req/s, at least 0).
+    pub min: f64,
+    /// Highest rate, at `peak_at` (req/s, at least `min`, more than 0).
+    pub max: f64,
+    /// When within the period the rate peaks, e.g. "5m" (default half the
+    /// period: the run starts at the quietest time, midnight).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_at: Option<String>,
+}
+
+/// Rates measured at a fixed interval.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// Width of each slot ("10s"): rates[i] holds from i·every to (i+1)·every.
+    pub every: String,
+    /// Requests per second per slot (1 to 10,000 of them).
+    pub rates: Vec<f64>,
 }
 
 /// How requests arrive.
@@ -190,6 +272,10 @@ pub struct ServiceSpec {
     /// Work per request, held on a worker.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_time: Option<DistSpec>,
+    /// This entry point's own traffic, overriding the top-level `traffic`
+    /// (only for a service that receives external traffic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<Traffic>,
     /// Workers per instance; requests beyond wait in a FIFO queue. Default: unlimited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<u32>,

@@ -61,13 +61,7 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
         )
         .hint("use 3, as AWS regions have."));
     }
-    check_range(
-        "traffic.rate",
-        spec.traffic.rate,
-        f64::MIN_POSITIVE,
-        LIMITS.max_rate,
-        "requests per second",
-    )?;
+    crate::traffic::check("traffic", &spec.traffic)?;
     check_range(
         "network.same_zone",
         spec.network.same_zone,
@@ -165,6 +159,9 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
         }
         if let Some(p) = s.price_per_hour {
             super::check_price(&at("price_per_hour"), p)?;
+        }
+        if let Some(t) = &s.traffic {
+            crate::traffic::check(&at("traffic"), t)?;
         }
         if s.concurrency == Some(0) {
             return Err(InputError::at(
@@ -481,7 +478,7 @@ mod tests {
             .unwrap();
         assert_eq!((a.arch.as_str(), a.zones), ("x", 3));
         assert_eq!(
-            (a.traffic.rate, a.traffic.arrival),
+            (a.traffic.rate(), a.traffic.arrival()),
             (100.0, crate::model::Arrival::Poisson)
         );
         assert_eq!(

@@ -1,6 +1,8 @@
 //! Topology::build: placement, scaling, dependency resolution and the checks
 //! that must happen before any instance is allocated.
 
+use std::sync::Arc;
+
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{
@@ -13,6 +15,7 @@ use crate::duration::{Nanos, MS};
 use crate::error::InputError;
 use crate::model::{ArchSpec, Package, LIMITS};
 use crate::resilience::Policy;
+use crate::traffic::{EntryTraffic, Rate};
 
 /// AWS region names, in the order spigo used; beyond them, `region-N`.
 const REGION_NAMES: [&str; 12] = [
@@ -274,6 +277,8 @@ impl Topology {
             .hint("add a \"denominator\" service that depends on the front door."));
         }
 
+        let entry_traffic = entry_traffic(spec, &services, &entry_points)?;
+
         let regions = (0..max_regions as usize)
             .map(|r| {
                 REGION_NAMES.get(r).map_or_else(
@@ -298,10 +303,67 @@ impl Topology {
                 cross_region: ms(spec.network.cross_region),
             },
             traffic: spec.traffic.clone(),
+            entry_traffic,
             notes,
             predicted_availability: None,
         })
     }
+}
+
+/// Each entry point's traffic: its own `traffic` over the top-level one. A
+/// service that is not an entry point may not carry one (it would be ignored).
+fn entry_traffic(
+    spec: &ArchSpec,
+    services: &[Service],
+    entry_points: &[ServiceId],
+) -> Result<Vec<EntryTraffic>, InputError> {
+    for (i, s) in spec.services.iter().enumerate() {
+        if s.traffic.is_some() && !entry_points.contains(&(i as ServiceId)) {
+            let names: Vec<&str> = entry_points
+                .iter()
+                .map(|&e| services[e as usize].name.as_str())
+                .collect();
+            return Err(InputError::at(
+                format!("services[{i}] \"{}\".traffic", s.name),
+                format!(
+                    "\"{}\" is not an entry point, so no external traffic reaches it.",
+                    s.name
+                ),
+            )
+            .hint(format!(
+                "give traffic to an entry point ({}: every denominator, or without one the services nothing depends on), or remove it.",
+                names.join(", ")
+            )));
+        }
+    }
+    let shared = spec
+        .traffic
+        .profile
+        .as_ref()
+        .map(|p| crate::traffic::compile("traffic.profile", p).map(Arc::new))
+        .transpose()?;
+    entry_points
+        .iter()
+        .map(|&e| {
+            let own = spec.services[e as usize].traffic.as_ref();
+            let t = own.map_or_else(|| spec.traffic.clone(), |o| o.over(&spec.traffic));
+            let rate = match (&t.profile, own.is_some_and(|o| o.profile.is_some())) {
+                (Some(p), true) => {
+                    let path = format!(
+                        "services[{e}] \"{}\".traffic.profile",
+                        spec.services[e as usize].name
+                    );
+                    Rate::Profile(Arc::new(crate::traffic::compile(&path, p)?))
+                }
+                (Some(_), false) => Rate::Profile(shared.clone().expect("the top-level profile")),
+                (None, _) => Rate::Flat(t.rate()),
+            };
+            Ok(EntryTraffic {
+                arrival: t.arrival(),
+                rate,
+            })
+        })
+        .collect()
 }
 
 /// Refuses call cycles: a request would recurse forever. Store rings are not

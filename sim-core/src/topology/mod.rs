@@ -174,8 +174,11 @@ pub struct Topology {
     pub victim: Option<ServiceId>,
     /// Network latency.
     pub latency: Latency,
-    /// Offered load.
+    /// Offered load, as the file's top-level `traffic` gives it.
     pub traffic: Traffic,
+    /// Each entry point's traffic (in `entry_points` order): its own `traffic`
+    /// over the top-level one, profiles compiled.
+    pub entry_traffic: Vec<crate::traffic::EntryTraffic>,
     /// Things the user should know about how the file was read.
     pub notes: Vec<String>,
     /// Analytic end-to-end availability per entry point, when the file gives

@@ -1,10 +1,10 @@
 //! Names in a scenario (services, regions, zones, places) resolved to topology
 //! ids, with errors that say what exists.
 
-use super::{FaultSpec, KillSpec};
+use super::{FaultSpec, FlashCrowdSpec, KillSpec};
 use crate::duration::MS;
 use crate::error::{did_you_mean, num, quoted, InputError};
-use crate::fault::{Action, Place};
+use crate::fault::{Action, Place, MAX_FLASH_FACTOR};
 use crate::model::LIMITS;
 use crate::topology::{Placement, ServiceId, Topology};
 
@@ -72,6 +72,9 @@ pub(super) fn action(topo: &Topology, path: &str, f: &FaultSpec) -> Result<Actio
             service: service(topo, &format!("{p}.service"), &e.service)?,
             fraction: fraction(&format!("{p}.percent"), e.percent)?,
         });
+    }
+    if let Some(c) = &f.flash_crowd {
+        return flash_crowd(topo, &format!("{path}.flash_crowd"), c);
     }
     if let Some(part) = &f.partition {
         return partition(topo, &format!("{path}.partition.between"), &part.between);
@@ -283,4 +286,63 @@ fn partition(topo: &Topology, path: &str, between: &[String]) -> Result<Action, 
         .hint("name two regions, or two zones of one region (\"us-east-1.zoneA\", \"us-east-1.zoneB\")."));
     }
     Ok(Action::Partition { a: pa, b: pb })
+}
+
+fn flash_crowd(topo: &Topology, path: &str, c: &FlashCrowdSpec) -> Result<Action, InputError> {
+    if !(c.factor > 0.0 && c.factor <= MAX_FLASH_FACTOR) {
+        return Err(InputError::at(
+            format!("{path}.factor"),
+            format!(
+                "factor is {}, outside (0, {}].",
+                num(c.factor),
+                MAX_FLASH_FACTOR
+            ),
+        )
+        .hint("give how many times the usual traffic arrives, e.g. \"factor\": 4; below 1 the traffic drops."));
+    }
+    let entry = match c.entry.as_deref() {
+        None => None,
+        Some(name) => {
+            let names: Vec<&str> = topo
+                .entry_points
+                .iter()
+                .map(|&e| topo.services[e as usize].name.as_str())
+                .collect();
+            let found = topo
+                .entry_points
+                .iter()
+                .copied()
+                .find(|&e| topo.services[e as usize].name == name);
+            let Some(e) = found else {
+                let what = if topo.service_id(name).is_some() {
+                    format!(
+                        "{} is a service of {} but not an entry point: no external traffic reaches it.",
+                        quoted(name),
+                        topo.arch
+                    )
+                } else {
+                    format!("{} is not an entry point of {}.", quoted(name), topo.arch)
+                };
+                let mut listed = names
+                    .iter()
+                    .take(10)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if names.len() > 10 {
+                    listed.push_str(&format!(" and {} more", names.len() - 10));
+                }
+                let guess = did_you_mean(name, names.iter().copied())
+                    .map_or(String::new(), |b| format!("did you mean \"{b}\"? "));
+                return Err(InputError::at(format!("{path}.entry"), what).hint(format!(
+                    "{guess}the entry points are {listed}; leave \"entry\" out for all of them."
+                )));
+            };
+            Some(e)
+        }
+    };
+    Ok(Action::FlashCrowd {
+        entry,
+        factor: c.factor,
+    })
 }
