@@ -1,11 +1,13 @@
 //! Availability composition against published figures, and the analytic
 //! model against its own Monte Carlo simulation.
 
+mod common;
+
 use sim_core::availability::formulas::{downtime_per_month_min, k_of_n, redundant, series};
 use sim_core::availability::montecarlo::{estimate, replicate, replication_seed};
 use sim_core::availability::{Model, WhatIf};
 use sim_core::model::load_arch;
-use sim_core::BuildOptions;
+use sim_core::{BuildOptions, Summary};
 
 const SERIES10: &str = include_str!("../../architectures/availability-series10.json");
 const HYSTRIX30: &str = include_str!("../../architectures/availability-hystrix30.json");
@@ -238,5 +240,33 @@ fn the_analysis_and_a_run_agree_on_fallbacks() {
     assert_eq!(
         (soft.service.as_str(), soft.reason),
         ("b", "fallback: answered degraded")
+    );
+}
+
+/// The observed availability counts every external request of the entry
+/// point, end to end: once discovery has unlisted a dead single instance,
+/// requests are refused at the door without reaching it, and they fail all
+/// the same. Here s is killed from 0 s to 40 s: refused by the instance until
+/// the poll at 30 s, refused at the door from then until the poll at 60 s
+/// lists it again, answered after. The service's own statistics see only the
+/// first 30 s of failures; the observed share sees 60 s of 90.
+#[test]
+fn observed_availability_counts_requests_refused_at_the_door() {
+    let arch = r#"{"arch":"door","traffic":{"rate":100},
+        "services":[{"name":"s","package":"store","count":1,"availability":0.5}]}"#;
+    let down = r#"{"faults":[{"at":"0s","for":"40s","kill":{"service":"s"}}]}"#;
+    let sim = common::run(arch, Some(down), common::options(1, 90));
+    let s = Summary::of(&sim);
+    let e = &s.end_to_end;
+    let observed = s.availability.unwrap()["s"].observed;
+    assert_eq!(observed, e.ok as f64 / e.requests as f64);
+    assert!((observed - 1.0 / 3.0).abs() < 0.02, "{observed}");
+    // s itself saw 60 s of the 90 (30 refused, 30 ok): half its requests ok.
+    let own = &s.services["s"];
+    let seen = own.requests as f64 / e.requests as f64;
+    assert!((seen - 2.0 / 3.0).abs() < 0.02, "{seen}");
+    assert!(
+        (own.ok as f64 / own.requests as f64 - 0.5).abs() < 0.02,
+        "{own:?}"
     );
 }

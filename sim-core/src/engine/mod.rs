@@ -111,6 +111,8 @@ pub struct Simulation {
     inst: Vec<InstState>,
     stats: Vec<Stats>,
     end_to_end: Stats,
+    /// Per entry point, its external requests and how many succeeded.
+    entries: Vec<EntryCount>,
     gap_ns: f64,
     arrivals: Stream,
     routing: Stream,
@@ -146,6 +148,16 @@ impl Limits {
     }
 }
 
+/// External requests of one entry point, end to end: those that found nothing
+/// listed or were rejected at the door count as well as those that reached it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EntryCount {
+    /// Requests that arrived from outside.
+    pub requests: u64,
+    /// Of which answered successfully (degraded answers included).
+    pub ok: u64,
+}
+
 /// What one instance answered since the last [`Simulation::take_window`]: the
 /// live view (browser viewer, `microsim serve`) shows rates over short windows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -177,6 +189,7 @@ impl Simulation {
             inst: vec![InstState::FRESH; topo.instances.len()],
             stats: vec![Stats::default(); topo.services.len()],
             end_to_end: Stats::default(),
+            entries: vec![EntryCount::default(); topo.entry_points.len()],
             gap_ns: 1e9 / rate,
             arrivals: Stream::new(cfg.seed, Purpose::Arrivals),
             routing: Stream::new(cfg.seed, Purpose::Routing),
@@ -276,6 +289,12 @@ impl Simulation {
     /// Statistics of external requests, end to end.
     pub fn end_to_end(&self) -> &Stats {
         &self.end_to_end
+    }
+
+    /// External requests per entry point (in `topology().entry_points`
+    /// order) and how many succeeded: summary.json's observed availability.
+    pub fn entry_counts(&self) -> &[EntryCount] {
+        &self.entries
     }
 
     /// Instance-to-instance flows, when `record_graph` was set.
@@ -421,6 +440,7 @@ impl Simulation {
         let trace = self.ids.next_u64() | 1;
         let span = self.ids.next_u64() | 1;
         self.end_to_end.requests += 1;
+        self.entries[e as usize].requests += 1;
         self.series.arrival(END_TO_END);
         if self.over_max_calls() {
             let r = crate::metrics::Reason::Rejected as u8;

@@ -75,9 +75,12 @@ pub struct Amplification {
 /// Predicted against observed availability of one entry point.
 #[derive(Debug, Clone, Serialize)]
 pub struct AvailabilityCheck {
-    /// Analytic steady-state availability (`microsim availability`).
+    /// Analytic steady-state availability (`microsim availability`): the
+    /// share of time a request arriving at the entry point could be served.
     pub predicted: f64,
-    /// Fraction of the entry point's requests answered successfully in this run.
+    /// Share of the entry point's external requests answered successfully in
+    /// this run, end to end: those refused at the door because nothing was
+    /// listed count as failed (1 when there were none).
     pub observed: f64,
 }
 
@@ -190,7 +193,12 @@ impl Summary {
             availability: topo.predicted_availability.as_ref().map(|p| {
                 p.iter()
                     .map(|&(sid, predicted)| {
-                        let st = &sim.service_stats()[sid as usize];
+                        let k = topo
+                            .entry_points
+                            .iter()
+                            .position(|&e| e == sid)
+                            .expect("predictions are for entry points");
+                        let st = sim.entry_counts()[k];
                         let observed = if st.requests == 0 {
                             1.0
                         } else {
