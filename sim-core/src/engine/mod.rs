@@ -13,12 +13,14 @@
 //!
 //! The code is split by who acts: [`server`] (an instance handling a call),
 //! [`client`] (a caller sending, timing out, retrying), [`routing`] (which
-//! instance a caller picks), [`chaos`] (faults, restarts, discovery).
+//! instance a caller picks), [`chaos`] (faults, restarts, discovery),
+//! [`failures`] (instances and zones failing by MTBF/MTTR).
 
 pub mod budget;
 mod calls;
 mod chaos;
 mod client;
+mod failures;
 mod invariants;
 mod queue;
 mod routing;
@@ -33,6 +35,7 @@ use crate::run::RunOptions;
 use crate::topology::{Topology, GLOBAL};
 
 pub use calls::{flag, Call, CallTable, NONE, PEER};
+pub use failures::FailureCounts;
 pub use queue::{Event, EventQueue, Kind};
 
 /// Runtime state of one instance: busy workers and its FIFO wait queue, linked
@@ -124,6 +127,8 @@ pub struct Simulation {
     flows: Option<Flows>,
     spans: Spans,
     chaos: chaos::Chaos,
+    /// Failures by MTBF/MTTR, when [`RunOptions::failures`] is set.
+    failures: Option<Box<failures::Failures>>,
     clients: client::Clients,
     live: Option<Vec<Window>>,
     /// What the run's limits cut (summary.json reports it when anything was).
@@ -172,13 +177,15 @@ pub struct Window {
 
 impl Simulation {
     /// Prepares a run: instance state, streams, the first arrival at each entry
-    /// point and the scenario's faults. Only [`crate::RunSpec`] calls it, after
-    /// checking every input.
+    /// point, the scenario's faults and, with `figures` (given when
+    /// [`RunOptions::failures`] is set), the failure processes. Only
+    /// [`crate::RunSpec`] calls it, after checking every input.
     pub(crate) fn prepare(
         topo: Topology,
         cfg: RunOptions,
         scenario: Scenario,
         args: String,
+        figures: Option<&crate::availability::Figures>,
     ) -> Simulation {
         let rate = cfg.rate.unwrap_or(topo.traffic.rate);
         let mut sim = Simulation {
@@ -209,6 +216,7 @@ impl Simulation {
             }),
             spans: Spans::new(cfg.trace_sample, cfg.max_traces),
             chaos: chaos::Chaos::new(&topo, scenario, cfg.seed),
+            failures: None,
             clients: client::Clients::new(&topo),
             live: None,
             limits: Limits::default(),
@@ -227,6 +235,9 @@ impl Simulation {
             if f.at < sim.cfg.duration {
                 sim.queue.push(f.at, Kind::Fault, i as u32);
             }
+        }
+        if let (Some(accel), Some(figures)) = (sim.cfg.failures, figures) {
+            sim.start_failures(figures, accel);
         }
         sim
     }
@@ -406,6 +417,7 @@ impl Simulation {
                 Kind::Monkey => self.monkey_strikes(ev.id),
                 Kind::Restart => self.restart(ev.id),
                 Kind::Discovery => self.discovery_poll(),
+                Kind::Failure => self.on_failure(ev.id),
             }
         }
         false

@@ -42,6 +42,9 @@ pub enum Kind {
     Restart,
     /// Clients poll service discovery.
     Discovery,
+    /// Instance `id` (or, past the instances, zone `id − instances`) fails or
+    /// is repaired (`RunOptions::failures`).
+    Failure,
 }
 
 /// A scheduled event; 32 bytes (a u128 key aligns to 16), no heap data.
