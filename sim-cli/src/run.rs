@@ -84,6 +84,11 @@ pub struct RunArgs {
     /// errors, partitions). Default: the architecture's spigo `victim`, killed at half time.
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
+    /// Fail and repair every instance (and zone) by the file's availability
+    /// figures, as `microsim availability` reads them, ACCEL times faster than
+    /// real time: 525600 makes a minute of run a year of failures.
+    #[arg(long, value_name = "ACCEL", allow_negative_numbers = true)]
+    pub failures: Option<f64>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -227,6 +232,7 @@ impl RunArgs {
             max_calls: self.limits.max_calls,
             max_fan_out: self.limits.max_fan_out,
             max_edges: self.limits.max_edges,
+            failures: self.failures,
         }
     }
 }

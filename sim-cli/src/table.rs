@@ -64,5 +64,22 @@ pub fn render(s: &Summary, topo: &Topology) -> String {
             format!(" (failures: {})", fails.join(", "))
         }
     ));
+    // With failures by MTBF/MTTR on, the observed share means something:
+    // show it beside the analysis, per entry point.
+    if let Some(f) = &s.failures {
+        out.push_str(&format!(
+            "failures at {}x ({} years): {} instance and {} zone failures\n",
+            f.acceleration,
+            sim_core::error::compact(f.years),
+            f.instance_failures,
+            f.zone_failures
+        ));
+        for (name, a) in s.availability.iter().flatten() {
+            out.push_str(&format!(
+                "availability {name}: predicted {:.6}, observed {:.6}\n",
+                a.predicted, a.observed
+            ));
+        }
+    }
     out
 }

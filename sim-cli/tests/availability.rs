@@ -313,3 +313,64 @@ fn absurdly_short_simulations_exit_2() {
         "over 8 replications is 0.88 years each",
     );
 }
+
+/// `run --failures ACCEL`: every instance and zone fails and is repaired by
+/// the file's figures, ACCEL times faster; summary.json says what failed and
+/// the table shows the analysis beside the run, per entry point. graph.json's
+/// `args` records the option (and nothing when it is off).
+#[test]
+fn run_with_failures_shows_predicted_beside_observed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = microsim(&[
+        "run",
+        "netflixoss",
+        "--failures",
+        "525600",
+        "--duration",
+        "30s",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let table = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        table.contains("failures at 525600x (0.5 years): "),
+        "{table}"
+    );
+    assert!(
+        table.contains("availability www: predicted 0.999861, observed 0."),
+        "{table}"
+    );
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let f = &summary["failures"];
+    assert_eq!(f["acceleration"], 525_600.0);
+    assert!(f["instance_failures"].as_u64().unwrap() > 100, "{f}");
+    let www = &summary["availability"]["www"];
+    assert!(www["observed"].as_f64().unwrap() < 1.0, "{www}");
+    let graph = std::fs::read_to_string(out.join("graph.json")).unwrap();
+    assert!(
+        graph.contains("--failures 525600]"),
+        "args record the option"
+    );
+
+    let plain = json(&["run", "netflixoss", "--duration", "2s", "--json"]);
+    assert!(plain.get("failures").is_none(), "no key without the option");
+}
+
+#[test]
+fn a_bad_failure_acceleration_exits_2_with_a_fix() {
+    for bad in ["0", "-1", "1e9", "inf", "NaN"] {
+        refused(
+            &["run", "--failures", bad, "-q"],
+            "--failures: a failure acceleration of ",
+        );
+    }
+    refused(&["run", "--failures", "often", "-q"], "--failures");
+}

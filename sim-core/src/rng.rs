@@ -28,6 +28,9 @@ pub enum Purpose {
     Ids = 5,
     /// Faults (chaos).
     Faults = 6,
+    /// Failures and repairs by MTBF/MTTR during a run (`RunOptions::failures`):
+    /// a stream of its own, so turning them on shifts no other draw.
+    Failures = 7,
 }
 
 /// One random stream.

@@ -13,6 +13,7 @@
 
 use serde::Deserialize;
 
+use crate::availability::Figures;
 use crate::duration::{format_duration, parse_duration, Nanos, MAX_DURATION, SEC};
 use crate::engine::Simulation;
 use crate::error::{num, InputError};
@@ -56,6 +57,13 @@ pub struct RunOptions {
     /// Most instance pairs whose calls are recorded for the graph files and
     /// the live view (service pairs are always recorded).
     pub max_edges: u32,
+    /// Failures by MTBF/MTTR during the run, at this acceleration (virtual
+    /// time of failures per virtual time of run: 525,600 makes a minute of
+    /// run a year of failures). Every instance, and every zone with
+    /// `zone_availability`, fails and is repaired by the figures `microsim
+    /// availability` uses (see `engine/failures.rs`). `None`: nothing fails
+    /// but what a scenario asks for.
+    pub failures: Option<f64>,
 }
 
 impl Default for RunOptions {
@@ -74,6 +82,7 @@ impl Default for RunOptions {
             max_calls: Self::DEFAULT_MAX_CALLS,
             max_fan_out: Self::DEFAULT_MAX_FAN_OUT,
             max_edges: Self::DEFAULT_MAX_EDGES,
+            failures: None,
         }
     }
 }
@@ -110,6 +119,12 @@ impl RunOptions {
     pub const DEFAULT_MAX_EDGES: u32 = 100_000;
     /// Most instance pairs anyone may ask for (about 560 MB).
     pub const MAX_EDGES: u32 = 10_000_000;
+    /// Largest failure acceleration: 10^8, when a second of run covers more
+    /// than three years of failures and a one-hour repair lasts 36 µs of run,
+    /// shorter than one network hop. Beyond it an outage is over before a
+    /// request could notice it, so the observed availability would mean
+    /// nothing (and failure events would crowd out the traffic).
+    pub const MAX_FAILURES: f64 = 1e8;
     /// Runs with more instances than this write graph.json and GraphML at
     /// service level (one node per service and region): a file with a node
     /// per instance of a million-instance run is useful to no viewer.
@@ -204,6 +219,18 @@ impl RunOptions {
             )
             .hint("use a number of calls per request of at least 1, e.g. 10000."));
         }
+        if let Some(a) = self.failures {
+            if !(a > 0.0 && a <= Self::MAX_FAILURES) {
+                return Err(InputError::at(
+                    "failures",
+                    format!("a failure acceleration of {} is out of range.", num(a)),
+                )
+                .hint(format!(
+                    "use a factor above 0 and at most {} (virtual time of failures per virtual time of run), e.g. 525600 for a year of failures in a minute of run.",
+                    num(Self::MAX_FAILURES)
+                )));
+            }
+        }
         if !(0.0..=1.0).contains(&self.trace_sample) {
             return Err(InputError::at(
                 "trace_sample",
@@ -225,8 +252,8 @@ impl RunOptions {
     /// Reads options written as JSON, the form the browser and the wasm
     /// bindings use: `{"seed": 1, "duration": "60s", "scale": 100, "regions": 1,
     /// "rate": 500, "bucket": "1s", "trace_sample": 0.01, "max_traces": 1000,
-    /// "record_graph": true}`, every key optional (defaults as [`Default`]),
-    /// unknown keys refused. The result is validated.
+    /// "record_graph": true, "failures": 525600}`, every key optional
+    /// (defaults as [`Default`]), unknown keys refused. The result is validated.
     pub fn from_json(text: &str) -> Result<RunOptions, InputError> {
         let spec: OptionsSpec = crate::model::parse_json(text)?;
         let mut o = RunOptions::default();
@@ -273,6 +300,7 @@ impl RunOptions {
         if let Some(e) = spec.max_edges {
             o.max_edges = e;
         }
+        o.failures = spec.failures;
         o.validate()?;
         Ok(o)
     }
@@ -295,6 +323,7 @@ struct OptionsSpec {
     max_calls: Option<u32>,
     max_fan_out: Option<f64>,
     max_edges: Option<u32>,
+    failures: Option<f64>,
 }
 
 /// One input of a run: a name to show in errors (a path, a built-in name,
@@ -377,6 +406,8 @@ pub struct RunSpec {
     scenario: Scenario,
     scenario_name: Option<String>,
     options: RunOptions,
+    /// The file's failure figures, read when [`RunOptions::failures`] is set.
+    figures: Option<Figures>,
 }
 
 impl RunSpec {
@@ -396,7 +427,13 @@ impl RunSpec {
             error: Box::new(error),
         };
         let spec = crate::model::load_arch(arch.text).map_err(in_arch)?;
-        let topo = crate::build(&spec, &options.build_options()).map_err(in_arch)?;
+        let mut topo = crate::build(&spec, &options.build_options()).map_err(in_arch)?;
+        let figures = options.failures.map(|_| Figures::of(&spec));
+        if figures.as_ref().is_some_and(|f| !f.any_fail()) {
+            topo.notes.push(
+                "failures are on, but no instance or zone has an availability below 1 (`availability`, `mtbf_h`, `zone_availability`), so nothing will fail.".into(),
+            );
+        }
         check_fan_out(&topo, options.max_fan_out).map_err(RunError::option)?;
         let resolved = Scenario::for_run(scenario.map(|s| s.text), &topo, options.duration)
             .map_err(|error| RunError {
@@ -409,6 +446,7 @@ impl RunSpec {
             scenario: resolved,
             scenario_name: scenario.map(|s| stem(s.name).to_string()),
             options,
+            figures,
         })
     }
 
@@ -453,6 +491,9 @@ impl RunSpec {
         if o.max_edges != RunOptions::DEFAULT_MAX_EDGES {
             s.push_str(&format!(" --max-edges {}", o.max_edges));
         }
+        if let Some(a) = o.failures {
+            s.push_str(&format!(" --failures {a}"));
+        }
         if let Some(name) = &self.scenario_name {
             s.push_str(&format!(" --scenario {name}"));
         }
@@ -468,7 +509,13 @@ impl RunSpec {
     /// The simulation, at time zero.
     pub fn simulation(self) -> Simulation {
         let args = self.args();
-        Simulation::prepare(self.topo, self.options, self.scenario, args)
+        Simulation::prepare(
+            self.topo,
+            self.options,
+            self.scenario,
+            args,
+            self.figures.as_ref(),
+        )
     }
 
     /// The simulation, run to completion.
@@ -584,6 +631,27 @@ mod tests {
                 },
                 "seed",
             ),
+            (
+                RunOptions {
+                    failures: Some(0.0),
+                    ..Default::default()
+                },
+                "failures",
+            ),
+            (
+                RunOptions {
+                    failures: Some(f64::NAN),
+                    ..Default::default()
+                },
+                "failures",
+            ),
+            (
+                RunOptions {
+                    failures: Some(RunOptions::MAX_FAILURES * 2.0),
+                    ..Default::default()
+                },
+                "failures",
+            ),
         ] {
             assert_eq!(o.validate().unwrap_err().path, field);
         }
@@ -626,8 +694,33 @@ mod tests {
             with.args(),
             "[microsim run --seed 1 --duration 1m --scale 100 --regions 1 --rate 5 --scenario zone]"
         );
-        let without = RunSpec::new(Input::new("x.json", ARCH), None, o).unwrap();
+        let without = RunSpec::new(Input::new("x.json", ARCH), None, o.clone()).unwrap();
         assert!(!without.args().contains("scenario"));
+        assert!(!without.args().contains("failures"), "only when set");
+        let failing = RunSpec::new(
+            Input::new("x.json", ARCH),
+            None,
+            RunOptions {
+                failures: Some(525_600.0),
+                ..o
+            },
+        )
+        .unwrap();
+        assert!(
+            failing.args().ends_with(" --rate 5 --failures 525600]"),
+            "{}",
+            failing.args()
+        );
+        // ARCH gives no availability figures: the run says nothing will fail.
+        assert!(
+            failing
+                .topology()
+                .notes
+                .iter()
+                .any(|n| n.contains("nothing will fail")),
+            "{:?}",
+            failing.topology().notes
+        );
         assert_eq!(
             without.scenario().faults.len(),
             1,
@@ -644,12 +737,16 @@ mod tests {
             (7, 2 * SEC, 50.0, 1)
         );
         assert_eq!(RunOptions::from_json("{}").unwrap(), RunOptions::default());
+        let f = RunOptions::from_json(r#"{"failures": 525600}"#).unwrap();
+        assert_eq!(f.failures, Some(525_600.0));
         for (bad, path) in [
             (r#"{"seed": 1.5}"#, ""),
             (r#"{"seed": -1}"#, ""),
             (r#"{"durration": "2s"}"#, ""),
             (r#"{"duration": "2"}"#, "duration"),
             (r#"{"regions": 0}"#, "regions"),
+            (r#"{"failures": -1}"#, "failures"),
+            (r#"{"failures": 1e300}"#, "failures"),
         ] {
             let e = RunOptions::from_json(bad).unwrap_err();
             assert!(e.path.starts_with(path), "{bad}: {e}");

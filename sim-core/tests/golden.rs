@@ -1,10 +1,11 @@
 //! Golden digests: small simulations whose outputs' SHA-256 is pinned in
-//! `tests/golden_digest.txt` (netflixoss) and `golden_distributions_digest.txt`
-//! (every service-time distribution), and the exact bits of every sampler's
-//! draws (`golden_distributions_samples.txt`). sim-wasm's tests compute the
-//! same under wasm32 and must agree, which proves native and browser runs are
-//! byte-identical. If an intended engine change alters outputs, regenerate
-//! all three with `UPDATE_GOLDEN=1 cargo test -p sim-core --test golden` (each
+//! `tests/golden_digest.txt` (netflixoss), `golden_distributions_digest.txt`
+//! (every service-time distribution) and `golden_failures_digest.txt`
+//! (netflixoss with failures by MTBF/MTTR on), and the exact bits of every
+//! sampler's draws (`golden_distributions_samples.txt`). sim-wasm's tests
+//! compute the same under wasm32 and must agree, which proves native and
+//! browser runs are byte-identical. If an intended engine change alters
+//! outputs, regenerate all four with `UPDATE_GOLDEN=1 cargo test -p sim-core --test golden` (each
 //! test rewrites its file and still checks it) and say why in the commit.
 
 mod common;
@@ -145,5 +146,39 @@ fn traffic_digest_and_profile_bits_match_golden() {
         text,
         std::fs::read_to_string(path).unwrap(),
         "traffic outputs or profile bits changed; see this file's header"
+    );
+}
+
+/// Failures by MTBF/MTTR on (`RunOptions::failures`): netflixoss, seed 42,
+/// two seconds at an acceleration of 10^7 (231 days of failures), pinned in
+/// `golden_failures_digest.txt`. sim-wasm runs the same with
+/// `{"seed": 42, "duration": "2s", "failures": 10000000}` and must agree, so
+/// the failure process (its own stream, libm's logarithm) draws the same
+/// bits in the browser. With UPDATE_GOLDEN set the file is rewritten first.
+#[test]
+fn failures_digest_matches_golden() {
+    let o = RunOptions {
+        failures: Some(1e7),
+        ..golden_options()
+    };
+    let out = common::run(ARCH, None, o).outputs();
+    let f = out.summary.failures.as_ref().expect("failures on");
+    assert!(
+        f.instance_failures > 100 && f.zone_failures > 0,
+        "the golden run must exercise the failures: {f:?}"
+    );
+    let digest = out.digest();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden_failures_digest.txt"
+    );
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, format!("{digest}\n")).unwrap();
+    }
+    let pinned = std::fs::read_to_string(path).unwrap();
+    assert_eq!(
+        digest,
+        pinned.trim(),
+        "outputs changed; see this file's header"
     );
 }

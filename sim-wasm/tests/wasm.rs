@@ -39,6 +39,18 @@ fn every_distribution_draws_the_native_bits() {
     );
 }
 
+/// Failures by MTBF/MTTR (sim-core's `failures_digest_matches_golden`): the
+/// failure process draws the same bits under wasm32 as natively.
+#[wasm_bindgen_test]
+fn failures_digest_matches_native_golden() {
+    let options = r#"{"seed": 42, "duration": "2s", "failures": 10000000}"#;
+    let d = sim_wasm::simulate_digest(ARCH, None, None, options).unwrap();
+    assert_eq!(
+        d,
+        include_str!("../../sim-core/tests/golden_failures_digest.txt").trim()
+    );
+}
+
 #[wasm_bindgen_test]
 fn a_stepped_viewer_gives_the_same_digest() {
     let mut v = sim_wasm::Viewer::new(ARCH, None, None, GOLDEN_OPTIONS).unwrap();

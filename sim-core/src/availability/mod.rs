@@ -34,7 +34,7 @@ mod report;
 pub use report::{EntryReport, Link, PathStep, Report, ServiceReport, SoftDep};
 
 use crate::error::{did_you_mean, InputError};
-use crate::model::{validate, ArchSpec, DependencySpec};
+use crate::model::{validate, ArchSpec, DependencySpec, ServiceSpec};
 use crate::topology::{BuildOptions, Placement, ServiceId, Topology};
 use analytic::Structure;
 
@@ -152,6 +152,53 @@ impl WhatIf {
     }
 }
 
+/// What a file says about failures: per service, one instance's availability
+/// and mean time to repair; per zone, the same. The analysis, its Monte Carlo
+/// check and a run with failures on (`RunOptions::failures`) all read them here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// Availability of one instance, per service (in the file's order, which
+    /// is the topology's service ids): `availability`, or
+    /// `mtbf_h / (mtbf_h + mttr_h)`, or 1.0.
+    pub instance_availability: Vec<f64>,
+    /// Mean time to repair one instance, in hours, per service.
+    pub mttr_h: Vec<f64>,
+    /// Availability of one zone (1.0 without `zone_availability`).
+    pub zone_availability: f64,
+    /// Mean time to repair a zone, in hours.
+    pub zone_mttr_h: f64,
+}
+
+impl Figures {
+    /// The figures of a validated architecture, defaults filled in.
+    pub fn of(spec: &ArchSpec) -> Figures {
+        let (instance_availability, mttr_h) = spec.services.iter().map(Self::of_instance).unzip();
+        Figures {
+            instance_availability,
+            mttr_h,
+            zone_availability: spec.zone_availability.unwrap_or(1.0),
+            zone_mttr_h: spec.zone_mttr_h.unwrap_or(DEFAULT_MTTR_H),
+        }
+    }
+
+    /// One instance of service `s`: its availability (`availability`, or
+    /// `mtbf_h / (mtbf_h + mttr_h)`, or 1.0) and mean time to repair in hours.
+    pub fn of_instance(s: &ServiceSpec) -> (f64, f64) {
+        let mttr = s.mttr_h.unwrap_or(DEFAULT_MTTR_H);
+        let a = match (s.availability, s.mtbf_h) {
+            (Some(a), _) => a,
+            (None, Some(mtbf)) => formulas::from_mtbf(mtbf, mttr),
+            (None, None) => 1.0,
+        };
+        (a, mttr)
+    }
+
+    /// Whether anything can fail: some instance or the zones below 1.
+    pub fn any_fail(&self) -> bool {
+        self.zone_availability < 1.0 || self.instance_availability.iter().any(|&a| a < 1.0)
+    }
+}
+
 /// An architecture ready for availability analysis.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -201,24 +248,18 @@ impl Model {
     pub fn new(spec: &ArchSpec, opts: &BuildOptions) -> Result<Model, InputError> {
         let topo = Topology::build(spec, opts)?;
         let structure = Structure::of(&topo)?;
-        let mut instance_availability = Vec::with_capacity(spec.services.len());
-        let mut mttr_h = Vec::with_capacity(spec.services.len());
-        for s in &spec.services {
-            let mttr = s.mttr_h.unwrap_or(DEFAULT_MTTR_H);
-            instance_availability.push(match (s.availability, s.mtbf_h) {
-                (Some(a), _) => a,
-                (None, Some(mtbf)) => formulas::from_mtbf(mtbf, mttr),
-                (None, None) => 1.0,
-            });
-            mttr_h.push(mttr);
-        }
+        let Figures {
+            instance_availability,
+            mttr_h,
+            zone_availability,
+            zone_mttr_h,
+        } = Figures::of(spec);
         let zoned: Vec<bool> = topo
             .services
             .iter()
             .map(|s| s.placement == Placement::Zoned)
             .collect();
         let zone_groups = zone_groups(&topo, &zoned);
-        let zone_availability = spec.zone_availability.unwrap_or(1.0);
         let states = states_of(&zone_groups);
         if zone_availability < 1.0 && states > MAX_ZONE_STATES {
             return Err(too_many_zone_states(topo.zones, zone_groups.len(), states));
@@ -229,7 +270,7 @@ impl Model {
             instance_availability,
             mttr_h,
             zone_availability,
-            zone_mttr_h: spec.zone_mttr_h.unwrap_or(DEFAULT_MTTR_H),
+            zone_mttr_h,
             zone_groups,
             zoned,
         })

@@ -52,6 +52,52 @@ pub fn replication_seed(seed: u64, i: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// One component's failures: an alternating renewal process, up for
+/// exponential times of mean MTTR·A/(1−A) and down for exponential times of
+/// mean MTTR, so its long-run up share is A. Durations are whole units of the
+/// caller's clock (milliseconds here; nanoseconds of run time in the engine,
+/// where `RunOptions::failures` divides them by its acceleration), at least
+/// one, so time always advances. Draws are the inverse CDF on libm from the
+/// caller's stream: one seed, one sequence, on every platform.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UpDown {
+    availability: f64,
+    mean_up: f64,
+    mean_down: f64,
+}
+
+impl UpDown {
+    /// The process of a component with availability `a` and mean repair time
+    /// `mttr_h` hours, on a clock with `units_per_hour`.
+    pub fn new(a: f64, mttr_h: f64, units_per_hour: f64) -> UpDown {
+        let down = mttr_h * units_per_hour;
+        UpDown {
+            availability: a,
+            mean_up: down * a / (1.0 - a),
+            mean_down: down,
+        }
+    }
+
+    /// Whether it ever fails (availability below 1).
+    pub fn fails(&self) -> bool {
+        self.availability < 1.0
+    }
+
+    /// The steady state: up with probability A, and (memorylessness) the time
+    /// to its first change drawn as a whole stay in that state. Returns (up,
+    /// units until the change).
+    pub fn start(&self, rng: &mut Stream) -> (bool, u64) {
+        let up = rng.chance(self.availability);
+        (up, self.lasts(rng, up))
+    }
+
+    /// How long the component stays up (or down) once it enters that state.
+    pub fn lasts(&self, rng: &mut Stream, up: bool) -> u64 {
+        let mean = if up { self.mean_up } else { self.mean_down };
+        ((-mean * libm::log(1.0 - rng.uniform())) as u64).max(1)
+    }
+}
+
 /// One replication's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Replication {
@@ -111,22 +157,11 @@ pub fn replicate(m: &Model, years: f64, seed: u64) -> Replication {
         }
     }
 
-    // Mean up and down times in ms; a component at availability 1 never fails.
-    let means = |a: f64, mttr_h: f64| {
-        let down = mttr_h * MS_PER_HOUR;
-        (down * a / (1.0 - a), down)
-    };
-    let inst_means: Vec<(f64, f64)> = topo
-        .services
-        .iter()
-        .enumerate()
-        .map(|(s, _)| means(m.instance_availability[s], m.mttr_h[s]))
+    // A component at availability 1 never fails.
+    let inst_proc: Vec<UpDown> = (0..topo.services.len())
+        .map(|s| UpDown::new(m.instance_availability[s], m.mttr_h[s], MS_PER_HOUR))
         .collect();
-    let zone_means = means(m.zone_availability, m.zone_mttr_h);
-    let exp = |rng: &mut Stream, mean: f64| -> u64 {
-        // Inverse CDF on libm; at least 1 ms so time always advances.
-        ((-mean * libm::log(1.0 - rng.uniform())) as u64).max(1)
-    };
+    let zone_proc = UpDown::new(m.zone_availability, m.zone_mttr_h, MS_PER_HOUR);
 
     let mut queue: BinaryHeap<Reverse<(u64, u64, u32)>> = BinaryHeap::new();
     let mut seq = 0u64;
@@ -139,22 +174,19 @@ pub fn replicate(m: &Model, years: f64, seed: u64) -> Replication {
 
     // Initial steady state: zones first, then instances.
     let mut zone_up = vec![true; n_regions * z];
-    if m.zone_availability < 1.0 {
+    if zone_proc.fails() {
         for (zz, up) in zone_up.iter_mut().enumerate() {
-            *up = rng.chance(m.zone_availability);
-            let mean = if *up { zone_means.0 } else { zone_means.1 };
-            let t = exp(&mut rng, mean);
+            let (u, t) = zone_proc.start(&mut rng);
+            *up = u;
             schedule(&mut queue, t, (n_inst + zz) as u32);
         }
     }
     let mut inst_up = vec![true; n_inst];
     for i in 0..n_inst {
-        let s = topo.instances[i].service as usize;
-        let a = m.instance_availability[s];
-        if a < 1.0 {
-            inst_up[i] = rng.chance(a);
-            let (u, d) = inst_means[s];
-            let t = exp(&mut rng, if inst_up[i] { u } else { d });
+        let p = inst_proc[topo.instances[i].service as usize];
+        if p.fails() {
+            let (u, t) = p.start(&mut rng);
+            inst_up[i] = u;
             schedule(&mut queue, t, i as u32);
         }
         if inst_up[i] && zone_of(i).is_none_or(|zz| zone_up[zz]) {
@@ -211,8 +243,7 @@ pub fn replicate(m: &Model, years: f64, seed: u64) -> Replication {
                 }
                 touched.push(s);
             }
-            let (u, d) = inst_means[s];
-            let next = t + exp(&mut rng, if inst_up[item] { u } else { d });
+            let next = t + inst_proc[s].lasts(&mut rng, inst_up[item]);
             schedule(&mut queue, next, item as u32);
         } else {
             let zz = item - n_inst;
@@ -229,14 +260,7 @@ pub fn replicate(m: &Model, years: f64, seed: u64) -> Replication {
                     touched.push(topo.instances[i].service as usize);
                 }
             }
-            let next = t + exp(
-                &mut rng,
-                if zone_up[zz] {
-                    zone_means.0
-                } else {
-                    zone_means.1
-                },
-            );
+            let next = t + zone_proc.lasts(&mut rng, zone_up[zz]);
             schedule(&mut queue, next, item as u32);
         }
         touched.sort_unstable();

@@ -35,6 +35,11 @@ pub const PER_ENTRY_POINT: usize =
 /// most [`crate::traffic::MAX_POINTS`], and entry points that inherit the
 /// top-level profile share it.
 pub const PER_PROFILE_POINT: usize = size_of::<crate::duration::Nanos>() + size_of::<f64>();
+/// Bytes per instance, or zone, that can fail when failures are on
+/// ([`RunOptions::failures`]): its one pending failure or repair event.
+pub const PER_FAILING: usize = size_of::<Event>();
+/// Bytes per instance when failures are on: whether it is failed now.
+pub const PER_INSTANCE_FAILURES: usize = size_of::<bool>();
 /// Bytes per time-series row kept (the end-to-end row of every bucket; service
 /// rows are streamed to metrics.csv or not kept).
 pub const PER_ROW: usize = size_of::<Row>();
@@ -80,6 +85,19 @@ impl Estimate {
                     topology += p.points() * PER_PROFILE_POINT;
                 }
             }
+        }
+        if o.failures.is_some() {
+            // Zones' availability is not in the topology: count them all.
+            let zones = topo.regions.len() * topo.zones as usize;
+            let failing: usize = topo
+                .services
+                .iter()
+                .filter(|s| s.availability < 1.0)
+                .map(|s| s.instance_count() as usize)
+                .sum();
+            topology += topo.instances.len() * PER_INSTANCE_FAILURES
+                + (failing + zones) * PER_FAILING
+                + topo.services.len() * size_of::<crate::availability::montecarlo::UpDown>();
         }
         let buckets = (o.duration.saturating_add(o.drain) / o.bucket.max(1)) as usize + 1;
         Estimate {
@@ -191,6 +209,28 @@ mod tests {
             small.series,
             121 * PER_ROW,
             "60 s of traffic, 60 s of drain, 1 s buckets"
+        );
+    }
+
+    #[test]
+    fn failures_cost_an_event_per_instance_that_can_fail_and_nothing_when_off() {
+        assert_eq!((PER_FAILING, PER_INSTANCE_FAILURES), (32, 1));
+        let text = r#"{"arch":"t","zones":2,"services":[{"name":"b","package":"store","count":10,"mtbf_h":999},
+            {"name":"a","package":"karyon","count":10,"dependencies":["b"]}]}"#;
+        let est = |o: RunOptions| {
+            let spec = RunSpec::new(Input::new("t", text), None, o.clone()).unwrap();
+            Estimate::of(spec.topology(), &o)
+        };
+        let off = est(RunOptions::default());
+        let on = est(RunOptions {
+            failures: Some(525_600.0),
+            ..RunOptions::default()
+        });
+        // Only b can fail (mtbf_h counts as an availability); two zones in one region.
+        let updown = size_of::<crate::availability::montecarlo::UpDown>();
+        assert_eq!(
+            on.topology - off.topology,
+            20 * PER_INSTANCE_FAILURES + (10 + 2) * PER_FAILING + 2 * updown
         );
     }
 }

@@ -291,7 +291,7 @@ impl Simulation {
 
     /// One more fault holds instance `id` down. On the way down its workers and
     /// queue are lost: queued requests are refused (or, for a zombie, never answered).
-    fn take_down(&mut self, id: InstanceId, mode: Mode) {
+    pub(super) fn take_down(&mut self, id: InstanceId, mode: Mode) {
         let st = &mut self.inst[id as usize];
         st.down = st.down.saturating_add(1);
         let was_zombie = st.hang;
@@ -334,7 +334,7 @@ impl Simulation {
         self.bring_up(id);
     }
 
-    fn bring_up(&mut self, id: InstanceId) {
+    pub(super) fn bring_up(&mut self, id: InstanceId) {
         let st = &mut self.inst[id as usize];
         if st.down == 0 {
             return;
@@ -364,11 +364,27 @@ impl Simulation {
     }
 
     /// Brings every instance up and stops every injection and partition.
+    /// Failures by MTBF/MTTR are the run's weather, not faults: an instance
+    /// they hold stays down (refusing) until its repair.
     pub(super) fn heal_everything(&mut self) {
         for id in 0..self.inst.len() as InstanceId {
-            if self.inst[id as usize].down > 0 {
-                self.inst[id as usize].down = 1;
+            let keep = self
+                .failures
+                .as_ref()
+                .map_or(0, |f| f.holds(&self.topo, id));
+            let st = &mut self.inst[id as usize];
+            if st.down > keep {
+                st.down = keep + 1;
                 self.bring_up(id);
+                let st = &mut self.inst[id as usize];
+                if st.down > 0 && st.hang {
+                    // A zombie whose hang was healed refuses again: its open
+                    // connections are reset.
+                    st.hang = false;
+                    let head = st.head;
+                    (st.head, st.tail) = (NONE, NONE);
+                    self.refuse_list(head);
+                }
             }
         }
         self.chaos.service_faults.fill(ServiceFault::default());
@@ -444,7 +460,7 @@ impl Simulation {
     }
 
     /// Instances whose placement matches `f` (global nodes never do).
-    fn placed(&self, f: impl Fn(crate::topology::Instance) -> bool) -> Vec<InstanceId> {
+    pub(super) fn placed(&self, f: impl Fn(crate::topology::Instance) -> bool) -> Vec<InstanceId> {
         (0..self.topo.instances.len() as InstanceId)
             .filter(|&i| {
                 let x = self.topo.instances[i as usize];

@@ -16,6 +16,7 @@ impl Simulation {
     ///   in flight are the calls in the slab counted there whose outcome is not
     ///   recorded yet (at the end of a run these are the `unanswered`), and the
     ///   latency histogram holds one value per answer;
+    /// - the entry points' own counts add up to the end-to-end requests and ok;
     /// - the time series adds up to the same requests and answers (while it
     ///   holds every row);
     /// - the call slab's live count equals its slots minus its free list;
@@ -111,7 +112,18 @@ impl Simulation {
             &self.end_to_end,
             roots,
             self.series.totals(END_TO_END),
-        )
+        )?;
+        let (requests, ok) = self
+            .entries
+            .iter()
+            .fold((0, 0), |(r, o), e| (r + e.requests, o + e.ok));
+        if (requests, ok) != (self.end_to_end.requests, self.end_to_end.ok) {
+            return Err(format!(
+                "the entry points count {requests} requests and {ok} ok, end to end {} and {}",
+                self.end_to_end.requests, self.end_to_end.ok
+            ));
+        }
+        Ok(())
     }
 
     fn check_queues(&self) -> Result<(), String> {
@@ -215,6 +227,10 @@ mod tests {
         let mut s = mid_run();
         s.now = s.queue.peek_time().unwrap() + 1;
         assert!(s.check_invariants().unwrap_err().contains("before now"));
+
+        let mut s = mid_run();
+        s.entries[0].ok += 1;
+        assert!(s.check_invariants().unwrap_err().contains("entry points"));
 
         let mut s = mid_run();
         s.inst[0].busy = 5;

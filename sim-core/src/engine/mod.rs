@@ -13,7 +13,8 @@
 //!
 //! The code is split by who acts: [`server`] (an instance handling a call),
 //! [`client`] (a caller sending, timing out, retrying), [`routing`] (which
-//! instance a caller picks), [`chaos`] (faults, restarts, discovery).
+//! instance a caller picks), [`chaos`] (faults, restarts, discovery),
+//! [`failures`] (instances and zones failing by MTBF/MTTR).
 
 mod arrivals;
 mod autoscale;
@@ -21,6 +22,7 @@ pub mod budget;
 mod calls;
 mod chaos;
 mod client;
+mod failures;
 mod invariants;
 mod queue;
 mod routing;
@@ -35,6 +37,7 @@ use crate::topology::{Topology, GLOBAL};
 
 pub use autoscale::{Capacity, Phase};
 pub use calls::{flag, Call, CallTable, NONE, PEER};
+pub use failures::FailureCounts;
 pub use queue::{Event, EventQueue, Kind};
 
 /// Runtime state of one instance: busy workers and its FIFO wait queue, linked
@@ -123,6 +126,8 @@ pub struct Simulation {
     end_to_end: Stats,
     /// One per entry point, in `topo.entry_points` order.
     sources: Vec<arrivals::Source>,
+    /// Per entry point, its external requests and how many succeeded.
+    entries: Vec<EntryCount>,
     arrivals: Stream,
     routing: Stream,
     work: Stream,
@@ -133,6 +138,8 @@ pub struct Simulation {
     flows: Option<Flows>,
     spans: Spans,
     chaos: chaos::Chaos,
+    /// Failures by MTBF/MTTR, when [`RunOptions::failures`] is set.
+    failures: Option<Box<failures::Failures>>,
     clients: client::Clients,
     live: Option<Vec<Window>>,
     /// What the run's limits cut (summary.json reports it when anything was).
@@ -159,6 +166,16 @@ impl Limits {
     }
 }
 
+/// External requests of one entry point, end to end: those that found nothing
+/// listed or were rejected at the door count as well as those that reached it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EntryCount {
+    /// Requests that arrived from outside.
+    pub requests: u64,
+    /// Of which answered successfully (degraded answers included).
+    pub ok: u64,
+}
+
 /// What one instance answered since the last [`Simulation::take_window`]: the
 /// live view (browser viewer, `microsim serve`) shows rates over short windows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -173,13 +190,15 @@ pub struct Window {
 
 impl Simulation {
     /// Prepares a run: instance state, streams, the first arrival at each entry
-    /// point and the scenario's faults. Only [`crate::RunSpec`] calls it, after
-    /// checking every input.
+    /// point, the scenario's faults and, with `figures` (given when
+    /// [`RunOptions::failures`] is set), the failure processes. Only
+    /// [`crate::RunSpec`] calls it, after checking every input.
     pub(crate) fn prepare(
         topo: Topology,
         cfg: RunOptions,
         scenario: Scenario,
         args: String,
+        figures: Option<&crate::availability::Figures>,
     ) -> Simulation {
         let sources = topo
             .entry_traffic
@@ -195,6 +214,7 @@ impl Simulation {
             stats: vec![Stats::default(); topo.services.len()],
             end_to_end: Stats::default(),
             sources,
+            entries: vec![EntryCount::default(); topo.entry_points.len()],
             arrivals: Stream::new(cfg.seed, Purpose::Arrivals),
             routing: Stream::new(cfg.seed, Purpose::Routing),
             work: Stream::new(cfg.seed, Purpose::Work),
@@ -213,6 +233,7 @@ impl Simulation {
             }),
             spans: Spans::new(cfg.trace_sample, cfg.max_traces),
             chaos: chaos::Chaos::new(&topo, scenario, cfg.seed),
+            failures: None,
             clients: client::Clients::new(&topo),
             live: None,
             limits: Limits::default(),
@@ -233,6 +254,9 @@ impl Simulation {
         let counts: Vec<u32> = sim.scaler.capacity().iter().map(|c| c.now).collect();
         sim.series.init_instances(&counts);
         sim.start_autoscaling();
+        if let (Some(accel), Some(figures)) = (sim.cfg.failures, figures) {
+            sim.start_failures(figures, accel);
+        }
         sim
     }
 
@@ -294,6 +318,12 @@ impl Simulation {
     /// Statistics of external requests, end to end.
     pub fn end_to_end(&self) -> &Stats {
         &self.end_to_end
+    }
+
+    /// External requests per entry point (in `topology().entry_points`
+    /// order) and how many succeeded: summary.json's observed availability.
+    pub fn entry_counts(&self) -> &[EntryCount] {
+        &self.entries
     }
 
     /// Instance-to-instance flows, when `record_graph` was set.
@@ -412,6 +442,7 @@ impl Simulation {
                 Kind::Discovery => self.discovery_poll(),
                 Kind::Scale => self.evaluate(ev.id),
                 Kind::Ready => self.instance_ready(ev.id),
+                Kind::Failure => self.on_failure(ev.id),
             }
         }
         false
@@ -442,6 +473,7 @@ impl Simulation {
         let trace = self.ids.next_u64() | 1;
         let span = self.ids.next_u64() | 1;
         self.end_to_end.requests += 1;
+        self.entries[e as usize].requests += 1;
         self.series.arrival(END_TO_END);
         if self.over_max_calls() {
             let r = crate::metrics::Reason::Rejected as u8;

@@ -46,6 +46,9 @@ pub enum Kind {
     Scale,
     /// Instance `id`, started by an autoscaler, has booted.
     Ready,
+    /// Instance `id` (or, past the instances, zone `id − instances`) fails or
+    /// is repaired (`RunOptions::failures`).
+    Failure,
 }
 
 /// A scheduled event; 32 bytes (a u128 key aligns to 16), no heap data.

@@ -212,6 +212,7 @@ impl Simulation {
         if call.parent == NONE {
             let took = self.now - call.sent;
             self.end_to_end.record(took, call.reason);
+            self.entries[call.dep as usize].ok += u64::from(call.reason == 0);
             if call.reason == 0 && call.has(flag::DEGRADED) {
                 self.end_to_end.degraded += 1;
             }

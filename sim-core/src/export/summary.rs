@@ -34,6 +34,9 @@ pub struct Summary {
     /// observed in this run (present only when the file gives availabilities).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub availability: Option<BTreeMap<String, AvailabilityCheck>>,
+    /// What failures by MTBF/MTTR did (present only when the run had them on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failures: Option<FailuresSummary>,
     /// What the run's stated limits cut short (present only when one did).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limits: Option<LimitsHit>,
@@ -109,10 +112,31 @@ pub struct Amplification {
 /// Predicted against observed availability of one entry point.
 #[derive(Debug, Clone, Serialize)]
 pub struct AvailabilityCheck {
-    /// Analytic steady-state availability (`microsim availability`).
+    /// Analytic steady-state availability (`microsim availability`): the
+    /// share of time a request arriving at the entry point could be served.
     pub predicted: f64,
-    /// Fraction of the entry point's requests answered successfully in this run.
+    /// Share of the entry point's external requests answered successfully in
+    /// this run, end to end: those refused at the door because nothing was
+    /// listed count as failed (1 when there were none). With Poisson arrivals
+    /// a request sees the system as it is on average over time (PASTA), so
+    /// with failures on this estimates the predicted figure; it differs by
+    /// what the analysis leaves out — callers sending to a dead instance until
+    /// their next discovery poll, outages shorter than a request, retries
+    /// that hide them, capacity — and by chance (see engine/failures.rs).
     pub observed: f64,
+}
+
+/// What failures by MTBF/MTTR did in a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailuresSummary {
+    /// Virtual time of failures per virtual time of run.
+    pub acceleration: f64,
+    /// Years of failures the traffic covered: duration × acceleration.
+    pub years: f64,
+    /// Instances that failed (those down at time zero included).
+    pub instance_failures: u64,
+    /// Zones that failed, likewise.
+    pub zone_failures: u64,
 }
 
 /// Counts and latency of one service (the S of docs/formats.md).
@@ -271,7 +295,12 @@ impl Summary {
             availability: topo.predicted_availability.as_ref().map(|p| {
                 p.iter()
                     .map(|&(sid, predicted)| {
-                        let st = &sim.service_stats()[sid as usize];
+                        let k = topo
+                            .entry_points
+                            .iter()
+                            .position(|&e| e == sid)
+                            .expect("predictions are for entry points");
+                        let st = sim.entry_counts()[k];
                         let observed = if st.requests == 0 {
                             1.0
                         } else {
@@ -288,6 +317,13 @@ impl Summary {
                     .collect()
             }),
             capacity: capacity(sim),
+            failures: sim.failure_counts().map(|f| FailuresSummary {
+                acceleration: f.acceleration,
+                years: dur as f64 / 1e9 * f.acceleration
+                    / (crate::availability::formulas::MINUTES_PER_YEAR * 60.0),
+                instance_failures: f.instance_failures,
+                zone_failures: f.zone_failures,
+            }),
             limits: {
                 let outside = sim.flows().map_or(0, crate::metrics::Flows::unrecorded);
                 let dropped = sim.spans().dropped();

@@ -224,7 +224,7 @@ impl Topology {
                 deps,
                 ring_replicas,
                 hit_rate: s.hit_rate.unwrap_or(behaviour::DEFAULT_HIT_RATE),
-                availability: s.availability.unwrap_or(1.0),
+                availability: crate::availability::Figures::of_instance(s).0,
                 quorum: s.quorum.unwrap_or(1),
                 client_slots,
                 zone_aware,

@@ -104,7 +104,8 @@ pub struct Service {
     pub ring_replicas: u32,
     /// staash: fraction of reads served by cache-like dependencies.
     pub hit_rate: f64,
-    /// Instance availability from the file (1.0 when absent).
+    /// Instance availability from the file: `availability`, or
+    /// `mtbf_h / (mtbf_h + mttr_h)`, or 1.0.
     pub availability: f64,
     /// Instances needed for the service to be up.
     pub quorum: u32,
