@@ -66,7 +66,7 @@ pub fn render(s: &Summary, topo: &Topology) -> String {
     ));
     // With failures by MTBF/MTTR on, the observed share means something:
     // show it beside the analysis, per entry point.
-    if let Some(f) = &s.failures {
+    if let Some(f) = &s.failure_process {
         out.push_str(&format!(
             "failures at {}x ({} years): {} instance and {} zone failures\n",
             f.acceleration,

@@ -349,7 +349,7 @@ fn run_with_failures_shows_predicted_beside_observed() {
     );
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    let f = &summary["failures"];
+    let f = &summary["failure_process"];
     assert_eq!(f["acceleration"], 525_600.0);
     assert!(f["instance_failures"].as_u64().unwrap() > 100, "{f}");
     let www = &summary["availability"]["www"];
@@ -361,7 +361,10 @@ fn run_with_failures_shows_predicted_beside_observed() {
     );
 
     let plain = json(&["run", "netflixoss", "--duration", "2s", "--json"]);
-    assert!(plain.get("failures").is_none(), "no key without the option");
+    assert!(
+        plain.get("failure_process").is_none(),
+        "no key without the option"
+    );
 }
 
 #[test]

@@ -528,7 +528,7 @@ fn run_with_failures(
     let scenario = format!(r#"{{"discovery_poll": "{poll}"}}"#);
     let sim = common::run(arch, Some(&scenario), o);
     let s = Summary::of(&sim);
-    let f = s.failures.expect("failures on");
+    let f = s.failure_process.expect("failures on");
     assert!((f.years - years).abs() < 1e-6 * years, "{f:?}");
     Replication {
         served: vec![s.availability.expect("the file gives figures")[entry].observed],

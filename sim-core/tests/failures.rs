@@ -91,7 +91,7 @@ fn turning_failures_on_shifts_no_other_stream() {
         notes.iter().any(|n| n.contains("nothing will fail")),
         "{notes:?}"
     );
-    let f = on.failures.as_ref().unwrap();
+    let f = on.failure_process.as_ref().unwrap();
     assert_eq!((f.instance_failures, f.zone_failures), (0, 0));
     let figures = |s: &Summary| {
         let mut v = serde_json::to_value(s).unwrap();

@@ -162,7 +162,7 @@ fn failures_digest_matches_golden() {
         ..golden_options()
     };
     let out = common::run(ARCH, None, o).outputs();
-    let f = out.summary.failures.as_ref().expect("failures on");
+    let f = out.summary.failure_process.as_ref().expect("failures on");
     assert!(
         f.instance_failures > 100 && f.zone_failures > 0,
         "the golden run must exercise the failures: {f:?}"

@@ -34,9 +34,10 @@ pub struct Summary {
     /// observed in this run (present only when the file gives availabilities).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub availability: Option<BTreeMap<String, AvailabilityCheck>>,
-    /// What failures by MTBF/MTTR did (present only when the run had them on).
+    /// What failures by MTBF/MTTR did (present only when the run had them on;
+    /// not to be confused with the reasons map `failures` of each S).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub failures: Option<FailuresSummary>,
+    pub failure_process: Option<FailuresSummary>,
     /// What the run's stated limits cut short (present only when one did).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limits: Option<LimitsHit>,
@@ -317,7 +318,7 @@ impl Summary {
                     .collect()
             }),
             capacity: capacity(sim),
-            failures: sim.failure_counts().map(|f| FailuresSummary {
+            failure_process: sim.failure_counts().map(|f| FailuresSummary {
                 acceleration: f.acceleration,
                 years: dur as f64 / 1e9 * f.acceleration
                     / (crate::availability::formulas::MINUTES_PER_YEAR * 60.0),
