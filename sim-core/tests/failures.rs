@@ -49,7 +49,7 @@ fn zone_and_instance_failures_hold_together_as_the_analysis_multiplies() {
             };
             let sim = common::run(ZONED, Some(r#"{"discovery_poll": "1ms"}"#), o);
             let s = Summary::of(&sim);
-            let f = s.failures.unwrap();
+            let f = s.failure_process.unwrap();
             assert!(f.zone_failures > 1000 && f.instance_failures > 500, "{f:?}");
             let a = &s.availability.unwrap()["s"];
             assert_eq!(a.predicted, predicted);
@@ -99,14 +99,14 @@ fn turning_failures_on_shifts_no_other_stream() {
         v
     };
     assert_eq!(figures(&on), figures(&off));
-    assert!(off.failures.is_none(), "no key unless the option is set");
+    assert!(off.failure_process.is_none(), "no key unless the option is set");
 
     // netflixoss at a year of failures a minute: requests fail, and the
     // same requests arrive.
     let nflx = file("netflixoss.json");
     let (off, _) = run(&nflx, None);
     let (on, _) = run(&nflx, Some(525_600.0));
-    assert!(on.failures.unwrap().instance_failures > 100);
+    assert!(on.failure_process.unwrap().instance_failures > 100);
     assert!(on.end_to_end.failed > off.end_to_end.failed);
     assert_eq!(on.end_to_end.requests, off.end_to_end.requests);
 }
