@@ -95,7 +95,7 @@ fn turning_failures_on_shifts_no_other_stream() {
     assert_eq!((f.instance_failures, f.zone_failures), (0, 0));
     let figures = |s: &Summary| {
         let mut v = serde_json::to_value(s).unwrap();
-        v.as_object_mut().unwrap().remove("failures");
+        v.as_object_mut().unwrap().remove("failure_process");
         v
     };
     assert_eq!(figures(&on), figures(&off));
