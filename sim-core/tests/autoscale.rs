@@ -251,3 +251,32 @@ fn bad_autoscaling_is_refused_naming_the_place() {
         .to_string();
     assert!(e.contains("utilisation needs a number of workers"), "{e}");
 }
+
+/// The lesson (architectures/spike-*.json): a spike from 100 to 400 req/s
+/// from 60 s to 240 s. Pre-scaled capacity rejects nothing and costs the
+/// most; autoscaling with a 30 s start-up rejects less than with 60 s; both
+/// scale back in after the 300 s stabilisation window and cost less.
+#[test]
+fn the_spike_lesson_trades_failures_against_instance_hours() {
+    let run = |name: &str| {
+        let arch = common::file(&format!("{name}.json"));
+        let o = RunOptions {
+            record_graph: false,
+            ..common::options(1, 720)
+        };
+        let sim = common::run(&arch, None, o);
+        let s = sim.outputs().summary;
+        let success = s.end_to_end.ok as f64 / s.end_to_end.requests as f64;
+        let web = s.capacity.expect("priced").services["web"].clone();
+        (success, web)
+    };
+    let (slow, slow_web) = run("spike-autoscale");
+    let (fast, fast_web) = run("spike-autoscale-fast");
+    let (pre, pre_web) = run("spike-prescaled");
+    assert_eq!(pre, 1.0);
+    assert!(slow < fast && fast < pre, "{slow} {fast} {pre}");
+    assert!(slow_web.instance_hours < pre_web.instance_hours);
+    assert!(fast_web.instance_hours < pre_web.instance_hours);
+    assert_eq!((slow_web.max, slow_web.end), (7, 2), "out to 7, back to 2");
+    assert_eq!((fast_web.max, fast_web.end), (7, 2));
+}
