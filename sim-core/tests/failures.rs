@@ -99,7 +99,10 @@ fn turning_failures_on_shifts_no_other_stream() {
         v
     };
     assert_eq!(figures(&on), figures(&off));
-    assert!(off.failure_process.is_none(), "no key unless the option is set");
+    assert!(
+        off.failure_process.is_none(),
+        "no key unless the option is set"
+    );
 
     // netflixoss at a year of failures a minute: requests fail, and the
     // same requests arrive.
