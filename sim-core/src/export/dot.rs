@@ -34,17 +34,7 @@ pub fn write_dot<W: Write + ?Sized>(
     seconds: f64,
 ) -> io::Result<()> {
     let edges = by_place(flows);
-    let mut places: BTreeSet<Place> = BTreeSet::new();
-    for (sid, s) in topo.services.iter().enumerate() {
-        for r in 0..s.regions {
-            let region = if s.placement == crate::topology::Placement::Global {
-                GLOBAL
-            } else {
-                r as u16
-            };
-            places.insert((sid as u32, region));
-        }
-    }
+    let places: BTreeSet<Place> = topo.places().collect();
     writeln!(w, "digraph {} {{", q(&topo.arch))?;
     writeln!(w, "  rankdir=LR;")?;
     writeln!(

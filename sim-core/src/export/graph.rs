@@ -73,17 +73,7 @@ impl GraphView {
                     .collect(),
             };
         }
-        let mut places: Vec<Place> = Vec::new();
-        for (sid, s) in topo.services.iter().enumerate() {
-            for r in 0..s.regions {
-                let region = if s.placement == crate::topology::Placement::Global {
-                    GLOBAL
-                } else {
-                    r as u16
-                };
-                places.push((sid as u32, region));
-            }
-        }
+        let places: Vec<Place> = topo.places().collect();
         let index: std::collections::HashMap<Place, usize> =
             places.iter().enumerate().map(|(i, p)| (*p, i)).collect();
         let region = |r: u16| {

@@ -196,6 +196,16 @@ impl Topology {
             .map(|i| i as ServiceId)
     }
 
+    /// Every place — a service in a region, [`GLOBAL`] for a global service —
+    /// in service order, then region order: the nodes of the service-level
+    /// graph exports, which list places that made no call too.
+    pub fn places(&self) -> impl Iterator<Item = (ServiceId, u16)> + '_ {
+        self.services.iter().enumerate().flat_map(|(sid, s)| {
+            let global = s.placement == Placement::Global;
+            (0..s.regions).map(move |r| (sid as ServiceId, if global { GLOBAL } else { r as u16 }))
+        })
+    }
+
     /// The instance ids of `service` in region slot `r` (0 for global services).
     #[inline]
     pub fn instances_in(&self, service: ServiceId, r: u32) -> std::ops::Range<InstanceId> {
