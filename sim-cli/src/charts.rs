@@ -92,6 +92,17 @@ fn time_chart<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
+/// The legend of a chart's labelled series, boxed in the same style on every chart.
+fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut TimeChart<'a, DB>) -> Drawn {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(err)
+}
+
 fn latency<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
     root.fill(&WHITE).map_err(err)?;
     let pts = |f: fn(&Row) -> u64| -> Vec<(f64, f64)> {
@@ -114,13 +125,7 @@ fn latency<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
             .label(name)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart)?;
     root.present().map_err(err)
 }
 
@@ -249,13 +254,7 @@ fn instances<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
             .label(*name)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart)?;
     let load: Vec<(f64, f64)> = e2e(d)
         .map(|r| {
             (
