@@ -8,6 +8,7 @@ mod availability;
 mod bench;
 mod charts;
 mod fail;
+mod judge;
 mod output;
 mod report;
 mod run;
@@ -40,6 +41,8 @@ enum Command {
     List,
     /// Steady-state availability of every service and entry point, what-ifs and a Monte Carlo check.
     Availability(availability::AvailabilityArgs),
+    /// Judge baseline and canary samples as Kayenta does (Mann–Whitney per metric, score, verdict).
+    Judge(judge::JudgeArgs),
     /// Serve the browser viewer, and stream native simulations to it over a WebSocket (/ws).
     Serve(serve::ServeArgs),
 }
@@ -47,8 +50,11 @@ enum Command {
 #[derive(clap::Args)]
 struct SchemaArgs {
     /// The scenario file format (`run --scenario`) instead of the architecture format.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "judge")]
     scenario: bool,
+    /// The judgement file format (`microsim judge`).
+    #[arg(long)]
+    judge: bool,
 }
 
 fn main() {
@@ -60,6 +66,8 @@ fn main() {
         Command::Schema(a) => {
             let schema = if a.scenario {
                 sim_core::fault::scenario::scenario_schema()
+            } else if a.judge {
+                sim_core::canary::input::schema()
             } else {
                 sim_core::arch_schema()
             };
@@ -68,6 +76,7 @@ fn main() {
         }
         Command::Bench(a) => bench::bench(&a),
         Command::Availability(a) => availability::availability(&a),
+        Command::Judge(a) => judge::judge(&a),
         Command::Serve(a) => serve::serve(&a),
         Command::List => {
             for (name, _) in archs::BUILT_IN {

@@ -157,13 +157,23 @@ fn not_utf8(what: &str, shown: &str) -> Fail {
 
 /// Reads a scenario file.
 pub fn read_scenario(path: &std::path::Path) -> Result<(String, String), Fail> {
+    read_input(path, "scenario", "architectures/scenarios/zone-outage.json")
+}
+
+/// Reads an input file (`what`: "scenario", "judgement"), with a message that
+/// names it and gives an example path when it cannot be read.
+pub fn read_input(
+    path: &std::path::Path,
+    what: &str,
+    example: &str,
+) -> Result<(String, String), Fail> {
     let shown = shown_path(path);
     let text = std::fs::read_to_string(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::InvalidData {
-            return not_utf8("scenario", &shown);
+            return not_utf8(what, &shown);
         }
         Fail::input(format!(
-            "cannot read scenario file {shown}: {e}. Fix: give the path to a scenario JSON file, e.g. architectures/scenarios/zone-outage.json."
+            "cannot read {what} file {shown}: {e}. Fix: give the path to a {what} JSON file, e.g. {example}."
         ))
     })?;
     Ok((path.display().to_string(), text))

@@ -19,6 +19,7 @@
 
 pub mod availability;
 pub mod behaviour;
+pub mod canary;
 pub mod dist;
 pub mod duration;
 pub mod engine;
