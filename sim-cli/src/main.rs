@@ -47,6 +47,48 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
+/// Prints clap's message and exits with its code (2 for a bad command line).
+/// clap quotes a refused value whole, as it was typed: a word longer than
+/// [`WORD_MAX`] characters is cut after its start with its length (a megabyte
+/// pasted into a flag gives a line, not a megabyte), a line still longer than
+/// [`LINE_MAX`] is cut in the middle, and control characters are escaped.
+/// Help, version and ordinary messages go out as clap writes them.
+fn clap_exit(e: &clap::Error) -> ! {
+    const WORD_MAX: usize = 100;
+    const LINE_MAX: usize = 1000;
+    let plain = e.render().to_string();
+    let long = |l: &str| l.chars().count() > WORD_MAX;
+    let unsafe_line =
+        |l: &str| l.split(' ').any(long) || l.chars().any(sim_core::error::breaks_text);
+    if !e.use_stderr() || !plain.split('\n').any(unsafe_line) {
+        e.exit()
+    }
+    let lines: Vec<String> = plain
+        .split('\n')
+        .map(|line| {
+            let words: Vec<String> = line
+                .split(' ')
+                .map(|w| {
+                    if long(w) {
+                        let head: String = w.chars().take(40).collect();
+                        format!("{head}… ({} characters)", w.chars().count())
+                    } else {
+                        w.to_string()
+                    }
+                })
+                .collect();
+            let line = words.join(" ");
+            if line.chars().count() > LINE_MAX {
+                sim_core::error::shown(&line)
+            } else {
+                sim_core::error::escaped(&line)
+            }
+        })
+        .collect();
+    eprint!("{}", lines.join("\n"));
+    std::process::exit(e.exit_code())
+}
+
 #[derive(clap::Args)]
 struct SchemaArgs {
     /// The scenario file format (`run --scenario`) instead of the architecture format.
@@ -58,7 +100,7 @@ struct SchemaArgs {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| clap_exit(&e));
     let result = match cli.command {
         Command::Run(a) => run::run(&a),
         Command::Report(a) => report::report(a),

@@ -434,7 +434,10 @@ mod tests {
             .flat_map(|a| y.iter().map(move |b| a - b))
             .collect();
         d.sort_by(f64::total_cmp);
-        assert!(close(s.estimate, f64::midpoint(d[14], d[15]), 1e-12), "{s:?}");
+        assert!(
+            close(s.estimate, f64::midpoint(d[14], d[15]), 1e-12),
+            "{s:?}"
+        );
     }
 
     #[test]
