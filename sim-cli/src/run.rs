@@ -502,7 +502,7 @@ pub fn validate(a: &ValidateArgs) -> Result<(), Fail> {
                 println!(
                     "  fan-out: {} calls per external request at most (retries at their maximum; limit {})",
                     sim_core::error::compact(fan),
-                    sim_core::error::compact(options.max_fan_out)
+                    sim_core::error::num(options.max_fan_out)
                 );
                 println!(
                     "  memory: about {} for the topology; at most {} with every service's histograms, {} calls in flight and the time series",
