@@ -643,11 +643,13 @@ fn the_architecture_schema_lists_every_dependency_key() {
     assert_eq!(
         property_names(call),
         [
+            "async",
             "bulkhead",
             "calls",
             "circuit_breaker",
             "critical",
             "fallback",
+            "mirror",
             "probability",
             "retries",
             "service",
