@@ -66,3 +66,10 @@ pub fn replications(arch: &str, reps: u64, secs: u64) -> Vec<f64> {
         })
         .collect()
 }
+
+/// Erlang B: probability that an arrival finds all c places taken in a loss
+/// system offered a = λ·E[holding time] (M/G/c/c; insensitive to the holding
+/// time's distribution), by the recursion B(k) = aB(k−1)/(k + aB(k−1)).
+pub fn erlang_b(c: u32, a: f64) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
+}
