@@ -289,6 +289,52 @@ mod tests {
         assert!(s.check_invariants().unwrap_err().contains("workers busy"));
     }
 
+    /// A non-blocking api mirroring to a slow shadow, paused with requests
+    /// parked and mirror copies in flight.
+    fn mid_run_detached_and_parked() -> (super::Simulation, u32, u32) {
+        let arch = r#"{"arch":"t","traffic":{"rate":500},"services":[
+            {"name":"db","package":"store","count":1,"service_time":{"dist":"constant","mean_ms":20}},
+            {"name":"shadow","package":"store","count":1,"service_time":{"dist":"constant","mean_ms":50}},
+            {"name":"app","package":"karyon","count":1,"concurrency":2,"io":"nonblocking","max_outstanding":100,
+             "dependencies":["db",{"service":"shadow","mirror":50}]}]}"#;
+        let mut sim = RunSpec::new(Input::new("t", arch), None, RunOptions::default())
+            .unwrap()
+            .simulation();
+        sim.run_until(SEC);
+        let app = 2u32;
+        let parked = sim.inst[app as usize].parked;
+        let detached = (0..sim.calls.capacity() as u32)
+            .find(|&c| {
+                sim.calls.occupied().unwrap()[c as usize] && sim.calls[c].has(super::flag::DETACHED)
+            })
+            .expect("mirror copies in flight");
+        assert!(parked > 5, "{parked} parked: the check must see them");
+        sim.check_invariants().unwrap();
+        (sim, app, detached)
+    }
+
+    #[test]
+    fn broken_parking_and_detached_calls_are_caught() {
+        let (mut s, app, _) = mid_run_detached_and_parked();
+        s.inst[app as usize].parked -= 1;
+        assert!(s.check_invariants().unwrap_err().contains("parked but"));
+
+        let (mut s, app, _) = mid_run_detached_and_parked();
+        s.topo.services[2].max_outstanding = s.inst[app as usize].parked - 1;
+        let e = s.check_invariants().unwrap_err();
+        assert!(e.contains("max_outstanding"), "{e}");
+
+        let (mut s, _, _) = mid_run_detached_and_parked();
+        s.topo.services[2].nonblocking = false;
+        let e = s.check_invariants().unwrap_err();
+        assert!(e.contains("whose server is blocking"), "{e}");
+
+        let (mut s, _, c) = mid_run_detached_and_parked();
+        s.calls[c].parent = 0;
+        let e = s.check_invariants().unwrap_err();
+        assert!(e.contains("detached but has a parent"), "{e}");
+    }
+
     #[test]
     fn a_finished_run_holds_them() {
         let mut s = mid_run();
