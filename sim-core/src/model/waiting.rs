@@ -138,18 +138,26 @@ fn check_detached(at: &str, s: &ServiceSpec, o: &CallSpec, key: &str) -> Result<
     if let Some((sub, _)) = waits.iter().find(|(_, given)| *given) {
         return refuse(
             sub,
-            format!("{sub} acts on an answer the caller waits for, and nobody waits for a {key} dependency's answer."),
+            format!("{sub} acts on an answer the caller waits for, and nobody waits for {} {key} dependency's answer.", article(key)),
             format!("remove {sub}, or remove {key} to make the call synchronous."),
         );
     }
     if o.weight != 1.0 {
         return refuse(
             "weight",
-            format!("a {key} dependency is not one of a router's branches: it is called besides the branch taken."),
+            format!("{} {key} dependency is not one of a router's branches: it is called besides the branch taken.", article(key)),
             "remove weight.".into(),
         );
     }
     Ok(())
+}
+
+fn article(key: &str) -> &'static str {
+    if key.starts_with('a') {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 #[cfg(test)]
