@@ -200,6 +200,47 @@ mod tests {
     }
 
     #[test]
+    fn detached_spans_are_consumers_and_a_mirror_names_its_shadow_host() {
+        let arch = r#"{"arch":"t","traffic":{"rate":100},"services":[
+            {"name":"b","package":"store","count":1},{"name":"e","package":"store","count":1},
+            {"name":"a","package":"karyon","count":1,"dependencies":[
+                {"service":"b","mirror":100},{"service":"e","async":true}]}]}"#;
+        let o = crate::RunOptions {
+            trace_sample: 1.0,
+            max_traces: 3,
+            duration: crate::duration::SEC,
+            ..Default::default()
+        };
+        let sim = crate::RunSpec::new(crate::Input::new("t", arch), None, o)
+            .unwrap()
+            .run();
+        let mut z = Vec::new();
+        write_zipkin(&mut z, sim.topology(), sim.spans()).unwrap();
+        let z: Value = serde_json::from_slice(&z).unwrap();
+        let by = |name: &str| -> Vec<&Value> {
+            z.as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["localEndpoint"]["serviceName"] == name)
+                .collect()
+        };
+        assert!(by("a").iter().all(|s| s["kind"] == "SERVER"));
+        assert!(by("b")
+            .iter()
+            .all(|s| s["kind"] == "CONSUMER" && s["tags"]["http.host"] == "b-shadow"));
+        assert!(by("e")
+            .iter()
+            .all(|s| s["kind"] == "CONSUMER" && s["tags"].get("http.host").is_none()));
+        assert_eq!(by("b").len(), 3);
+        let mut o = Vec::new();
+        write_otlp(&mut o, sim.topology(), sim.spans()).unwrap();
+        let o: Value = serde_json::from_slice(&o).unwrap();
+        let b = &o["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
+        assert_eq!(b["kind"], 5, "SPAN_KIND_CONSUMER");
+        assert_eq!(b["attributes"][4]["value"]["stringValue"], "b-shadow");
+    }
+
+    #[test]
     fn streamed_files_are_json_grouped_by_service() {
         let arch = r#"{"arch":"t","traffic":{"rate":100},"services":[
             {"name":"b","package":"store","count":2},
