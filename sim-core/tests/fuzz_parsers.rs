@@ -232,11 +232,10 @@ fn corrupted_lessons_never_panic() {
     for _ in 0..3000 {
         let text = mutate(seed, &mut rng);
         match catch_unwind(AssertUnwindSafe(|| {
-            sim_core::lesson::parse_lesson(&text).map(|l| {
+            sim_core::lesson::parse_lesson(&text).inspect(|l| {
                 for h in &l.spec.hypotheses {
                     let _ = sim_core::lesson::hypothesis::evaluate(h, |_| &summary);
                 }
-                l
             })
         })) {
             Ok(Ok(l)) => {
