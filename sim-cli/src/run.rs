@@ -397,6 +397,7 @@ pub fn run(a: &RunArgs) -> Result<(), Fail> {
         print!("{}", summary.to_json());
     } else {
         print!("{}", table::render(&summary, sim.topology()));
+        print!("{}", table::story(sim));
         println!(
             "{} events in {:.2}s wall ({:.1} M events/s){}",
             sim.events(),
