@@ -7,6 +7,7 @@ mod archs;
 mod availability;
 mod bench;
 mod charts;
+mod compare;
 mod fail;
 mod judge;
 mod lesson;
@@ -42,6 +43,8 @@ enum Command {
     List(ListArgs),
     /// Steady-state availability of every service and entry point, what-ifs and a Monte Carlo check.
     Availability(availability::AvailabilityArgs),
+    /// Run two architectures (or one under two scenarios) with the same seed, side by side.
+    Compare(compare::CompareArgs),
     /// Lessons: list them, show one, or run one's runs side by side and check its hypotheses.
     Lesson(lesson::LessonArgs),
     /// Judge baseline and canary samples as Kayenta does (Mann–Whitney per metric, score, verdict).
@@ -135,6 +138,7 @@ fn main() {
         Command::Availability(a) => availability::availability(&a),
         Command::Judge(a) => judge::judge(&a),
         Command::Lesson(a) => lesson::lesson(&a),
+        Command::Compare(a) => compare::compare(&a),
         Command::Serve(a) => serve::serve(&a),
         Command::List(a) => {
             let names = if a.scenarios {
