@@ -13,6 +13,18 @@ export class Timeline {
 
   clear() { this.rows = []; this.draw(); }
 
+  // Requests and failures over the last `seconds` of virtual time shown.
+  recent(seconds) {
+    if (!this.rows.length) return { requests: 0, failed: 0 };
+    const last = this.rows[this.rows.length - 1].t_s;
+    let requests = 0, failed = 0;
+    for (let i = this.rows.length - 1; i >= 0 && this.rows[i].t_s > last - seconds; i--) {
+      requests += this.rows[i].requests;
+      failed += this.rows[i].failed;
+    }
+    return { requests, failed };
+  }
+
   add(rows) {
     if (!rows || !rows.length) return;
     for (const r of rows) this.rows.push(r);
