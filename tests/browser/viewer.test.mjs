@@ -76,6 +76,15 @@ test('a lesson opens with its story, runs its first run, and a click runs the ot
     assert.match(page.url(), /lesson=zone-outage/);
     // the last ten seconds' availability sits beside the whole run's
     await page.waitForSelector('#recent-availability', WAIT);
+    // the scenario's fault is on the timeline, named, upcoming until 20 s
+    const marked = await page.evaluate(() => window.microsim.timelineFaults());
+    assert.equal(marked.length, 1);
+    assert.equal(marked[0].what, 'zone outage of us-east-1 zoneA (refusing)');
+    assert.deepEqual([marked[0].at_s, marked[0].until_s], [20, 40]);
+    await page.selectOption('#speed', '10');
+    await page.waitForFunction(() => window.microsim.virtualMs() > 21000, null, { timeout: 60000 });
+    assert.equal((await page.evaluate(() => window.microsim.timelineFaults()))[0].state, 'active');
+    await page.selectOption('#speed', '1');
     await shot(page, 'lesson');
     await page.click('#lesson-panel button[data-run="resilient"]');
     await page.waitForFunction(() => window.microsim.topology()?.arch === 'netflixoss-resilient' && document.body.dataset.ready === '1', null, WAIT);

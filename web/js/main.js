@@ -108,6 +108,7 @@ async function load() {
   lastSnap = null;
   view.setTopology(topo, { seed: s.seed });
   timeline.clear();
+  timeline.setScenario(topo.faults, topo.discovery_poll_s);
   fillFaultPickers();
   const label = kind === 'replay' ? `replaying ${source.name}` : kind === 'native' ? 'engine: native (microsim serve)' : source.kind === 'file-arch' ? `wasm · ${source.name}` : 'engine: wasm';
   ui.engineLabel.textContent = `${label} · ${topo.instances.length} instances`;
@@ -304,6 +305,7 @@ function loop(now) {
 window.microsim = {
   state: () => engine?.summary() ?? null,
   snapshot: () => lastSnap,
+  timelineFaults: () => timeline.faults.map((f) => ({ ...f, state: Timeline.faultState(f, (engine?.nowMs() ?? 0) / 1000) })),
   topology: () => topo,
   engine: () => engine?.kind ?? null,
   nodeCount: () => view.visibleCount(),
