@@ -31,6 +31,7 @@ pub mod model;
 pub mod resilience;
 pub mod rng;
 pub mod run;
+pub mod solve;
 pub mod topology;
 pub mod traffic;
 
