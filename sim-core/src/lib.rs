@@ -19,12 +19,14 @@
 
 pub mod availability;
 pub mod behaviour;
+pub mod cache;
 pub mod dist;
 pub mod duration;
 pub mod engine;
 pub mod error;
 pub mod export;
 pub mod fault;
+pub mod keys;
 pub mod live;
 pub mod metrics;
 pub mod model;

@@ -31,6 +31,9 @@ pub enum Purpose {
     /// Failures and repairs by MTBF/MTTR during a run (`RunOptions::failures`):
     /// a stream of its own, so turning them on shifts no other draw.
     Failures = 7,
+    /// Keys and the read/write coin of keyed requests ([`crate::keys`]):
+    /// drawn only in runs whose file declares `keys`.
+    Keys = 8,
 }
 
 /// One random stream.
