@@ -648,6 +648,7 @@ fn the_architecture_schema_lists_every_dependency_key() {
             "circuit_breaker",
             "critical",
             "fallback",
+            "keys",
             "probability",
             "retries",
             "service",

@@ -26,7 +26,7 @@
 
 mod plan;
 
-pub use plan::{plan_stage, target_of, Launch, StageOutcome};
+pub use plan::{plan_stage, target_of, Access, Launch, StageOutcome};
 
 use crate::dist::Dist;
 use crate::duration::MS;
@@ -173,7 +173,8 @@ pub fn on_failure(caller: Role, dep: &Dependency) -> OnFailure {
 /// average: along every path, each dependency's `calls` × `probability` ×
 /// its attempts at their maximum (1 + retries); a router's branches weighted
 /// by `weight`; a data-access layer's stores read on a miss (1 − `hit_rate`)
-/// when it has caches; a ring's replicas. Services are visited callee first
+/// when it has caches (with a capacity, every read counted as a miss in every
+/// zone); a ring's replicas. Services are visited callee first
 /// (the call graph is acyclic), so this is linear in services and edges; a
 /// chain that multiplies shows as a huge number, not a long wait.
 pub fn fan_out(topo: &Topology) -> Vec<f64> {
@@ -198,6 +199,20 @@ pub fn fan_out(topo: &Topology) -> Vec<f64> {
                 } else {
                     0.0
                 }
+            }
+            FanOut::Every if s.keyed_caches => {
+                // A keyed read at its worst: a get in its own zone and in the
+                // next, the stores, and a set in every copy; a write is no more.
+                s.deps
+                    .iter()
+                    .map(|d| {
+                        if d.copies > 0 {
+                            (f64::from(d.copies.min(2)) + f64::from(d.copies)) * one(d)
+                        } else {
+                            one(d)
+                        }
+                    })
+                    .sum()
             }
             FanOut::Every => {
                 let has_cache = s.role == Role::DataAccess && s.deps.iter().any(|d| d.cache_like);

@@ -95,6 +95,10 @@ mod tests {
         // A one-entry LRU hits exactly when a request repeats the previous
         // key: Σ pᵢ². Che's figure is close to it even there.
         let exact: f64 = steep.iter().map(|x| x * x).sum();
-        assert!((h(&steep, 1.0) / exact - 1.0).abs() < 0.2, "{} vs {exact}", h(&steep, 1.0));
+        assert!(
+            (h(&steep, 1.0) / exact - 1.0).abs() < 0.2,
+            "{} vs {exact}",
+            h(&steep, 1.0)
+        );
     }
 }

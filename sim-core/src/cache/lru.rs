@@ -118,7 +118,11 @@ impl Lru {
         } else if (self.slots.len() as u32) < capacity {
             if self.slots.len() == self.slots.capacity() {
                 // Double, but never past the capacity: a full cache's slab is exact.
-                let more = self.slots.len().max(4).min(capacity as usize - self.slots.len());
+                let more = self
+                    .slots
+                    .len()
+                    .max(4)
+                    .min(capacity as usize - self.slots.len());
                 self.slots.reserve_exact(more);
             }
             self.slots.push(Entry {

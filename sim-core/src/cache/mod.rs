@@ -121,7 +121,10 @@ mod tests {
         for (i, &c) in per.iter().enumerate() {
             let share = if i % 3 == 0 { 1.0 / 3.0 } else { 0.5 };
             let sd = libm::sqrt(30_000.0 * share * (1.0 - share));
-            assert!((f64::from(c) - 30_000.0 * share).abs() < 5.0 * sd, "{per:?}");
+            assert!(
+                (f64::from(c) - 30_000.0 * share).abs() < 5.0 * sd,
+                "{per:?}"
+            );
         }
         // The same key always lands on the same instance.
         assert_eq!(owner(42, 7, 3, Some(1)), owner(42, 7, 3, Some(1)));

@@ -23,7 +23,10 @@ impl Simulation {
     /// - every instance's queue length equals the length of its linked list,
     ///   a dead instance that refuses holds nothing, and no instance has more
     ///   busy workers than its concurrency;
-    /// - no event is scheduled before the current time.
+    /// - no event is scheduled before the current time;
+    /// - every cache instance's LRU is well linked and within its capacity, a
+    ///   dead one holds nothing, and the time series counts the same cache
+    ///   reads as the run.
     pub fn check_invariants(&self) -> Result<(), String> {
         let occupied = self
             .calls
@@ -38,6 +41,7 @@ impl Simulation {
         }
         self.check_accounts(&occupied)?;
         self.check_queues()?;
+        self.check_caches()?;
         if let Some(t) = self.queue.peek_time() {
             if t < self.now {
                 return Err(format!(

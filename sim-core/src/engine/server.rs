@@ -135,11 +135,17 @@ impl Simulation {
         }
         let inst = self.calls[c].inst;
         let sid = self.topo.instances[inst as usize].service;
+        if self.calls[c].stage == 0 && self.topo.services[sid as usize].cache.is_some() {
+            // A cache with a capacity looks the key up (or sets it) once its work is done.
+            self.serve_cache(c, inst, sid);
+        }
+        let access = self.access(c);
         let mut out = std::mem::take(&mut self.scratch);
         loop {
             let call = &self.calls[c];
             let outcome = StageOutcome {
                 any_failed: call.stage_failed,
+                missed: call.has(flag::STAGE_MISSED),
             };
             let svc = &self.topo.services[sid as usize];
             if call.reason != 0
@@ -147,6 +153,7 @@ impl Simulation {
                     svc,
                     call.stage,
                     call.replica,
+                    access,
                     outcome,
                     &mut self.behaviour,
                     &mut out,
@@ -160,6 +167,7 @@ impl Simulation {
             let call = &mut self.calls[c];
             call.stage += 1;
             call.stage_failed = false;
+            call.flags &= !flag::STAGE_MISSED;
             call.peer_failures = 0;
             if out.is_empty() {
                 continue;

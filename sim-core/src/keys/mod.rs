@@ -84,7 +84,9 @@ mod tests {
         }
         // Distinct keys, not draws, must not favour a shard: 70,000 keys over 7: Binomial(70000, 1/7), sd ≈ 92.6; 5 sd.
         assert!(
-            shards.iter().all(|&c| (f64::from(c) - 10_000.0).abs() < 463.0),
+            shards
+                .iter()
+                .all(|&c| (f64::from(c) - 10_000.0).abs() < 463.0),
             "{shards:?}"
         );
         // All reads or all writes draw no coin: the same keys as a 0 % source.

@@ -5,6 +5,7 @@ mod autoscale;
 mod parse;
 mod policy;
 mod spec;
+mod state;
 mod validate;
 
 pub use autoscale::{check_price, Autoscale, AutoscaleSpec, ScaleMetric};
@@ -14,6 +15,7 @@ pub use policy::{
     RetrySpec, MAX_RETRIES,
 };
 pub use spec::*;
+pub use state::{CacheSpec, CopiesSpec, KeysSpec};
 pub use validate::{validate, Limits, LIMITS};
 
 use crate::error::InputError;

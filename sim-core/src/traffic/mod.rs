@@ -71,6 +71,8 @@ pub struct EntryTraffic {
     /// The rate: flat, or a profile (shared between the entry points that
     /// inherit the top-level one, so a 10,000-point profile is held once).
     pub rate: Rate,
+    /// The keys its requests carry, if any.
+    pub keys: Option<crate::keys::KeySource>,
 }
 
 /// A flat rate or a profile.
