@@ -8,6 +8,7 @@ mod availability;
 mod bench;
 mod charts;
 mod fail;
+mod judge;
 mod output;
 mod report;
 mod run;
@@ -36,23 +37,77 @@ enum Command {
     Schema(SchemaArgs),
     /// Measure events per second and peak memory at several scales.
     Bench(bench::BenchArgs),
-    /// List the architectures built into this binary.
-    List,
+    /// List the architectures (or, with --scenarios, the scenarios) built into this binary.
+    List(ListArgs),
     /// Steady-state availability of every service and entry point, what-ifs and a Monte Carlo check.
     Availability(availability::AvailabilityArgs),
+    /// Judge baseline and canary samples as Kayenta does (Mann–Whitney per metric, score, verdict).
+    Judge(judge::JudgeArgs),
     /// Serve the browser viewer, and stream native simulations to it over a WebSocket (/ws).
     Serve(serve::ServeArgs),
+}
+
+/// Prints clap's message and exits with its code (2 for a bad command line).
+/// clap quotes a refused value whole, as it was typed: a word longer than
+/// [`WORD_MAX`] characters is cut after its start with its length (a megabyte
+/// pasted into a flag gives a line, not a megabyte), a line still longer than
+/// [`LINE_MAX`] is cut in the middle, and control characters are escaped.
+/// Help, version and ordinary messages go out as clap writes them.
+fn clap_exit(e: &clap::Error) -> ! {
+    const WORD_MAX: usize = 100;
+    const LINE_MAX: usize = 1000;
+    let plain = e.render().to_string();
+    let long = |l: &str| l.chars().count() > WORD_MAX;
+    let unsafe_line =
+        |l: &str| l.split(' ').any(long) || l.chars().any(sim_core::error::breaks_text);
+    if !e.use_stderr() || !plain.split('\n').any(unsafe_line) {
+        e.exit()
+    }
+    let lines: Vec<String> = plain
+        .split('\n')
+        .map(|line| {
+            let words: Vec<String> = line
+                .split(' ')
+                .map(|w| {
+                    if long(w) {
+                        let head: String = w.chars().take(40).collect();
+                        format!("{head}… ({} characters)", w.chars().count())
+                    } else {
+                        w.to_string()
+                    }
+                })
+                .collect();
+            let line = words.join(" ");
+            if line.chars().count() > LINE_MAX {
+                sim_core::error::shown(&line)
+            } else {
+                sim_core::error::escaped(&line)
+            }
+        })
+        .collect();
+    eprint!("{}", lines.join("\n"));
+    std::process::exit(e.exit_code())
+}
+
+#[derive(clap::Args)]
+struct ListArgs {
+    /// The built-in scenarios (for `run --scenario NAME`) instead of the architectures.
+    #[arg(long)]
+    scenarios: bool,
 }
 
 #[derive(clap::Args)]
 struct SchemaArgs {
     /// The scenario file format (`run --scenario`) instead of the architecture format.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "judge")]
     scenario: bool,
+    /// The judgement file format (`microsim judge`).
+    #[arg(long)]
+    judge: bool,
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| clap_exit(&e));
     let result = match cli.command {
         Command::Run(a) => run::run(&a),
         Command::Report(a) => report::report(a),
@@ -60,6 +115,8 @@ fn main() {
         Command::Schema(a) => {
             let schema = if a.scenario {
                 sim_core::fault::scenario::scenario_schema()
+            } else if a.judge {
+                sim_core::canary::input::schema()
             } else {
                 sim_core::arch_schema()
             };
@@ -68,9 +125,15 @@ fn main() {
         }
         Command::Bench(a) => bench::bench(&a),
         Command::Availability(a) => availability::availability(&a),
+        Command::Judge(a) => judge::judge(&a),
         Command::Serve(a) => serve::serve(&a),
-        Command::List => {
-            for (name, _) in archs::BUILT_IN {
+        Command::List(a) => {
+            let names = if a.scenarios {
+                archs::scenario_names()
+            } else {
+                archs::names()
+            };
+            for name in names {
                 println!("{name}");
             }
             Ok(())

@@ -213,6 +213,29 @@ fn text_from_files_reaches_the_terminal_escaped_and_short() {
         "scale 1e308% is out of range",
     );
     assert!(e.len() < 300, "{e}");
+    // A flag value clap refuses is shown escaped and short too, exit 2 as ever.
+    let e = refused(
+        &["run", "mm1", "--duration", "\u{1b}[2J\u{7}"],
+        "\\u001b[2J\\u0007",
+    );
+    assert!(!e.contains('\u{1b}') && !e.contains('\u{7}'), "{e:?}");
+    let long = "x".repeat(100_000);
+    let o = microsim(&["run", "mm1", "--duration", &long]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        e.len() < 1000 && e.contains("bad duration"),
+        "{} bytes",
+        e.len()
+    );
+    let flag = format!("--{long}");
+    let o = microsim(&["run", "mm1", &flag]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stderr.len() < 2000, "{} bytes", o.stderr.len());
+    let o = microsim(&["run", "mm1", "--dration\u{1b}[31m", "1s"]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("--dration") && !e.contains('\u{1b}'), "{e:?}");
 }
 
 #[test]

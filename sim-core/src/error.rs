@@ -66,8 +66,10 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-/// A number for a message, short whatever its size: `12`, `0.25`, `1.5e12`,
-/// never 309 digits.
+/// A figure microsim computed, for a message or a table: rounded to three
+/// decimals or three significant digits, short whatever its size (`12`,
+/// `0.25`, `1.50e12`, never 309 digits). A value the user wrote goes through
+/// [`num`] instead, which never rounds.
 pub fn compact(x: f64) -> String {
     if !x.is_finite() {
         return format!("{x}");

@@ -20,6 +20,7 @@
 pub mod availability;
 pub mod behaviour;
 pub mod cache;
+pub mod canary;
 pub mod dist;
 pub mod duration;
 pub mod engine;

@@ -543,7 +543,7 @@ fn check_fan_out(topo: &Topology, limit: f64) -> Result<(), InputError> {
                 "each request at {} would set off {} calls on average (calls × probability along every path, retries at their maximum), more than the {} allowed.",
                 topo.services[e as usize].name,
                 crate::error::compact(calls),
-                crate::error::compact(limit)
+                crate::error::num(limit)
             ),
         )
         .hint("lower `calls`, `retries` or the depth of the chain in the file, or raise the limit if the run really needs it (memory grows with it).")),

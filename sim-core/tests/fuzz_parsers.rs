@@ -158,3 +158,30 @@ fn random_durations_never_panic() {
         assert!(r.is_ok(), "parse_duration panicked on {s:?}");
     }
 }
+
+/// Corrupted judgement files (`microsim judge`) are refused or judged, never
+/// a panic: the judge also meets samples its checks let through (one value,
+/// all tied, huge or tiny numbers).
+#[test]
+fn corrupted_judgements_never_panic() {
+    let seed = include_str!("../../architectures/judgements/defect.json");
+    let mut rng = Stream::new(12, Purpose::Faults);
+    let (mut accepted, mut rejected) = (0, 0);
+    for _ in 0..3000 {
+        let text = mutate(seed, &mut rng);
+        match catch_unwind(AssertUnwindSafe(|| {
+            sim_core::canary::input::judge_json(&text)
+        })) {
+            Ok(Ok(j)) => {
+                assert!((0.0..=100.0).contains(&j.score), "{text}");
+                accepted += 1;
+            }
+            Ok(Err(e)) => {
+                assert!(!e.message.is_empty());
+                rejected += 1;
+            }
+            Err(_) => panic!("the judge panicked on:\n{text}"),
+        }
+    }
+    assert!(accepted > 100 && rejected > 100, "{accepted} {rejected}");
+}
