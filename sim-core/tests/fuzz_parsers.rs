@@ -103,6 +103,48 @@ fn corrupted_architectures_never_panic() {
     assert!(accepted > 0 && accepted < 18000, "{accepted}");
 }
 
+/// Architectures with keys and caches with a capacity, corrupted: each is
+/// refused with an `InputError` or, accepted, runs (briefly) keeping the
+/// engine's invariants — the caches' LRUs among them — so an odd-but-valid
+/// keyspace or cache can neither crash the engine nor corrupt its state.
+#[test]
+fn corrupted_keyed_architectures_never_panic_and_keep_invariants() {
+    const KEYED: [&str; 3] = [
+        include_str!("../../architectures/evcache-every-zone.json"),
+        include_str!("../../architectures/cache-che.json"),
+        include_str!("../../architectures/netflixoss-keys.json"),
+    ];
+    let mut rng = Stream::new(14, Purpose::Faults);
+    let (mut accepted, mut rejected) = (0, 0);
+    for seed in KEYED {
+        for _ in 0..1000 {
+            let text = mutate(seed, &mut rng);
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let o = RunOptions {
+                    duration: 3 * sim_core::duration::SEC,
+                    rate: Some(20.0),
+                    record_graph: false,
+                    ..Default::default()
+                };
+                let spec = RunSpec::new(Input::new("arch.json", &text), None, o)?;
+                let mut sim = spec.simulation();
+                sim.run();
+                Ok::<_, RunError>(sim.check_invariants())
+            }));
+            match r {
+                Ok(Ok(Ok(()))) => accepted += 1,
+                Ok(Ok(Err(broken))) => panic!("invariant broken ({broken}) by:\n{text}"),
+                Ok(Err(e)) => {
+                    assert!(e.to_string().starts_with("arch.json"), "{e}");
+                    rejected += 1;
+                }
+                Err(_) => panic!("keyed architecture panicked:\n{text}"),
+            }
+        }
+    }
+    assert!(accepted > 100 && rejected > 100, "{accepted} {rejected}");
+}
+
 /// Corrupted scenarios go the way every front end takes them — a
 /// [`RunSpec`] with the resilient architecture — and those accepted are run
 /// (briefly) and must keep the engine's invariants, so odd-but-valid faults

@@ -182,3 +182,31 @@ fn failures_digest_matches_golden() {
         "outputs changed; see this file's header"
     );
 }
+
+/// Keys and caches (`architectures/netflixoss-keys.json`: a million keys at
+/// Zipf 0.9, evcache an LRU with a copy in every zone), seed 42, two
+/// seconds, pinned in `golden_keys_digest.txt`. sim-wasm runs the same and
+/// must agree, so the Zipf sampler (libm's `log1p` and `exp`), the key hash
+/// and the LRUs give the same bits in the browser. With UPDATE_GOLDEN set the
+/// file is rewritten first.
+#[test]
+fn keys_digest_matches_golden() {
+    let arch = include_str!("../../architectures/netflixoss-keys.json");
+    let out = common::run(arch, None, golden_options()).outputs();
+    let c = &out.summary.caches.as_ref().expect("caches")["evcache"];
+    assert!(
+        c.hits > 10 && c.misses > 10 && c.sets > 10,
+        "the golden run must exercise the caches: {c:?}"
+    );
+    let digest = out.digest();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden_keys_digest.txt");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, format!("{digest}\n")).unwrap();
+    }
+    let pinned = std::fs::read_to_string(path).unwrap();
+    assert_eq!(
+        digest,
+        pinned.trim(),
+        "outputs changed; see this file's header"
+    );
+}
