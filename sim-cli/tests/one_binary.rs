@@ -18,6 +18,20 @@ fn lonely_copy(tmp: &Path) -> (PathBuf, PathBuf) {
     std::fs::create_dir_all(&work).unwrap();
     let copy = bin.join("microsim");
     std::fs::copy(BIN, &copy).unwrap();
+    // A process that another test thread forked while the copy was open for
+    // writing holds it until its exec: until then Linux refuses to run the
+    // copy ("Text file busy"). Wait for that, briefly.
+    for _ in 0..100 {
+        match Command::new(&copy).arg("--version").output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => {
+                assert!(r.expect("the copy runs").status.success());
+                break;
+            }
+        }
+    }
     (copy, work)
 }
 

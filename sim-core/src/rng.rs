@@ -31,9 +31,13 @@ pub enum Purpose {
     /// Failures and repairs by MTBF/MTTR during a run (`RunOptions::failures`):
     /// a stream of its own, so turning them on shifts no other draw.
     Failures = 7,
+    /// Whether a request sends its shadow copies and async calls (`mirror`,
+    /// `async` with a probability): a stream of its own, so adding one to a
+    /// file shifts no other dependency's draws.
+    Detached = 8,
     /// Keys and the read/write coin of keyed requests ([`crate::keys`]):
     /// drawn only in runs whose file declares `keys`.
-    Keys = 8,
+    Keys = 9,
 }
 
 /// One random stream.

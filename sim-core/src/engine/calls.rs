@@ -36,19 +36,25 @@ pub mod flag {
     /// by its caller for timeouts and local failures): exactly once per
     /// counted call, which [`super::Simulation::check_invariants`] verifies.
     pub const RECORDED: u16 = 256;
+    /// Nobody waits for this call (a mirror or an async call): it has no
+    /// parent, and its answer is dropped when it reaches the caller's instance.
+    pub const DETACHED: u16 = 512;
+    /// A non-blocking server's request waiting on its calls without a worker.
+    pub const PARKED: u16 = 1024;
     /// The call writes its key (a keyed request's write, or a cache set);
     /// without it a keyed call reads.
-    pub const WRITE: u16 = 512;
+    pub const WRITE: u16 = 2048;
     /// A cache read that did not find its key (set by the cache that answered).
-    pub const MISS: u16 = 1024;
+    pub const MISS: u16 = 4096;
     /// Some cache read of the caller's current stage missed.
-    pub const STAGE_MISSED: u16 = 2048;
+    pub const STAGE_MISSED: u16 = 8192;
 }
 
 /// One request from a caller to one instance (one span of a trace).
 #[derive(Debug, Clone, Copy)]
 pub struct Call {
-    /// The caller's call, or [`NONE`] for a request from outside.
+    /// The caller's call, or [`NONE`] for a request from outside and for a
+    /// detached call (nobody waits for it).
     pub parent: u32,
     /// Instance serving the call.
     pub inst: u32,
@@ -139,6 +145,12 @@ impl Call {
             parent_span: 0,
             deadline: Nanos::MAX,
         }
+    }
+
+    /// A request from outside (a detached call has no parent either, but a caller).
+    #[inline]
+    pub fn is_root(&self) -> bool {
+        self.caller == NONE
     }
 
     /// Whether flag bit(s) `f` are set.

@@ -134,10 +134,13 @@ impl Simulation {
         let span = self.ids.next_u64() | 1;
         let p = &self.calls[parent];
         let (trace, sampled, parent_span) = (p.trace, p.sampled, p.span);
+        let mut detached = false;
         let (to, dep, deadline) = match l {
             Launch::Dep(d) | Launch::Get { dep: d, .. } | Launch::Set { dep: d, .. } => {
-                let pol = &self.topo.services[sid as usize].deps[d as usize].policy;
-                let deadline = pol
+                let dep = &self.topo.services[sid as usize].deps[d as usize];
+                detached = dep.detached.is_some();
+                let deadline = dep
+                    .policy
                     .timeout
                     .map_or(Nanos::MAX, |t| self.now.saturating_add(t));
                 (NONE, d, deadline)
@@ -151,7 +154,13 @@ impl Simulation {
                 (base + (me.index + k) % svc.per_region, PEER, deadline)
             }
         };
-        let mut call = Call::new(parent, from, to, dep, self.now, trace, span);
+        // Nobody waits for a detached call: it has no parent, which may
+        // answer and be gone long before it does.
+        let waiter = if detached { NONE } else { parent };
+        let mut call = Call::new(waiter, from, to, dep, self.now, trace, span);
+        if detached {
+            call.flags |= flag::DETACHED;
+        }
         call.sampled = sampled;
         call.parent_span = parent_span;
         call.deadline = deadline;
@@ -254,6 +263,11 @@ impl Simulation {
             self.calls[c].flow = f.call(&self.topo, from, to, self.now);
         }
         if self.chaos.cut(&self.topo, from, to) {
+            if call.has(flag::DETACHED) {
+                // Lost across a partition, and nobody waits for it.
+                self.calls.free(c);
+                return;
+            }
             // Across a partition the request is lost; the timeout (if any) ends the wait.
             self.calls[c].flags |= flag::LOST;
         } else {
@@ -355,6 +369,11 @@ impl Simulation {
             if self.retry(c, reason) {
                 return;
             }
+        }
+        if call.has(flag::DETACHED) {
+            // Nobody waits for it: the answer (a mirror's is discarded, as
+            // Envoy's) stops here, whatever it says.
+            return;
         }
         self.finish_dependency(c, reason);
     }

@@ -7,7 +7,9 @@
 //! *arrives* at the instance and waits for a worker (`concurrency`, FIFO
 //! `queue`); the worker does `service_time` of *work*; then the service's
 //! [`behaviour`](crate::behaviour) plan makes its calls stage by stage, holding
-//! the worker (thread-per-request servers do); when the plan is done the
+//! the worker (thread-per-request servers do; a non-blocking server parks the
+//! request and frees the worker), besides the calls nobody waits for
+//! (mirrors, async calls), which go out with the first stage; when the plan is done the
 //! instance *replies*, which costs one network hop back, and the caller
 //! *concludes* the attempt: success, a retry after backoff, a fallback, or failure.
 //!
@@ -47,6 +49,8 @@ pub use queue::{Event, EventQueue, Kind};
 struct InstState {
     busy: u32,
     queued: u32,
+    /// Requests of a non-blocking server waiting on their calls without a worker.
+    parked: u32,
     head: u32,
     tail: u32,
     /// Bumped at every death and restart: calls from an older generation are stale.
@@ -61,6 +65,7 @@ impl InstState {
     const FRESH: InstState = InstState {
         busy: 0,
         queued: 0,
+        parked: 0,
         head: NONE,
         tail: NONE,
         gen: 0,
@@ -136,6 +141,8 @@ pub struct Simulation {
     ids: Stream,
     /// Keys and the read/write coin (drawn only in runs with keys).
     keys: Stream,
+    /// Whether requests send their mirror copies and async calls.
+    detached: Stream,
     scratch: Vec<crate::behaviour::Launch>,
     series: Series,
     flows: Option<Flows>,
@@ -226,6 +233,7 @@ impl Simulation {
             behaviour: Stream::new(cfg.seed, Purpose::Behaviour),
             ids: Stream::new(cfg.seed, Purpose::Ids),
             keys: Stream::new(cfg.seed, Purpose::Keys),
+            detached: Stream::new(cfg.seed, Purpose::Detached),
             scratch: Vec::with_capacity(16),
             series: Series::new(topo.services.len(), cfg.bucket),
             // Instance pairs only when the graph files will list instances

@@ -23,6 +23,9 @@ pub struct SpanRecord {
     pub end: Nanos,
     /// 0 ok, else a [`super::Reason`] code.
     pub reason: u8,
+    /// Nobody waited for this call (a mirror or an async call): its span may
+    /// outlive its parent's, and the exports mark it so.
+    pub detached: Option<crate::behaviour::Detached>,
 }
 
 /// Spans kept at most, whatever the traces' fan-out: about 48 MB.

@@ -7,6 +7,7 @@ mod policy;
 mod spec;
 mod state;
 mod validate;
+mod waiting;
 
 pub use autoscale::{check_price, Autoscale, AutoscaleSpec, ScaleMetric};
 pub use parse::{parse_arch, parse_json, parse_object, Shape, ARCH_SHAPE};
@@ -17,6 +18,9 @@ pub use policy::{
 pub use spec::*;
 pub use state::{CacheSpec, CopiesSpec, KeysSpec};
 pub use validate::{validate, Limits, LIMITS};
+pub use waiting::{
+    check as check_waiting, max_outstanding, DEFAULT_MAX_OUTSTANDING, MAX_OUTSTANDING,
+};
 
 use crate::error::InputError;
 

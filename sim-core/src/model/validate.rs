@@ -273,6 +273,7 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
             }
             super::check_policy(&at, &o)?;
         }
+        super::check_waiting(i, s)?;
     }
 
     if let Some(v) = spec.victim.as_deref().filter(|v| !v.is_empty()) {

@@ -11,7 +11,7 @@ mod state;
 
 use petgraph::graph::DiGraph;
 
-use crate::behaviour::Role;
+use crate::behaviour::{Detached, Role};
 use crate::dist::Dist;
 use crate::duration::Nanos;
 use crate::model::{Package, Traffic};
@@ -79,6 +79,9 @@ pub struct Dependency {
     /// Copies of each key the target keeps per region when it is a cache with
     /// a capacity: 1, or the zones for a copy in every zone; 0 for any other target.
     pub copies: u8,
+    /// Nobody waits for it: a mirror (whose percentage is `probability`) or
+    /// an async call ([`crate::behaviour::Detached`]).
+    pub detached: Option<Detached>,
 }
 
 /// A service after placement.
@@ -106,6 +109,14 @@ pub struct Service {
     pub queue: u32,
     /// Calls made per request.
     pub deps: Vec<Dependency>,
+    /// Some dependency is detached (a mirror or an async call).
+    pub has_detached: bool,
+    /// An event loop: the worker is released while a request waits on its
+    /// calls (`"io": "nonblocking"`); false is thread-per-request.
+    pub nonblocking: bool,
+    /// Requests one instance holds at once — working, queued or parked
+    /// (`u32::MAX` for a blocking server, which `concurrency` + `queue` bound).
+    pub max_outstanding: u32,
     /// A store that replicates each request to peers in its ring.
     pub ring_replicas: u32,
     /// staash: fraction of reads served by cache-like dependencies.
