@@ -114,6 +114,21 @@ fn time_chart<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
+/// One labelled line of a time chart, its legend mark in the same colour.
+fn labelled_line<'a, DB: DrawingBackend + 'a>(
+    chart: &mut TimeChart<'a, DB>,
+    pts: Vec<(f64, f64)>,
+    color: RGBAColor,
+    label: &str,
+) -> Drawn {
+    chart
+        .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+        .map_err(err)?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+    Ok(())
+}
+
 /// The legend of a chart's labelled series, boxed in the same style on every chart.
 fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut TimeChart<'a, DB>) -> Drawn {
     chart
@@ -270,11 +285,7 @@ fn instances<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
         if let Some(&(_, n)) = history.last() {
             pts.push((t_max, f64::from(n)));
         }
-        chart
-            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-            .map_err(err)?
-            .label(*name)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+        labelled_line(&mut chart, pts, color, name)?;
     }
     legend(&mut chart)?;
     let load: Vec<(f64, f64)> = e2e(d)
@@ -310,11 +321,7 @@ fn caches<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> D
             .filter(|r| r.service == sid && r.hits + r.misses > 0)
             .map(|r| (t(r), 100.0 * r.hits as f64 / (r.hits + r.misses) as f64))
             .collect();
-        chart
-            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-            .map_err(err)?
-            .label(d.topo.services[sid as usize].name.as_str())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+        labelled_line(&mut chart, pts, color, &d.topo.services[sid as usize].name)?;
     }
     legend(&mut chart)?;
     // Every bucket, zeros included: an idle store shows as 0, not as a gap.
@@ -346,11 +353,7 @@ fn caches<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> D
     )?;
     for (k, (sid, pts)) in loads.into_iter().enumerate() {
         let color = Palette99::pick(k + caches.len()).to_rgba();
-        chart
-            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-            .map_err(err)?
-            .label(d.topo.services[sid as usize].name.as_str())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+        labelled_line(&mut chart, pts, color, &d.topo.services[sid as usize].name)?;
     }
     legend(&mut chart)?;
     root.present().map_err(err)
