@@ -89,7 +89,7 @@ pub fn plan_stage(
     out: &mut Vec<Launch>,
 ) -> bool {
     out.clear();
-    if svc.keyed_caches && access != Access::Unkeyed {
+    if access != Access::Unkeyed && svc.keyed_caches {
         return keyed_stage(svc, stage, access == Access::Write, prev, rng, out);
     }
     match (svc.role.fan_out(), svc.role, stage) {
@@ -131,6 +131,7 @@ pub fn plan_stage(
 /// zone's (when the cache keeps a copy per zone); on a miss there too the
 /// stores; and after a store read sets the key in every copy, so the next
 /// read hits. A hit ends the plan.
+#[inline(never)] // only keyed requests take it: the common plan stays compact
 fn keyed_stage(
     svc: &Service,
     stage: u8,

@@ -83,6 +83,9 @@ impl Simulation {
     /// `sid` as `l`, its key: its own draw on a dependency with `keys`, else
     /// the parent's key and access carried on; a cache get reads and a set
     /// writes; a cache call with a copy per zone learns which zone's copy.
+    // Out of line: only runs with keys take it, so the hot path of the
+    // others stays as compact as it was.
+    #[inline(never)]
     pub(super) fn carry_key(
         &mut self,
         parent: u32,
@@ -133,6 +136,9 @@ impl Simulation {
     /// `region`: in the caller's region (a global caller's is picked by the
     /// key), in the zone the call names when the cache keeps a copy per zone.
     /// None when discovery does not list it (the caller knows it is gone).
+    // Out of line: only runs with keys take it, so the hot path of the
+    // others stays as compact as it was.
+    #[inline(never)]
     pub(super) fn pick_owner(&mut self, svc: ServiceId, region: u16, c: u32) -> Option<InstanceId> {
         let key = self.calls.key(c);
         let s = &self.topo.services[svc as usize];
@@ -156,6 +162,9 @@ impl Simulation {
 
     /// Cache instance `inst` (of service `sid`) has done call `c`'s work: a
     /// write sets the key, a read looks it up and marks a miss on the call.
+    // Out of line: only runs with keys take it, so the hot path of the
+    // others stays as compact as it was.
+    #[inline(never)]
     pub(super) fn serve_cache(&mut self, c: u32, inst: InstanceId, sid: ServiceId) {
         let key = self.calls.key(c);
         if key == NO_KEY {

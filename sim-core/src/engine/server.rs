@@ -4,7 +4,7 @@
 
 use super::calls::flag;
 use super::{Kind, Simulation, NONE};
-use crate::behaviour::{self, StageOutcome};
+use crate::behaviour::{self, Access, StageOutcome};
 use crate::metrics::{Reason, SpanRecord, END_TO_END};
 use crate::topology::{InstanceId, ServiceId};
 
@@ -139,11 +139,17 @@ impl Simulation {
         }
         let inst = self.calls[c].inst;
         let sid = self.topo.instances[inst as usize].service;
-        if self.calls[c].stage == 0 && self.topo.services[sid as usize].cache.is_some() {
-            // A cache with a capacity looks the key up (or sets it) once its work is done.
-            self.serve_cache(c, inst, sid);
-        }
-        let access = self.access(c);
+        // Only a run with keys has caches with a capacity (a keyless request
+        // may not reach one): the others skip all of this on one flag.
+        let access = if self.calls.keyed() {
+            if self.calls[c].stage == 0 && self.topo.services[sid as usize].cache.is_some() {
+                // A cache with a capacity looks the key up (or sets it) once its work is done.
+                self.serve_cache(c, inst, sid);
+            }
+            self.access(c)
+        } else {
+            Access::Unkeyed
+        };
         let mut out = std::mem::take(&mut self.scratch);
         loop {
             let call = &self.calls[c];
