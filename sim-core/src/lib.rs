@@ -28,6 +28,7 @@ pub mod error;
 pub mod export;
 pub mod fault;
 pub mod keys;
+pub mod lesson;
 pub mod live;
 pub mod metrics;
 pub mod model;

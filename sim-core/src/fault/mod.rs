@@ -4,6 +4,7 @@
 //! The file format (docs/formats.md) is parsed in [`scenario`]; the engine applies
 //! each [`Fault`] at its `at` time and heals it at `until`.
 
+pub mod describe;
 pub mod scenario;
 
 use crate::duration::{Nanos, SEC};
