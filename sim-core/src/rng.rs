@@ -35,6 +35,9 @@ pub enum Purpose {
     /// `async` with a probability): a stream of its own, so adding one to a
     /// file shifts no other dependency's draws.
     Detached = 8,
+    /// Keys and the read/write coin of keyed requests ([`crate::keys`]):
+    /// drawn only in runs whose file declares `keys`.
+    Keys = 9,
 }
 
 /// One random stream.

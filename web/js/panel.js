@@ -14,7 +14,19 @@ export function renderPanel(el, { topo, snap, model, recent }) {
   if (snap.replay) { el.replaceChildren(...replayPanel(topo, snap.replay)); return; }
   const e2e = snap.summary?.end_to_end;
   if (!e2e) { el.textContent = ''; return; }
-  el.replaceChildren(...simulationPanel(e2e, snap.summary.services || {}, model, recent).filter(Boolean));
+  el.replaceChildren(...simulationPanel(e2e, snap.summary.services || {}, model, recent).filter(Boolean), ...cachePanel(snap.summary.caches, model));
+}
+
+// Caches with a capacity: hit rate so far, and instances still cold (a
+// restarted cache starts empty and warms as reads refill it).
+function cachePanel(caches, model) {
+  if (!caches) return [];
+  const idOf = new Map((model.topo?.services ?? []).map((s) => [s.name, s.id]));
+  return [h('h3', null, 'caches'), h('table', null, Object.entries(caches).map(([name, c]) => {
+    const cold = idOf.has(name) ? model.coldCaches(idOf.get(name)) : 0;
+    return h('tr', null, cell(name), cell(`${(c.hit_rate * 100).toFixed(1)} % hits`, 'n'),
+      cell(cold ? `${cold} cold` : 'warm', cold ? 'n warn' : 'n muted'));
+  }))];
 }
 
 // The window of the "last seconds" availability: a fault shows there at once,

@@ -11,3 +11,22 @@ pub fn microsim(args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// Expects exit 2, one paragraph containing every `want` and a fix, and no
+/// output directory.
+#[allow(dead_code)] // not every test file refuses input
+pub fn refused(args: &[&str], want: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("out");
+    let mut all = args.to_vec();
+    all.extend(["-q", "--out", out_dir.to_str().unwrap()]);
+    let out = microsim(&all);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{all:?}: {err}");
+    for w in want {
+        assert!(err.contains(w), "expected {w:?} in: {err}");
+    }
+    assert!(err.contains("Fix:"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one paragraph: {err}");
+    assert!(!out_dir.exists(), "no partial output for {all:?}");
+}

@@ -136,7 +136,7 @@ impl Simulation {
         let (trace, sampled, parent_span) = (p.trace, p.sampled, p.span);
         let mut detached = false;
         let (to, dep, deadline) = match l {
-            Launch::Dep(d) => {
+            Launch::Dep(d) | Launch::Get { dep: d, .. } | Launch::Set { dep: d, .. } => {
                 let dep = &self.topo.services[sid as usize].deps[d as usize];
                 detached = dep.detached.is_some();
                 let deadline = dep
@@ -166,6 +166,9 @@ impl Simulation {
         call.deadline = deadline;
         let over = self.over_max_calls();
         let c = self.calls.alloc(call);
+        if self.calls.keyed() {
+            self.carry_key(parent, c, from, sid, l);
+        }
         if over {
             // Too many calls in flight: this one fails at once, at the caller.
             // (Its record lives until that answer, a zero-delay event, so the
@@ -207,7 +210,14 @@ impl Simulation {
                 zone: me.zone,
                 avoid_zone: call.avoid_zone,
             };
-            match self.pick_instance(target, from, me.region, prefs) {
+            let picked =
+                if self.calls.keyed() && self.topo.services[target as usize].cache.is_some() {
+                    // A keyed call to a cache goes to the instance holding its key.
+                    self.pick_owner(target, me.region, c)
+                } else {
+                    self.pick_instance(target, from, me.region, prefs)
+                };
+            match picked {
                 Some(i) => self.calls[c].inst = i,
                 None => return self.fail_locally(c, Reason::Refused),
             }
@@ -416,9 +426,15 @@ impl Simulation {
         next.deadline = call.deadline;
         next.attempt = n as u8;
         next.avoid_zone = if pol.zone_aware { zone } else { ANY_ZONE };
+        // The same key, read or written, in the same zone's copy.
+        next.zone = call.zone;
+        next.flags |= call.flags & flag::WRITE;
         let target = self.target_of(&call);
         self.stats[target as usize].retries += 1;
         let id = self.calls.alloc(next);
+        if self.calls.keyed() {
+            self.calls.set_key(id, self.calls.key(c));
+        }
         self.queue.push(self.now + delay, Kind::Send, id);
         true
     }
@@ -451,6 +467,9 @@ impl Simulation {
             }
         } else if call.has(flag::DEGRADED) {
             parent.flags |= flag::DEGRADED;
+        }
+        if call.has(flag::MISS) {
+            parent.flags |= flag::STAGE_MISSED;
         }
         parent.pending -= 1;
         if parent.pending == 0 {

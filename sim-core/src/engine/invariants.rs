@@ -29,7 +29,10 @@ impl Simulation {
     ///   (which hold no worker: workers are counted apart), only non-blocking
     ///   servers park, and working + queued + parked stays within
     ///   `max_outstanding`;
-    /// - no event is scheduled before the current time.
+    /// - no event is scheduled before the current time;
+    /// - every cache instance's LRU is well linked and within its capacity, a
+    ///   dead one holds nothing, and the time series counts the same cache
+    ///   reads as the run.
     pub fn check_invariants(&self) -> Result<(), String> {
         let occupied = self
             .calls
@@ -45,6 +48,7 @@ impl Simulation {
         self.check_accounts(&occupied)?;
         let parked = self.check_detached_and_parked(&occupied)?;
         self.check_queues(&parked)?;
+        self.check_caches()?;
         if let Some(t) = self.queue.peek_time() {
             if t < self.now {
                 return Err(format!(

@@ -4,7 +4,7 @@
 
 use super::calls::flag;
 use super::{Kind, Simulation, NONE};
-use crate::behaviour::{self, StageOutcome};
+use crate::behaviour::{self, Access, StageOutcome};
 use crate::metrics::{Reason, SpanRecord, END_TO_END};
 use crate::topology::{InstanceId, ServiceId};
 
@@ -139,11 +139,23 @@ impl Simulation {
         }
         let inst = self.calls[c].inst;
         let sid = self.topo.instances[inst as usize].service;
+        // Only a run with keys has caches with a capacity (a keyless request
+        // may not reach one): the others skip all of this on one flag.
+        let access = if self.calls.keyed() {
+            if self.calls[c].stage == 0 && self.topo.services[sid as usize].cache.is_some() {
+                // A cache with a capacity looks the key up (or sets it) once its work is done.
+                self.serve_cache(c, inst, sid);
+            }
+            self.access(c)
+        } else {
+            Access::Unkeyed
+        };
         let mut out = std::mem::take(&mut self.scratch);
         loop {
             let call = &self.calls[c];
             let outcome = StageOutcome {
                 any_failed: call.stage_failed,
+                missed: call.has(flag::STAGE_MISSED),
             };
             let svc = &self.topo.services[sid as usize];
             let first = call.stage == 0 && !call.replica;
@@ -152,6 +164,7 @@ impl Simulation {
                     svc,
                     call.stage,
                     call.replica,
+                    access,
                     outcome,
                     &mut self.behaviour,
                     &mut out,
@@ -176,6 +189,7 @@ impl Simulation {
             let call = &mut self.calls[c];
             call.stage += 1;
             call.stage_failed = false;
+            call.flags &= !flag::STAGE_MISSED;
             call.peer_failures = 0;
             call.pending = waited;
             for &l in &out {

@@ -17,6 +17,17 @@ pub fn header() -> String {
     h
 }
 
+/// Columns a run with caches with a capacity adds at the end: reads that
+/// found their key and reads that did not, per cache (and every cache's end
+/// to end; 0 for other services). Files without such caches keep exactly
+/// [`header`]'s columns.
+pub const CACHE_COLUMNS: &str = ",cache_hits,cache_misses";
+
+/// Whether metrics.csv of a run of `topo` has [`CACHE_COLUMNS`].
+pub fn has_cache_columns(topo: &Topology) -> bool {
+    topo.services.iter().any(|s| s.cache.is_some())
+}
+
 /// Quotes a CSV field when it needs it (RFC 4180).
 fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -37,6 +48,8 @@ pub struct CsvWriter<'a> {
     next: u32,
     /// Instances of each service as its last row said (idle services keep theirs).
     instances: Vec<u32>,
+    /// The run has caches with a capacity: two more columns.
+    caches: bool,
 }
 
 impl<'a> CsvWriter<'a> {
@@ -57,12 +70,14 @@ impl<'a> CsvWriter<'a> {
                     }
                 })
                 .collect(),
+            caches: has_cache_columns(topo),
         }
     }
 
     /// Writes the header line.
     pub fn header<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
-        writeln!(w, "{}", header())
+        let extra = if self.caches { CACHE_COLUMNS } else { "" };
+        writeln!(w, "{}{extra}", header())
     }
 
     /// Writes closed rows (as [`Series::drain_rows`] hands them out, in order).
@@ -109,14 +124,18 @@ impl<'a> CsvWriter<'a> {
         for f in row.failures {
             write!(w, ",{f}")?;
         }
-        writeln!(
+        write!(
             w,
             ",{},{},{},{}",
             row.p50 as f64 / 1e6,
             row.p90 as f64 / 1e6,
             row.p99 as f64 / 1e6,
             row.instances
-        )
+        )?;
+        if self.caches {
+            write!(w, ",{},{}", row.hits, row.misses)?;
+        }
+        writeln!(w)
     }
 }
 

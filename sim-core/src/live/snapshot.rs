@@ -138,7 +138,15 @@ impl Snapshotter {
             .collect();
         self.rows_seen = rows.len();
         self.last = now;
-        json!({
+        // Caches with a capacity (only in runs that have them): each
+        // instance's hit rate over the window (null without reads) and how
+        // full it is, so a cold cache shows as one.
+        let caches: Vec<Value> = sim
+            .take_cache_window()
+            .into_iter()
+            .map(|(id, hit, full)| json!([id, hit.map(r3), r3(full)]))
+            .collect();
+        let mut snap = json!({
             "t_ms": r3(now as f64 / 1e6),
             "window_ms": r3(window_s * 1e3),
             "state": state,
@@ -149,7 +157,12 @@ impl Snapshotter {
             "edges": edges,
             "timeline": timeline,
             "summary": serde_json::to_value(Summary::of(sim)).expect("summary serializes"),
-        })
+        });
+        if !caches.is_empty() {
+            snap["cache_fields"] = json!(["instance", "hit_rate", "full"]);
+            snap["caches"] = Value::Array(caches);
+        }
+        snap
     }
 }
 

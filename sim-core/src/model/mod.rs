@@ -5,6 +5,7 @@ mod autoscale;
 mod parse;
 mod policy;
 mod spec;
+mod state;
 mod validate;
 mod waiting;
 
@@ -15,6 +16,7 @@ pub use policy::{
     RetrySpec, MAX_RETRIES,
 };
 pub use spec::*;
+pub use state::{CacheSpec, CopiesSpec, KeysSpec};
 pub use validate::{validate, Limits, LIMITS};
 pub use waiting::{
     check as check_waiting, max_outstanding, DEFAULT_MAX_OUTSTANDING, MAX_OUTSTANDING,

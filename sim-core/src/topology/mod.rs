@@ -7,6 +7,7 @@
 //! global node (DNS). `--scale` multiplies counts, `--regions` multiplies regions.
 
 mod build;
+mod state;
 
 use petgraph::graph::DiGraph;
 
@@ -73,6 +74,11 @@ pub struct Dependency {
     pub cache_like: bool,
     /// Timeouts, retries, breaker, bulkhead, fallback, zone awareness.
     pub policy: Policy,
+    /// Each call draws its own key here (None: it carries its request's key on).
+    pub keys: Option<crate::keys::KeySource>,
+    /// Copies of each key the target keeps per region when it is a cache with
+    /// a capacity: 1, or the zones for a copy in every zone; 0 for any other target.
+    pub copies: u8,
     /// Nobody waits for it: a mirror (whose percentage is `probability`) or
     /// an async call ([`crate::behaviour::Detached`]).
     pub detached: Option<Detached>,
@@ -132,6 +138,11 @@ pub struct Service {
     pub autoscale: Option<crate::model::Autoscale>,
     /// What one instance costs an hour (0: not priced).
     pub price_per_hour: f64,
+    /// A cache with a capacity: an LRU per instance ([`crate::cache`]).
+    pub cache: Option<crate::cache::CacheConfig>,
+    /// A data-access layer whose caches have a capacity: keyed reads and
+    /// writes follow EVCache's look-aside plan ([`crate::behaviour`]).
+    pub keyed_caches: bool,
 }
 
 impl Service {
