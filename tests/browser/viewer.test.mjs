@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repo, artifacts, MICROSIM, startServer, startBrowser, openPage, sleep } from './harness.mjs';
+import { repo, artifacts, MICROSIM, startServer, startBrowser, openPage, sleep, bigArchitecture } from './harness.mjs';
 
 let server, browser;
 const errors = [];
@@ -298,6 +298,30 @@ test('5,000 instances render and clicking one kills that one', async () => {
     const down = await page.evaluate(() => window.microsim.snapshot().state.filter((_, i) => window.microsim.instanceStateName(i) !== 'up').length);
     assert.equal(down, 1, 'only the clicked instance is down');
     await shot(page, '5-5000-instances');
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
+test('the death-star view draws 600 services on a ring and keeps animating', async () => {
+  const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=1`, errors);
+  try {
+    const doc = bigArchitecture(600);
+    await page.setInputFiles('#file', { name: 'deathstar600.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+    await page.waitForFunction(() => window.microsim.topology()?.arch === 'deathstar600' && document.body.dataset.ready === '1', null, { timeout: 60000 });
+    await page.evaluate(() => window.microsim.setMode('deathstar'));
+    assert.equal(await page.evaluate(() => window.microsim.nodeCount()), 600);
+    await page.waitForFunction(() => window.microsim.state().end_to_end.requests > 0, null, WAIT);
+    const f0 = await page.evaluate(() => window.microsim.frames());
+    await page.waitForFunction((f) => window.microsim.frames() > f + 30, f0, WAIT);
+    // every service sits on the ring
+    const radii = await page.evaluate(() => window.microsim.view.renderer().nodes.map((d) => Math.hypot(d.x, d.y)));
+    assert.ok(Math.max(...radii) - Math.min(...radii) < 1e-6);
+    await shot(page, 'deathstar-600');
+    await page.evaluate(() => window.microsim.setMode('deathstar'));
+    await page.goto(`${server.url}/?arch=netflixoss-resilient&seed=1&view=deathstar`);
+    await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60000 });
+    assert.equal(await page.inputValue('#mode'), 'deathstar');
+    await shot(page, 'deathstar-netflixoss-resilient');
   } finally { await page.close(); }
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });
