@@ -326,6 +326,20 @@ test('the death-star view draws 600 services on a ring and keeps animating', asy
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });
 
+test('focus shows one service with what it calls and what calls it', async () => {
+  const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=1&view=services`, errors);
+  try {
+    await page.selectOption('#focus', 'subscriber');
+    // subscriber, what it calls (evcache, cassandra), what calls it (homepage, login, recommendations)
+    await page.waitForFunction(() => window.microsim.nodeCount() === 6, null, WAIT);
+    assert.match(page.url(), /focus=subscriber/);
+    await shot(page, 'focus-subscriber');
+    await page.selectOption('#focus', '');
+    await page.waitForFunction(() => window.microsim.nodeCount() === window.microsim.topology().services.length, null, WAIT);
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
 test('the services view collapses instances; a click kills one instance of the service', async () => {
   const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=4`, errors);
   try {

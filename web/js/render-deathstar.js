@@ -43,21 +43,21 @@ export class DeathStarRenderer extends ServicesRenderer {
 
   activate() {}
 
-  bounds() { return layout.boundsOf(this.nodes, 90); }
+  bounds() { return layout.boundsOf(this.nodes.filter((d) => this.shows(d.index)), 90); }
 
   radius(s) { const m = this.model; return 5 + Math.min(12, Math.sqrt(m.svcRps[s] + m.svcErr[s]) * 0.8); }
 
   drawStatic(ctx, { k, hover, near }) {
     const px = 1 / k, P = this.nodes;
-    strokeTraffic(ctx, this.edges(), P, { px, hover, alpha: 0.5, width: 1.2, widthLit: 1.6, bend: BUNDLE });
+    strokeTraffic(ctx, this.edges(), P, { px, hover, alpha: 0.5, width: 1.2, widthLit: 1.6, bend: BUNDLE, include: (e) => this.showsEdge(e) });
     fillNodes(ctx, this.model.S, P, {
-      k, color: (s) => this.color(s), radius: (s) => this.radius(s), dim: (s) => hover >= 0 && !near.has(s),
+      k, include: (s) => this.shows(s), color: (s) => this.color(s), radius: (s) => this.radius(s), dim: (s) => hover >= 0 && !near.has(s),
     });
     const services = this.model.topo.services;
     ctx.fillStyle = COLORS.label;
     ctx.font = `${11 * px}px system-ui, sans-serif`;
     for (const d of P) {
-      if (services.length > LABEL_MAX && d.index !== hover) continue;
+      if (!this.shows(d.index) || (services.length > LABEL_MAX && !this.model.focus && d.index !== hover)) continue;
       // Names outward along the radius, upright on both halves of the ring.
       const flip = Math.cos(d.angle) < 0;
       ctx.save();

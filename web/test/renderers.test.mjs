@@ -90,3 +90,17 @@ test('the death star puts services on one ring by call depth and bends calls thr
   assert.ok(BUNDLE > 0 && BUNDLE < 1);
   assert.ok(r.sim.alpha() < r.sim.alphaMin(), 'fixed positions: settled at once');
 });
+
+test('focus shows one service and its neighbours in every view', () => {
+  const { topo, model, make } = setup();
+  const s = topo.services.find((x) => x.deps.length > 0);
+  model.focus = new Set([s.id, ...s.deps]);
+  for (const name of Object.keys(RENDERERS)) {
+    const r = make(name);
+    const shown = [...Array(r.count()).keys()].filter((i) => r.shows(i));
+    const services = new Set(shown.map((i) => r.pickKind() === 'instance' ? model.serviceOf[i] : i));
+    assert.deepEqual([...services].sort(), [...model.focus].sort(), name);
+    assert.equal(r.visibleCount(), shown.length, name);
+  }
+  model.focus = null;
+});
