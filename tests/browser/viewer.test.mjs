@@ -94,6 +94,27 @@ test('a lesson opens with its story, runs its first run, and a click runs the ot
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });
 
+test('split screen runs two engines with one seed, and their figures differ as the lesson says', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await page.goto(`${server.url}/split.html?lesson=zone-outage`);
+    await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60000 });
+    assert.deepEqual(await page.evaluate(() => [window.microsim.topology(0).arch, window.microsim.topology(1).arch]), ['netflixoss', 'netflixoss-resilient']);
+    assert.match(await page.textContent('#title'), /A zone goes down/);
+    await page.evaluate(() => window.microsim.setSpeed(10));
+    // past the outage (20 s to 40 s) and a discovery poll
+    await page.waitForFunction(() => window.microsim.virtualMs(0) > 45000 && window.microsim.virtualMs(1) > 45000, null, { timeout: 90000 });
+    const [a, b] = await page.evaluate(() => [window.microsim.state(0).end_to_end, window.microsim.state(1).end_to_end]);
+    // the same traffic (one seed), different outcomes: the plain one loses requests, the resilient one hardly any
+    assert.ok(Math.abs(a.requests - b.requests) <= 0.02 * a.requests, `${a.requests} ${b.requests}`);
+    assert.ok(a.failed > 100, `plain failed ${a.failed}`);
+    assert.ok(b.failed < a.failed / 10, `resilient failed ${b.failed} vs ${a.failed}`);
+    await shot(page, 'split-zone-outage');
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
 test('an unknown ?arch= says so and runs nothing else', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   try {

@@ -254,6 +254,13 @@ ui.focus.onchange = () => setFocus(ui.focus.value);
 
 function showLesson() {
   ui.lessonPanel.replaceChildren(...lessonPanel(lesson?.doc, runLesson, lesson?.run));
+  if (lesson && lesson.doc.runs.length > 1) {
+    const a = document.createElement('a');
+    a.href = `split.html?lesson=${encodeURIComponent(lesson.name)}`;
+    a.id = 'split-link';
+    a.textContent = 'open the first two runs side by side';
+    ui.lessonPanel.querySelector('.runs')?.append(a);
+  }
   ui.lessonPanel.hidden = !lesson;
 }
 
