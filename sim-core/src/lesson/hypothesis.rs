@@ -162,7 +162,7 @@ pub fn evaluate<'a>(
 /// in three significant digits.
 pub fn figure(x: f64) -> String {
     if x > 0.99 && x < 1.0 {
-        format!("{x:.6}")
+        format!("{x:.6}").trim_end_matches('0').to_string()
     } else {
         compact(x)
     }
