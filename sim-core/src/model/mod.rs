@@ -6,6 +6,7 @@ mod parse;
 mod policy;
 mod spec;
 mod validate;
+mod versions;
 
 pub use autoscale::{check_price, Autoscale, AutoscaleSpec, ScaleMetric};
 pub use parse::{parse_arch, parse_json, parse_object, Shape, ARCH_SHAPE};
@@ -15,6 +16,10 @@ pub use policy::{
 };
 pub use spec::*;
 pub use validate::{validate, Limits, LIMITS};
+pub use versions::{
+    check_versions, start_counts, DefectSpec, LeakSpec, VersionSpec, MAX_VERSIONED_SERVICES,
+    MAX_VERSIONS, MAX_VERSION_NAME,
+};
 
 use crate::error::InputError;
 
