@@ -31,6 +31,9 @@ pub enum Purpose {
     /// Failures and repairs by MTBF/MTTR during a run (`RunOptions::failures`):
     /// a stream of its own, so turning them on shifts no other draw.
     Failures = 7,
+    /// Which version of a service a call goes to, and which requests a
+    /// version's defect fails: drawn only for services with versions.
+    Versions = 8,
 }
 
 /// One random stream.

@@ -7,6 +7,8 @@ use crate::duration::Nanos;
 pub const NONE: u32 = u32::MAX;
 /// `dep` value of a ring-replication call.
 pub const PEER: u16 = u16::MAX;
+/// `track` of a call to a service without versions.
+pub const NO_TRACK: u8 = u8::MAX;
 
 /// [`Call::flags`] bits: the call's life as its caller and server see it.
 pub mod flag {
@@ -70,6 +72,14 @@ pub struct Call {
     pub reason: u8,
     /// Part of a sampled trace: its span is recorded.
     pub sampled: bool,
+    /// The routing track (version group) of a versioned service the call was
+    /// sent to, or [`NO_TRACK`]; chosen with the instance, so its figures
+    /// are counted where it was addressed.
+    pub track: u8,
+    /// Versioned services (one bit each) whose new version this call, or a
+    /// call below it, reached: a request that fails with a bit set failed
+    /// while touching a change in flight.
+    pub touched: u8,
     /// Index of the caller-to-instance flow, or [`NONE`] when flows are not recorded.
     pub flow: u32,
     /// When the caller sent it.
@@ -115,6 +125,8 @@ impl Call {
             gen: 0,
             reason: 0,
             sampled: false,
+            track: NO_TRACK,
+            touched: 0,
             flow: NONE,
             sent,
             arrived: sent,

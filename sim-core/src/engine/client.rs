@@ -8,7 +8,7 @@
 
 use super::calls::flag;
 use super::routing::Prefs;
-use super::{Call, Kind, Simulation, NONE, PEER};
+use super::{Call, Kind, Simulation, NONE, NO_TRACK, PEER};
 use crate::behaviour::{self, Launch, OnFailure};
 use crate::duration::{Nanos, SEC};
 use crate::metrics::Reason;
@@ -198,7 +198,15 @@ impl Simulation {
                 zone: me.zone,
                 avoid_zone: call.avoid_zone,
             };
-            match self.pick_instance(target, from, me.region, prefs) {
+            // A versioned target: the version first (by weight), then its instance.
+            let track = self.pick_track(target);
+            if track != NO_TRACK {
+                self.calls[c].track = track;
+                if call.attempt > 0 {
+                    self.track_retry(c, target);
+                }
+            }
+            match self.pick_instance(target, from, me.region, prefs, track) {
                 Some(i) => self.calls[c].inst = i,
                 None => return self.fail_locally(c, Reason::Refused),
             }
@@ -300,6 +308,10 @@ impl Simulation {
         let call = self.calls[c];
         let target = self.target_of(&call);
         let local = call.has(flag::LOCAL);
+        if call.touched != 0 {
+            // Every attempt's reach counts, retried or not.
+            self.calls[call.parent].touched |= call.touched;
+        }
         if let Some(pol) = policy_in(&self.topo, &call) {
             if pol.slot != NO_SLOT {
                 let now = self.now;
@@ -328,13 +340,20 @@ impl Simulation {
                 st.requests += 1;
                 self.series.arrival(target);
                 self.calls[c].flags |= flag::COUNTED;
+                if call.track != NO_TRACK {
+                    self.track_request(c, target);
+                }
             }
+            let st = &mut self.stats[target as usize];
             if local {
                 st.local += 1;
             }
             self.calls[c].flags |= flag::RECORDED;
             st.record(self.now - call.sent, reason);
             self.series.answer(target, self.now - call.sent, reason);
+            if call.track != NO_TRACK {
+                self.track_answer(c, target, self.now - call.sent, reason);
+            }
         }
         if reason != 0 {
             if let Some(f) = &mut self.flows {

@@ -5,7 +5,7 @@
 //! figure a little.
 
 use super::calls::flag;
-use super::{Call, Simulation, NONE, PEER};
+use super::{Call, Simulation, NONE, NO_TRACK, PEER};
 use crate::metrics::{Stats, END_TO_END};
 use crate::topology::ServiceId;
 
@@ -23,7 +23,10 @@ impl Simulation {
     /// - every instance's queue length equals the length of its linked list,
     ///   a dead instance that refuses holds nothing, and no instance has more
     ///   busy workers than its concurrency;
-    /// - no event is scheduled before the current time.
+    /// - no event is scheduled before the current time;
+    /// - per version track, the same accounts as a service's; the version
+    ///   weights of a service add up, every running place has a track and
+    ///   every off place none.
     pub fn check_invariants(&self) -> Result<(), String> {
         let occupied = self
             .calls
@@ -38,6 +41,7 @@ impl Simulation {
         }
         self.check_accounts(&occupied)?;
         self.check_queues()?;
+        self.check_versions()?;
         if let Some(t) = self.queue.peek_time() {
             if t < self.now {
                 return Err(format!(
@@ -65,11 +69,17 @@ impl Simulation {
     fn check_accounts(&self, occupied: &[bool]) -> Result<(), String> {
         let n = self.topo.services.len();
         let mut in_flight = vec![0u64; n];
+        let mut track_flying = vec![0u64; self.versions.stats.len()];
         let mut roots = 0u64;
         for (i, _) in occupied.iter().enumerate().filter(|(_, &o)| o) {
             let c = &self.calls[i as u32];
             if c.has(flag::COUNTED) && !c.has(flag::RECORDED) {
-                in_flight[self.counted_at(c) as usize] += 1;
+                let sid = self.counted_at(c);
+                in_flight[sid as usize] += 1;
+                if c.track != NO_TRACK {
+                    let f = self.versions.fleet_of(sid).ok_or("a call to a service without versions has a track")?;
+                    track_flying[(self.versions.fleets[f].base + u32::from(c.track)) as usize] += 1;
+                }
             }
             if c.parent == NONE {
                 roots += 1;
@@ -107,6 +117,15 @@ impl Simulation {
             let name = &self.topo.services[sid].name;
             check(name, s, in_flight[sid], self.series.totals(sid as u32))?;
         }
+        for (g, (s, track)) in self.versions.stats.iter().zip(self.topo.tracks()).enumerate() {
+            let svc = &self.topo.services[track.service as usize];
+            let name = match track.version {
+                Some(v) => format!("{} version {}", svc.name, svc.versions[v as usize].name),
+                None => format!("{} baseline group", svc.name),
+            };
+            let series = self.series.totals(self.versions.series_base + g as u32);
+            check(&name, s, track_flying[g], series)?;
+        }
         check(
             "end to end",
             &self.end_to_end,
@@ -129,7 +148,6 @@ impl Simulation {
     fn check_queues(&self) -> Result<(), String> {
         let cap = self.calls.capacity();
         for (id, st) in self.inst.iter().enumerate() {
-            let svc = &self.topo.services[self.topo.instances[id].service as usize];
             let (mut len, mut last, mut q) = (0usize, NONE, st.head);
             while q != NONE {
                 len += 1;
@@ -158,10 +176,11 @@ impl Simulation {
                     st.busy
                 ));
             }
-            if st.busy > svc.concurrency {
+            let (concurrency, _) = self.worker_limits(id as u32, self.topo.instances[id].service);
+            if st.busy > concurrency {
                 return Err(format!(
-                    "instance {id}: {} workers busy, concurrency {}",
-                    st.busy, svc.concurrency
+                    "instance {id}: {} workers busy, concurrency {concurrency}",
+                    st.busy
                 ));
             }
         }

@@ -17,6 +17,14 @@ pub fn header() -> String {
     h
 }
 
+/// The header of a run whose architecture has versions: one more column,
+/// `version`, empty on a service's own row and on end_to_end, and the
+/// version's name (or `baseline`, a canary's baseline group) on the rows
+/// that follow the services, one per version of each versioned service.
+pub fn header_with_versions() -> String {
+    header() + ",version"
+}
+
 /// Quotes a CSV field when it needs it (RFC 4180).
 fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -30,31 +38,43 @@ fn field(s: &str) -> String {
 /// instead of being built in memory. The series keeps rows only for services
 /// that did something in a bucket; this writer fills in the zeros, so the file
 /// has one row per service per bucket, services in id order, then end to end.
-pub struct CsvWriter<'a> {
-    topo: &'a Topology,
+pub struct CsvWriter {
+    /// Service names, in id order.
+    names: Vec<String>,
     width: crate::duration::Nanos,
-    /// Next service id due in the current bucket.
+    /// Next row id due in the current bucket (services, then version tracks).
     next: u32,
-    /// Instances of each service as its last row said (idle services keep theirs).
+    /// Instances of each row as its last row said (idle rows keep theirs).
     instances: Vec<u32>,
+    /// Per version track (the rows after the services): (service, version label).
+    tracks: Vec<(u32, String)>,
 }
 
-impl<'a> CsvWriter<'a> {
-    /// A writer for a run of `topo` with buckets `width` ns wide.
-    pub fn new(topo: &'a Topology, width: crate::duration::Nanos) -> Self {
+impl CsvWriter {
+    /// A writer for a run of `topo` with buckets `width` ns wide. Keep one
+    /// for the whole run: it remembers each row's instances for the buckets
+    /// in which the row was idle.
+    pub fn new(topo: &Topology, width: crate::duration::Nanos) -> Self {
         CsvWriter {
-            topo,
+            names: topo.services.iter().map(|s| s.name.clone()).collect(),
             width,
             next: 0,
             instances: topo
                 .services
                 .iter()
-                .map(|s| {
-                    if s.autoscale.is_some() {
-                        s.initial * s.regions
-                    } else {
-                        s.instance_count()
-                    }
+                .map(|s| s.initial * s.regions)
+                .chain(topo.tracks().iter().map(|t| match t.version {
+                    Some(v) => topo.services[t.service as usize].versions[v as usize].count * topo.services[t.service as usize].regions,
+                    None => 0,
+                }))
+                .collect(),
+            tracks: topo
+                .tracks()
+                .iter()
+                .map(|t| {
+                    let s = &topo.services[t.service as usize];
+                    let label = t.version.map_or_else(|| "baseline".to_string(), |v| s.versions[v as usize].name.clone());
+                    (t.service, label)
                 })
                 .collect(),
         }
@@ -62,14 +82,18 @@ impl<'a> CsvWriter<'a> {
 
     /// Writes the header line.
     pub fn header<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
-        writeln!(w, "{}", header())
+        if self.tracks.is_empty() {
+            writeln!(w, "{}", header())
+        } else {
+            writeln!(w, "{}", header_with_versions())
+        }
     }
 
     /// Writes closed rows (as [`Series::drain_rows`] hands them out, in order).
     pub fn rows<W: Write + ?Sized>(&mut self, w: &mut W, rows: &[Row]) -> io::Result<()> {
         for row in rows {
             let upto = if row.service == END_TO_END {
-                self.topo.services.len() as u32
+                (self.names.len() + self.tracks.len()) as u32
             } else {
                 row.service
             };
@@ -92,10 +116,14 @@ impl<'a> CsvWriter<'a> {
     }
 
     fn line<W: Write + ?Sized>(&self, w: &mut W, row: &Row) -> io::Result<()> {
-        let name = if row.service == END_TO_END {
-            "end_to_end"
+        let services = self.names.len() as u32;
+        let (name, version) = if row.service == END_TO_END {
+            ("end_to_end", "")
+        } else if row.service < services {
+            (self.names[row.service as usize].as_str(), "")
         } else {
-            self.topo.services[row.service as usize].name.as_str()
+            let (sid, label) = &self.tracks[(row.service - services) as usize];
+            (self.names[*sid as usize].as_str(), label.as_str())
         };
         write!(
             w,
@@ -109,14 +137,19 @@ impl<'a> CsvWriter<'a> {
         for f in row.failures {
             write!(w, ",{f}")?;
         }
-        writeln!(
+        write!(
             w,
             ",{},{},{},{}",
             row.p50 as f64 / 1e6,
             row.p90 as f64 / 1e6,
             row.p99 as f64 / 1e6,
             row.instances
-        )
+        )?;
+        if self.tracks.is_empty() {
+            writeln!(w)
+        } else {
+            writeln!(w, ",{}", field(version))
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! free of files; the CLI decides where bytes go.
 
 pub mod csv;
+pub mod deployments;
 pub mod dot;
 pub mod flows;
 pub mod graph;

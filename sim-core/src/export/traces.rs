@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use crate::metrics::{Reason, SpanRecord, Spans};
+use crate::metrics::{Reason, SpanRecord, Spans, NO_VERSION};
 use crate::topology::Topology;
 
 fn hex16(x: u64) -> String {
@@ -33,6 +33,18 @@ fn where_(topo: &Topology, s: &SpanRecord) -> (String, String, String) {
     )
 }
 
+/// The name of the version that served a span (None: a service without versions).
+fn version<'t>(topo: &'t Topology, s: &SpanRecord) -> Option<&'t str> {
+    if s.version == NO_VERSION {
+        return None;
+    }
+    let sid = topo.instances[s.instance as usize].service;
+    topo.services[sid as usize]
+        .versions
+        .get(s.version as usize)
+        .map(|v| v.name.as_str())
+}
+
 /// One Zipkin v2 span.
 fn zipkin_span(topo: &Topology, s: &SpanRecord) -> Value {
     let (service, region, zone) = where_(topo, s);
@@ -44,6 +56,9 @@ fn zipkin_span(topo: &Topology, s: &SpanRecord) -> Value {
     });
     if let Some(r) = Reason::from_code(s.reason) {
         tags["error"] = json!(r.name());
+    }
+    if let Some(v) = version(topo, s) {
+        tags["version"] = json!(v);
     }
     let mut span = json!({
         "traceId": hex16(s.trace),
@@ -69,6 +84,16 @@ fn otlp_span(topo: &Topology, s: &SpanRecord) -> Value {
         None => json!({ "code": 1 }),
         Some(r) => json!({ "code": 2, "message": r.name() }),
     };
+    let mut attributes = vec![
+        attr("microsim.instance", topo.instance_name(s.instance)),
+        attr("cloud.region", region),
+        attr("cloud.availability_zone", zone),
+        attr("microsim.service", service),
+    ];
+    if let Some(v) = version(topo, s) {
+        // OpenTelemetry's semantic convention for the version of a service.
+        attributes.push(attr("service.version", v.to_string()));
+    }
     let mut span = json!({
         // OTLP trace ids are 16 bytes: our 64-bit ids, zero-extended.
         "traceId": format!("{:016x}{:016x}", 0, s.trace),
@@ -77,12 +102,7 @@ fn otlp_span(topo: &Topology, s: &SpanRecord) -> Value {
         "kind": 2,
         "startTimeUnixNano": s.start.to_string(),
         "endTimeUnixNano": s.end.to_string(),
-        "attributes": [
-            attr("microsim.instance", topo.instance_name(s.instance)),
-            attr("cloud.region", region),
-            attr("cloud.availability_zone", zone),
-            attr("microsim.service", service),
-        ],
+        "attributes": attributes,
         "status": status,
     });
     if s.parent != 0 {
@@ -173,6 +193,7 @@ mod tests {
             start,
             end,
             reason: 0,
+            version: NO_VERSION,
         };
         assert_eq!(micros(&s(1_500, 2_100)), (1, 2));
         assert_eq!(micros(&s(3_000, 3_000)), (3, 1));

@@ -23,7 +23,12 @@ pub struct SpanRecord {
     pub end: Nanos,
     /// 0 ok, else a [`super::Reason`] code.
     pub reason: u8,
+    /// Index of the version the serving instance ran, or [`NO_VERSION`].
+    pub version: u8,
 }
+
+/// [`SpanRecord::version`] of a span served by a service without versions.
+pub const NO_VERSION: u8 = u8::MAX;
 
 /// Spans kept at most, whatever the traces' fan-out: about 48 MB.
 pub const MAX_SPANS: usize = 1_000_000;
