@@ -48,9 +48,7 @@ impl Acc {
         }
         match (m, &self.hist) {
             (MetricKind::ErrorRate, _) => self.failed as f64 / self.answered as f64,
-            (MetricKind::LatencyMean, _) => {
-                self.latency_sum as f64 / self.answered as f64 / 1e6
-            }
+            (MetricKind::LatencyMean, _) => self.latency_sum as f64 / self.answered as f64 / 1e6,
             (_, Some(h)) => h.value_at_quantile(m.quantile().expect("a percentile")) as f64 / 1e6,
             (_, None) => f64::NAN,
         }
@@ -195,7 +193,7 @@ impl Simulation {
         let step = a.settings.step;
         a.next_tick = now + step;
         self.route_samples(id, tracks, before_after);
-        self.queue.push(now + step, Kind::Sample, id as u32);
+        self.timer(now + step, Kind::Sample, id as u32);
     }
 
     /// Red/black's switch: the old group's samples are kept as they are,
@@ -209,7 +207,7 @@ impl Simulation {
         a.acc[0].reset();
         let step = a.settings.step;
         a.next_tick = now + step;
-        self.queue.push(now + step, Kind::Sample, id as u32);
+        self.timer(now + step, Kind::Sample, id as u32);
     }
 
     /// Points the tracks' answers at deployment `id`'s analyser.
@@ -250,7 +248,7 @@ impl Simulation {
         a.close_step();
         a.next_tick = now + a.settings.step;
         let next = a.next_tick;
-        self.queue.push(next, Kind::Sample, id);
+        self.timer(next, Kind::Sample, id);
     }
 
     /// Judges deployment `id` now on the samples gathered, records the

@@ -408,11 +408,7 @@ impl Simulation {
 
     /// Discovery must re-list `id`'s service at the next poll.
     pub(super) fn changed(&mut self, id: InstanceId) {
-        let sid = self.topo.instances[id as usize].service;
-        if !self.chaos.dirty[sid as usize] {
-            self.chaos.dirty[sid as usize] = true;
-            self.chaos.dirty_list.push(sid);
-        }
+        self.relist(id);
         if !self.chaos.poll_pending {
             let poll = self.chaos.scenario.discovery_poll.max(1);
             let t = (self.now / poll + 1).saturating_mul(poll);
@@ -421,6 +417,16 @@ impl Simulation {
                 self.queue.push(t, Kind::Discovery, 0);
                 self.chaos.poll_pending = true;
             }
+        }
+    }
+
+    /// `id`'s service is re-listed at the next poll, without scheduling one
+    /// (for a poll made at once: a scheduled one would stay queued).
+    pub(super) fn relist(&mut self, id: InstanceId) {
+        let sid = self.topo.instances[id as usize].service;
+        if !self.chaos.dirty[sid as usize] {
+            self.chaos.dirty[sid as usize] = true;
+            self.chaos.dirty_list.push(sid);
         }
     }
 

@@ -34,8 +34,11 @@
 
 use super::{Kind, Simulation, NONE};
 use crate::duration::{Nanos, SEC};
-use crate::fault::deploy::{Rollout, Step};
-use crate::topology::{to_ppm, PPM};
+use crate::fault::deploy::Rollout;
+use crate::topology::PPM;
+
+mod ramp;
+mod strategies;
 
 /// Most deployments a run may start (a scenario's and the viewer's): each
 /// keeps its report and verdicts for summary.json.
@@ -131,7 +134,7 @@ enum Next {
     /// Rolling: the batch is listed; retire as many old ones.
     Batch,
     /// Rolling: start the next batch.
-    NextBatch,
+    StartBatch,
     /// Canary: run the steps from the current one.
     Steps,
     /// Canary: a pause ended.
@@ -155,7 +158,7 @@ pub(super) struct RolloutState {
     /// Canary: the weight it has now (ppm).
     weight: u32,
     /// Ramp: the weights it started from and goes to, ticks done and in all.
-    ramp: Option<(Vec<u32>, Vec<u32>, u64, u64, Nanos)>,
+    ramp: Option<ramp::Ramp>,
     /// Its analysis, when judged.
     pub analysis: Option<super::analysis::Analyser>,
 }
@@ -282,7 +285,13 @@ impl Simulation {
                     Some(d) => {
                         let ticks = (d / SEC).clamp(1, MAX_RAMP_TICKS);
                         let from = self.versions.fleets[f].weight.clone();
-                        self.rollouts.list[id].ramp = Some((from, to, 0, ticks, d / ticks));
+                        self.rollouts.list[id].ramp = Some(ramp::Ramp {
+                            from,
+                            to,
+                            done: 0,
+                            ticks,
+                            every: d / ticks,
+                        });
                         self.set_timer(id, self.now + d / ticks, Next::Ramp);
                     }
                 }
@@ -354,7 +363,17 @@ impl Simulation {
         let r = &mut self.rollouts.list[id];
         r.stage = Stage::Timer(next);
         r.timer = at;
-        self.queue.push(at, Kind::Rollout, id as u32);
+        self.timer(at, Kind::Rollout, id as u32);
+    }
+
+    /// Schedules a deployment's timer (a step, a sample) if it falls before
+    /// the traffic stops, as autoscaling and discovery do: after that no
+    /// decision can matter, and a run stepped past its end (the live view)
+    /// must end as a run to completion does.
+    pub(super) fn timer(&mut self, at: Nanos, kind: Kind, id: u32) {
+        if at < self.cfg.duration {
+            self.queue.push(at, kind, id);
+        }
     }
 
     /// Sets fleet weights for deployment `id`, noting when the new version
@@ -465,196 +484,8 @@ impl Simulation {
         }
     }
 
-    fn advance(&mut self, id: usize, next: Next) {
-        let f = self.rollouts.list[id].f;
-        let plan = self.rollouts.list[id].report.plan.clone();
-        match (next, plan) {
-            (Next::Ramp, _) => self.ramp_tick(id),
-            (Next::Switch, Rollout::RedBlack { version, .. }) => {
-                let w = self.weights_with(f, &[(version, PPM)]);
-                self.apply_weights(id, &w);
-                match self.rollouts.list[id].analysis.as_ref().map(|a| a.window()) {
-                    Some(window) => {
-                        self.switch_sampling(id);
-                        self.set_timer(id, self.now + window, Next::JudgeSwitch);
-                    }
-                    // Done: the old group stays up, unweighted, for a rollback.
-                    None => self.end_rollout(id, Outcome::Done),
-                }
-            }
-            (Next::JudgeSwitch, Rollout::RedBlack { version, .. }) => {
-                let verdict = self.judge_now(id);
-                if verdict == Some(crate::canary::Verdict::Pass) {
-                    let old = self.versions.fleets[f].stable;
-                    self.versions.fleets[f].stable = version;
-                    self.retire_places(f, old, u32::MAX);
-                    self.end_rollout(id, Outcome::Promoted);
-                } else {
-                    self.abort(id);
-                }
-            }
-            (Next::Batch, Rollout::Rolling { version, pause, .. }) => {
-                let fleet = &self.versions.fleets[f];
-                let stable = fleet.stable;
-                let fresh = fleet.running(version, 0);
-                let old = fleet.running(stable, 0);
-                let retire = fresh.saturating_sub(self.rollouts.list[id].step as u32);
-                self.retire_places(f, stable, retire);
-                self.rollouts.list[id].step = fresh as usize;
-                let old_left = old.saturating_sub(retire);
-                let mut w = vec![0.0; self.versions.fleets[f].tracks()];
-                w[version as usize] = f64::from(fresh);
-                w[stable as usize] = f64::from(old_left);
-                self.apply_weights(id, &to_ppm(w.into_iter()));
-                if old_left == 0 {
-                    self.versions.fleets[f].stable = version;
-                    self.end_rollout(id, Outcome::Promoted);
-                } else if pause > 0 {
-                    self.set_timer(id, self.now + pause, Next::NextBatch);
-                } else {
-                    self.next_batch(id);
-                }
-            }
-            (Next::NextBatch, Rollout::Rolling { .. }) => self.next_batch(id),
-            (Next::Steps, Rollout::Canary { .. }) => self.run_steps(id),
-            (Next::PauseEnd, Rollout::Canary { .. }) => {
-                if self.rollouts.list[id].analysis.is_some() {
-                    let verdict = self.judge_now(id);
-                    if verdict == Some(crate::canary::Verdict::Fail) {
-                        return self.abort(id);
-                    }
-                }
-                self.rollouts.list[id].step += 1;
-                self.run_steps(id);
-            }
-            (Next::Promote, Rollout::Canary { canary, .. }) => {
-                let w = self.weights_with(f, &[(canary, PPM)]);
-                self.apply_weights(id, &w);
-                let old = self.versions.fleets[f].stable;
-                self.versions.fleets[f].stable = canary;
-                self.retire_places(f, old, u32::MAX);
-                self.end_rollout(id, Outcome::Promoted);
-            }
-            _ => unreachable!("a stage of another strategy"),
-        }
-    }
-
-    /// One tick of a shift's ramp.
-    fn ramp_tick(&mut self, id: usize) {
-        let (from, to, done, ticks, every) = self.rollouts.list[id].ramp.clone().expect("a ramp");
-        let k = done + 1;
-        let w = blend(&from, &to, k, ticks);
-        self.apply_weights(id, &w);
-        if k == ticks {
-            self.end_rollout(id, Outcome::Done);
-        } else {
-            self.rollouts.list[id].ramp = Some((from, to, k, ticks, every));
-            self.set_timer(id, self.now + every, Next::Ramp);
-        }
-    }
-
-    /// Rolling: starts the next batch of the new version.
-    fn next_batch(&mut self, id: usize) {
-        let Rollout::Rolling {
-            version,
-            batch,
-            startup,
-            ..
-        } = self.rollouts.list[id].report.plan
-        else {
-            unreachable!()
-        };
-        let f = self.rollouts.list[id].f;
-        let fleet = &self.versions.fleets[f];
-        let left = fleet.running(fleet.stable, 0);
-        self.start_for(id, version, version, batch.min(left), startup);
-        self.rollouts.list[id].stage = Stage::Listed(Next::Batch);
-    }
-
-    /// Canary: runs steps from the current one until a pause, or promotes.
-    fn run_steps(&mut self, id: usize) {
-        let Rollout::Canary {
-            canary,
-            instances,
-            startup,
-            ref steps,
-            ..
-        } = self.rollouts.list[id].report.plan
-        else {
-            unreachable!()
-        };
-        let steps = steps.clone();
-        let f = self.rollouts.list[id].f;
-        let b = self.versions.fleets[f].baseline();
-        while self.rollouts.list[id].step < steps.len() {
-            match steps[self.rollouts.list[id].step] {
-                Step::SetWeight(x) => {
-                    self.rollouts.list[id].weight = x;
-                    let w = self.weights_with(f, &[(canary, x), (b, x)]);
-                    self.apply_weights(id, &w);
-                    self.rollouts.list[id].step += 1;
-                }
-                Step::Pause(d) => {
-                    if self.rollouts.list[id].analysis.is_some() {
-                        self.start_sampling(id);
-                    }
-                    return self.set_timer(id, self.now + d, Next::PauseEnd);
-                }
-            }
-        }
-        // After the last step the last verdict must be a pass.
-        let last = self.rollouts.list[id].report.verdicts.last().map(|v| v.verdict);
-        if self.rollouts.list[id].analysis.is_some() && last != Some(crate::canary::Verdict::Pass) {
-            return self.abort(id);
-        }
-        // Promote: the baseline stops, the canary version grows to the stable one's size.
-        let x = self.rollouts.list[id].weight;
-        self.retire_places(f, b, u32::MAX);
-        let w = self.weights_with(f, &[(canary, x)]);
-        self.apply_weights(id, &w);
-        let fleet = &self.versions.fleets[f];
-        let more = fleet.running(fleet.stable, 0).saturating_sub(instances);
-        self.start_for(id, canary, canary, more, startup);
-        self.rollouts.list[id].stage = Stage::Listed(Next::Promote);
-    }
-
     /// Reports of every deployment so far, in the order they started.
     pub fn deployments(&self) -> impl Iterator<Item = &Report> {
         self.rollouts.list.iter().map(|r| &r.report)
-    }
-}
-
-/// Weights `k`/`n` of the way from `from` to `to`, in whole ppm adding up to
-/// a million (the remainder to the track gaining most, the first on a tie).
-fn blend(from: &[u32], to: &[u32], k: u64, n: u64) -> Vec<u32> {
-    let mut w: Vec<u32> = from
-        .iter()
-        .zip(to)
-        .map(|(&a, &b)| {
-            let (a, b) = (i128::from(a), i128::from(b));
-            (a + (b - a) * i128::from(k) / i128::from(n)) as u32
-        })
-        .collect();
-    let sum: u32 = w.iter().sum();
-    let gain = (0..w.len())
-        .max_by_key(|&i| (i64::from(to[i]) - i64::from(from[i]), std::cmp::Reverse(i)))
-        .unwrap_or(0);
-    w[gain] = w[gain] + PPM - sum;
-    w
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_ramp_blends_in_whole_ppm_that_add_up() {
-        let from = [PPM, 0, 0];
-        let to = [900_000, 100_000, 0];
-        assert_eq!(blend(&from, &to, 0, 3), from);
-        assert_eq!(blend(&from, &to, 3, 3), to);
-        let mid = blend(&from, &to, 1, 3);
-        assert_eq!(mid.iter().sum::<u32>(), PPM);
-        assert_eq!(mid[1], 33_333 + 1, "the remainder to the one gaining");
     }
 }

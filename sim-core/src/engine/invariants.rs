@@ -77,7 +77,10 @@ impl Simulation {
                 let sid = self.counted_at(c);
                 in_flight[sid as usize] += 1;
                 if c.track != NO_TRACK {
-                    let f = self.versions.fleet_of(sid).ok_or("a call to a service without versions has a track")?;
+                    let f = self
+                        .versions
+                        .fleet_of(sid)
+                        .ok_or("a call to a service without versions has a track")?;
                     track_flying[(self.versions.fleets[f].base + u32::from(c.track)) as usize] += 1;
                 }
             }
@@ -117,7 +120,13 @@ impl Simulation {
             let name = &self.topo.services[sid].name;
             check(name, s, in_flight[sid], self.series.totals(sid as u32))?;
         }
-        for (g, (s, track)) in self.versions.stats.iter().zip(self.topo.tracks()).enumerate() {
+        for (g, (s, track)) in self
+            .versions
+            .stats
+            .iter()
+            .zip(self.topo.tracks())
+            .enumerate()
+        {
             let svc = &self.topo.services[track.service as usize];
             let name = match track.version {
                 Some(v) => format!("{} version {}", svc.name, svc.versions[v as usize].name),

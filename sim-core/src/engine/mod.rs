@@ -40,8 +40,8 @@ use crate::topology::{Topology, GLOBAL};
 
 pub use analysis::VerdictRecord;
 pub use autoscale::{Capacity, Phase};
-pub use deploy::{Outcome, Report, MAX_ROLLOUTS};
 pub use calls::{flag, Call, CallTable, NONE, NO_TRACK, PEER};
+pub use deploy::{Outcome, Report, MAX_ROLLOUTS};
 pub use failures::FailureCounts;
 pub use queue::{Event, EventQueue, Kind};
 

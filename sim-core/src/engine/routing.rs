@@ -44,7 +44,11 @@ impl Simulation {
         prefs: Prefs,
         track: u8,
     ) -> Option<InstanceId> {
-        let t = if track == NO_TRACK { 0 } else { u32::from(track) };
+        let t = if track == NO_TRACK {
+            0
+        } else {
+            u32::from(track)
+        };
         let s = &self.topo.services[svc as usize];
         let own = if s.regions == 1 {
             Some(0)
@@ -81,10 +85,10 @@ impl Simulation {
             prefs.zone
         };
         let mut pick = NONE;
-        for t in 0..ZONE_AWARE_DRAWS {
-            let want = if t < 2 { own_zone } else { ANY_ZONE };
+        for attempt in 0..ZONE_AWARE_DRAWS {
+            let want = if attempt < 2 { own_zone } else { ANY_ZONE };
             pick = self.draw(svc, r, want, t);
-            if t + 1 == ZONE_AWARE_DRAWS {
+            if attempt + 1 == ZONE_AWARE_DRAWS {
                 break;
             }
             let z = self.topo.instances[pick as usize].zone;

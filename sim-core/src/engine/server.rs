@@ -218,7 +218,9 @@ impl Simulation {
             let version = if call.track == NO_TRACK {
                 NO_VERSION
             } else {
-                self.versions.version_of_track(sid, call.track).unwrap_or(NO_VERSION)
+                self.versions
+                    .version_of_track(sid, call.track)
+                    .unwrap_or(NO_VERSION)
             };
             self.spans.record(SpanRecord {
                 trace: call.trace,

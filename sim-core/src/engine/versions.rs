@@ -20,11 +20,13 @@
 
 use super::autoscale::Phase;
 use super::calls::{flag, NO_TRACK};
-use super::{Kind, Simulation, NONE};
+use super::{Simulation, NONE};
 use crate::duration::Nanos;
 use crate::metrics::Stats;
 use crate::rng::{Purpose, Stream};
 use crate::topology::{InstanceId, ServiceId, Topology, Version, PPM};
+
+mod places;
 
 /// The runtime of one versioned service.
 #[derive(Debug, Clone)]
@@ -95,7 +97,6 @@ impl Fleet {
         mine().any(|p| self.phase[p] == Phase::Ready)
             && mine().all(|p| matches!(self.phase[p], Phase::Ready | Phase::Retiring))
     }
-
 }
 
 /// The versions of a run.
@@ -161,12 +162,7 @@ impl Versions {
                     }
                 }
             }
-            let w: Vec<u32> = s
-                .versions
-                .iter()
-                .map(|x| x.weight)
-                .chain([0])
-                .collect();
+            let w: Vec<u32> = s.versions.iter().map(|x| x.weight).chain([0]).collect();
             f.set_weights(&w);
             // The stable version: the one with the most traffic (the first on a tie).
             f.stable = (0..s.versions.len())
@@ -248,11 +244,19 @@ pub(super) fn phase_of(
 /// The version instance `inst` runs (None for a fixed instance). A place
 /// finishing work after it went off keeps its service's stable version.
 #[inline]
-fn version_in<'t>(versions: &Versions, topo: &'t Topology, inst: InstanceId) -> Option<&'t Version> {
+fn version_in<'t>(
+    versions: &Versions,
+    topo: &'t Topology,
+    inst: InstanceId,
+) -> Option<&'t Version> {
     let (f, p) = versions.place(topo, inst)?;
     let fleet = &versions.fleets[f];
     let t = fleet.track[p];
-    let v = fleet.version.get(t as usize).copied().unwrap_or(fleet.stable);
+    let v = fleet
+        .version
+        .get(t as usize)
+        .copied()
+        .unwrap_or(fleet.stable);
     Some(&topo.services[fleet.sid as usize].versions[v as usize])
 }
 
@@ -270,7 +274,7 @@ impl Simulation {
         }
         for f in 0..self.versions.fleets.len() {
             let first = self.versions.fleets[f].first;
-            self.changed(first);
+            self.relist(first);
             self.fleet_capacity(f);
         }
         self.discovery_poll();
@@ -320,9 +324,9 @@ impl Simulation {
     }
 
     fn uptime(&self, inst: InstanceId) -> Nanos {
-        self.versions
-            .place(&self.topo, inst)
-            .map_or(0, |(f, p)| self.now.saturating_sub(self.versions.fleets[f].started[p]))
+        self.versions.place(&self.topo, inst).map_or(0, |(f, p)| {
+            self.now.saturating_sub(self.versions.fleets[f].started[p])
+        })
     }
 
     /// Whether call `c`'s defect fails it after its work (reason `injected`).
@@ -349,7 +353,11 @@ impl Simulation {
         };
         let fleet = &self.versions.fleets[f];
         let t = call.track;
-        if fleet.version.get(t as usize).is_some_and(|&v| v != fleet.stable) {
+        if fleet
+            .version
+            .get(t as usize)
+            .is_some_and(|&v| v != fleet.stable)
+        {
             self.calls[c].touched |= 1 << f;
         }
     }
@@ -408,133 +416,6 @@ impl Simulation {
                 t.1 += u64::from(failed);
             }
         }
-    }
-
-    /// Starts up to `n` places per region of fleet `f` in `track`, running
-    /// `version`: the lowest that are off, idle and up. They serve after
-    /// `startup` and are listed at the next poll. Returns how many started.
-    pub(super) fn start_places(&mut self, f: usize, track: u8, version: u8, n: u32, startup: Nanos) -> u32 {
-        let fleet = &mut self.versions.fleets[f];
-        fleet.version[track as usize] = version;
-        let mut started = Vec::new();
-        for r in 0..fleet.regions() {
-            let lo = (r * fleet.per_region) as usize;
-            let free = |p: &usize| {
-                let st = &self.inst[(fleet.first as usize) + p];
-                fleet.phase[*p] == Phase::Off && fleet.track[*p] == NO_TRACK && st.down == 0
-            };
-            let idle = |p: &usize| {
-                let st = &self.inst[(fleet.first as usize) + p];
-                st.busy == 0 && st.queued == 0
-            };
-            let range = lo..lo + fleet.per_region as usize;
-            // Idle places first: one still finishing old work would mix its figures.
-            let mut pick: Vec<usize> = range.clone().filter(free).filter(idle).take(n as usize).collect();
-            if pick.len() < n as usize {
-                let more: Vec<usize> = range
-                    .filter(free)
-                    .filter(|p| !pick.contains(p))
-                    .take(n as usize - pick.len())
-                    .collect();
-                pick.extend(more);
-            }
-            started.extend(pick);
-        }
-        for &p in &started {
-            fleet.track[p] = track;
-            fleet.phase[p] = Phase::Starting;
-            fleet.paid[track as usize] += 1;
-        }
-        let first = fleet.first;
-        let count = started.len() as u32;
-        for p in started {
-            self.queue
-                .push(self.now.saturating_add(startup), Kind::Ready, first + p as InstanceId);
-        }
-        self.fleet_capacity(f);
-        count
-    }
-
-    /// Stops `track`'s places of fleet `f`, at most `n` per region (highest
-    /// first; those still starting go first): a ready one is delisted at the
-    /// next poll and finishes what reached it.
-    pub(super) fn retire_places(&mut self, f: usize, track: u8, n: u32) {
-        let fleet = &mut self.versions.fleets[f];
-        let mut delist = Vec::new();
-        for r in 0..fleet.regions() {
-            let lo = (r * fleet.per_region) as usize;
-            let mut left = n;
-            for p in (lo..lo + fleet.per_region as usize).rev() {
-                if left > 0 && fleet.track[p] == track && fleet.phase[p] == Phase::Starting {
-                    fleet.phase[p] = Phase::Off;
-                    fleet.track[p] = NO_TRACK;
-                    fleet.paid[track as usize] -= 1;
-                    left -= 1;
-                }
-            }
-            for p in (lo..lo + fleet.per_region as usize).rev() {
-                if left > 0 && fleet.track[p] == track && fleet.phase[p] == Phase::Ready {
-                    fleet.phase[p] = Phase::Retiring;
-                    delist.push(fleet.first + p as InstanceId);
-                    left -= 1;
-                }
-            }
-        }
-        for id in delist {
-            self.changed(id);
-        }
-        self.fleet_capacity(f);
-    }
-
-    /// Sets the traffic split of fleet `f` (parts per million per track).
-    pub(super) fn set_weights(&mut self, f: usize, w: &[u32]) {
-        self.versions.fleets[f].set_weights(w);
-    }
-
-    /// A starting place of a versioned service has booted.
-    pub(super) fn version_ready(&mut self, id: InstanceId) {
-        let Some((f, p)) = self.versions.place(&self.topo, id) else {
-            return;
-        };
-        let fleet = &mut self.versions.fleets[f];
-        if fleet.phase[p] == Phase::Starting {
-            fleet.phase[p] = Phase::Ready;
-            fleet.started[p] = self.now;
-            self.changed(id);
-        }
-    }
-
-    /// After a poll delisted the retiring places of `sid`, they are off.
-    pub(super) fn versions_delisted(&mut self, sid: ServiceId) {
-        let Some(f) = self.versions.fleet_of(sid) else {
-            return;
-        };
-        let fleet = &mut self.versions.fleets[f];
-        let mut any = false;
-        for p in 0..fleet.phase.len() {
-            if fleet.phase[p] == Phase::Retiring {
-                fleet.phase[p] = Phase::Off;
-                fleet.paid[fleet.track[p] as usize] -= 1;
-                fleet.track[p] = NO_TRACK;
-                any = true;
-            }
-        }
-        if any {
-            self.fleet_capacity(f);
-        }
-    }
-
-    /// Instances paid for changed in fleet `f`: the service's capacity and
-    /// every track's row say so.
-    fn fleet_capacity(&mut self, f: usize) {
-        let (paid, total) = self.versions.paid(f);
-        let base = self.versions.series_base + self.versions.fleets[f].base;
-        for (t, &n) in paid.iter().enumerate() {
-            self.series.set_track_instances(base + t as u32, n);
-        }
-        let sid = self.versions.fleets[f].sid;
-        self.scaler.set_paid(sid, total, self.now);
-        self.series.set_instances(sid, total);
     }
 
     /// Figures of every track, in [`Topology::tracks`] order.

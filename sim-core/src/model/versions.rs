@@ -30,9 +30,9 @@ pub const MAX_VERSION_NAME: usize = 40;
 pub struct VersionSpec {
     /// Its name ("v1", "2.3.1"): letters, digits, `.`, `-`, `_`, `+`.
     pub name: String,
-    /// Instances per region running at the start. When no version gives a
-    /// count, the first runs the service's `count` and the others none; when
-    /// some do, the counts add up to the service's `count`.
+    /// Instances per region running at the start. The first version
+    /// without a count runs what the others leave of the service's `count`,
+    /// the later ones none; when every version gives one, they add up to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
     /// Percent of the service's traffic sent to this version at the start.
@@ -95,19 +95,33 @@ fn plain(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'))
 }
 
-/// Instances per region of each version at the start, before scaling: the
-/// counts given, or the service's `count` for the first and none for the others.
+/// Instances per region of each version at the start: the counts given,
+/// and what they leave of the service's `count` for the first version that
+/// gives none (`[{"name":"v1"},{"name":"v2","count":0}]`: all on v1).
 pub fn start_counts(count: u32, versions: &[VersionSpec]) -> Vec<u32> {
-    if versions.iter().any(|v| v.count.is_some()) {
-        versions.iter().map(|v| v.count.unwrap_or(0)).collect()
-    } else {
-        (0..versions.len()).map(|i| if i == 0 { count } else { 0 }).collect()
-    }
+    let given: u32 = versions
+        .iter()
+        .filter_map(|v| v.count)
+        .fold(0, u32::saturating_add);
+    let rest = versions.iter().position(|v| v.count.is_none());
+    (0..versions.len())
+        .map(|i| {
+            versions[i].count.unwrap_or(if Some(i) == rest {
+                count.saturating_sub(given)
+            } else {
+                0
+            })
+        })
+        .collect()
 }
 
 /// Checks the `versions` of service `s` (at JSON path `at`, e.g.
 /// `services[2] "api".versions`).
-pub fn check_versions(at: &str, s: &ServiceSpec, versions: &[VersionSpec]) -> Result<(), InputError> {
+pub fn check_versions(
+    at: &str,
+    s: &ServiceSpec,
+    versions: &[VersionSpec],
+) -> Result<(), InputError> {
     let here = |i: usize, k: &str| format!("{at}[{i}].{k}");
     if versions.is_empty() || versions.len() > MAX_VERSIONS {
         return Err(InputError::at(
@@ -160,7 +174,9 @@ pub fn check_versions(at: &str, s: &ServiceSpec, versions: &[VersionSpec]) -> Re
                     here(i, "weight"),
                     format!("weight is {}, not a percentage.", num(w)),
                 )
-                .hint("give the percent of the service's traffic this version receives, 0 to 100."));
+                .hint(
+                    "give the percent of the service's traffic this version receives, 0 to 100.",
+                ));
             }
         }
         if let Some(d) = &v.service_time {
@@ -177,18 +193,17 @@ pub fn check_versions(at: &str, s: &ServiceSpec, versions: &[VersionSpec]) -> Re
             check_defect(&here(i, "defect"), d)?;
         }
     }
-    if versions.iter().any(|v| v.count.is_some()) {
-        let sum: u64 = versions.iter().map(|v| u64::from(v.count.unwrap_or(0))).sum();
-        if sum != s.count as u64 {
-            return Err(InputError::at(
+    let sum: u64 = versions.iter().filter_map(|v| v.count).map(u64::from).sum();
+    let all_given = versions.iter().all(|v| v.count.is_some());
+    if sum > s.count as u64 || (all_given && sum != s.count as u64) {
+        return Err(InputError::at(
                 at,
                 format!(
                     "the versions' counts add up to {sum}, but the service's count is {}.",
                     s.count
                 ),
             )
-            .hint("make them add up to the count (the instances per region running at the start), or give no version a count: the first then runs them all."));
-        }
+            .hint("make them add up to the count (the instances per region running at the start), or leave one version without a count: it runs the rest."));
     }
     if versions.iter().any(|v| v.weight.is_some()) {
         let sum: f64 = versions.iter().map(|v| v.weight.unwrap_or(0.0)).sum();
@@ -218,16 +233,22 @@ fn check_defect(at: &str, d: &DefectSpec) -> Result<(), InputError> {
         if v.is_finite() && (0.0..=100.0).contains(&v) {
             Ok(())
         } else {
-            Err(InputError::at(format!("{at}.{k}"), format!("{k} is {}, not a percentage.", num(v)))
-                .hint("give a percent of requests from 0 to 100, e.g. 20."))
+            Err(InputError::at(
+                format!("{at}.{k}"),
+                format!("{k} is {}, not a percentage.", num(v)),
+            )
+            .hint("give a percent of requests from 0 to 100, e.g. 20."))
         }
     };
     let ms = |k: &str, v: f64| -> Result<(), InputError> {
         if v.is_finite() && (0.0..=super::LIMITS.max_ms).contains(&v) {
             Ok(())
         } else {
-            Err(InputError::at(format!("{at}.{k}"), format!("{k} is {} ms, outside 0 to a day.", num(v)))
-                .hint("give extra milliseconds of work per request, e.g. 50."))
+            Err(InputError::at(
+                format!("{at}.{k}"),
+                format!("{k} is {} ms, outside 0 to a day.", num(v)),
+            )
+            .hint("give extra milliseconds of work per request, e.g. 50."))
         }
     };
     pct("errors_percent", d.errors_percent)?;
@@ -239,8 +260,11 @@ fn check_defect(at: &str, d: &DefectSpec) -> Result<(), InputError> {
         grows = l.errors_percent > 0.0 || l.add_ms > 0.0;
     }
     if d.errors_percent == 0.0 && d.add_ms == 0.0 && !grows {
-        return Err(InputError::at(at, "the defect does nothing: no errors, no extra work, no leak.")
-            .hint("give errors_percent, add_ms or leak_per_minute, or remove the defect."));
+        return Err(InputError::at(
+            at,
+            "the defect does nothing: no errors, no extra work, no leak.",
+        )
+        .hint("give errors_percent, add_ms or leak_per_minute, or remove the defect."));
     }
     Ok(())
 }
