@@ -131,10 +131,20 @@ fn every_shipped_scenario_runs_against_its_architecture() {
     assert!(files.len() >= 6, "{files:?}");
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
-        // The architecture with the same file name (retry-storm.json), else netflixoss.
+        // The architecture with the same file name (retry-storm.json), else
+        // the one its description says to run it against ("against
+        // change-in-flight.json"), else netflixoss.
         let same_name = arch_dir().join(f.file_name().unwrap());
+        let named = text
+            .split("against ")
+            .skip(1)
+            .filter_map(|rest| rest.split_once(".json").map(|(n, _)| n))
+            .map(|n| arch_dir().join(format!("{n}.json")))
+            .find(|p| p.is_file());
         let arch = if same_name.is_file() {
             same_name.to_str().unwrap().to_string()
+        } else if let Some(p) = named {
+            p.to_str().unwrap().to_string()
         } else {
             "netflixoss".to_string()
         };
