@@ -64,7 +64,10 @@ impl CsvWriter {
                 .iter()
                 .map(|s| s.initial * s.regions)
                 .chain(topo.tracks().iter().map(|t| match t.version {
-                    Some(v) => topo.services[t.service as usize].versions[v as usize].count * topo.services[t.service as usize].regions,
+                    Some(v) => {
+                        topo.services[t.service as usize].versions[v as usize].count
+                            * topo.services[t.service as usize].regions
+                    }
                     None => 0,
                 }))
                 .collect(),
@@ -73,7 +76,10 @@ impl CsvWriter {
                 .iter()
                 .map(|t| {
                     let s = &topo.services[t.service as usize];
-                    let label = t.version.map_or_else(|| "baseline".to_string(), |v| s.versions[v as usize].name.clone());
+                    let label = t.version.map_or_else(
+                        || "baseline".to_string(),
+                        |v| s.versions[v as usize].name.clone(),
+                    );
                     (t.service, label)
                 })
                 .collect(),

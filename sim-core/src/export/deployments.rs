@@ -127,7 +127,12 @@ fn round6(x: f64) -> f64 {
     libm::round(x * scale) / scale
 }
 
-fn summary(topo: &Topology, r: &Report, now: (u64, u64), touched_now: (u64, u64)) -> DeploymentSummary {
+fn summary(
+    topo: &Topology,
+    r: &Report,
+    now: (u64, u64),
+    touched_now: (u64, u64),
+) -> DeploymentSummary {
     let sid = r.plan.service();
     let s = &topo.services[sid as usize];
     let name = |v: u8| s.versions[v as usize].name.clone();
@@ -166,7 +171,10 @@ fn summary(topo: &Topology, r: &Report, now: (u64, u64), touched_now: (u64, u64)
         started_s: secs(r.started),
         traffic_s: r.traffic.map(secs),
         detected_s: r.detected.map(secs),
-        time_to_detect_s: r.detected.zip(r.traffic).map(|(d, t)| secs(d.saturating_sub(t))),
+        time_to_detect_s: r
+            .detected
+            .zip(r.traffic)
+            .map(|(d, t)| secs(d.saturating_sub(t))),
         rolled_back_s: r.rolled_back.map(secs),
         promoted_s: r.promoted.map(secs),
         finished_s: r.finished.map(secs),

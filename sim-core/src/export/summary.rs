@@ -241,9 +241,10 @@ fn add_versions(sim: &Simulation, services: &mut BTreeMap<String, ServiceSummary
         };
         match track.version {
             Some(v) => {
-                s.versions
-                    .get_or_insert_with(BTreeMap::new)
-                    .insert(svc.versions[v as usize].name.clone(), ServiceSummary::of(st));
+                s.versions.get_or_insert_with(BTreeMap::new).insert(
+                    svc.versions[v as usize].name.clone(),
+                    ServiceSummary::of(st),
+                );
             }
             None if st.requests > 0 => s.baseline = Some(Box::new(ServiceSummary::of(st))),
             None => {}

@@ -206,12 +206,17 @@ pub fn parse_live_deployment(
 ) -> Result<deploy::Rollout, crate::error::InputError> {
     let mut v = deployment.clone();
     let Some(obj) = v.as_object_mut() else {
-        return Err(crate::error::InputError::at("", "a deployment must be a JSON object.")
-            .hint("e.g. {\"red_black\": {\"service\": \"api\", \"version\": \"v2\"}}"));
+        return Err(
+            crate::error::InputError::at("", "a deployment must be a JSON object.")
+                .hint("e.g. {\"red_black\": {\"service\": \"api\", \"version\": \"v2\"}}"),
+        );
     };
     if obj.contains_key("at") {
-        return Err(crate::error::InputError::at("at", "a live deployment starts now and takes no \"at\".")
-            .hint("leave \"at\" out."));
+        return Err(crate::error::InputError::at(
+            "at",
+            "a live deployment starts now and takes no \"at\".",
+        )
+        .hint("leave \"at\" out."));
     }
     obj.insert("at".into(), "0s".into());
     let text = serde_json::json!({ "deployments": [v] }).to_string();
@@ -224,5 +229,10 @@ pub fn parse_live_deployment(
             .unwrap_or(e.path);
         e
     })?;
-    Ok(sc.deployments.into_iter().next().expect("one deployment").action)
+    Ok(sc
+        .deployments
+        .into_iter()
+        .next()
+        .expect("one deployment")
+        .action)
 }

@@ -100,12 +100,22 @@ impl Topology {
             let auto = s.autoscale.as_ref().map(|a| a.check(&at, s)).transpose()?;
             // A versioned service runs the versions' counts and lays out twice
             // as many places: room for a second full group (a red/black push).
-            let versioned = s.versions.as_ref().filter(|_| placement == Placement::Zoned).map(|v| {
-                crate::model::start_counts(s.count as u32, v)
-                    .into_iter()
-                    .map(|c| if c == 0 { 0 } else { scale(f64::from(c)) as u128 })
-                    .sum::<u128>()
-            });
+            let versioned = s
+                .versions
+                .as_ref()
+                .filter(|_| placement == Placement::Zoned)
+                .map(|v| {
+                    crate::model::start_counts(s.count as u32, v)
+                        .into_iter()
+                        .map(|c| {
+                            if c == 0 {
+                                0
+                            } else {
+                                scale(f64::from(c)) as u128
+                            }
+                        })
+                        .sum::<u128>()
+                });
             let (per_region, initial, auto) = match (auto, versioned) {
                 (_, Some(n)) => (2 * n, n.min(u128::from(u32::MAX)) as u32, None),
                 (Some(mut a), None) if placement == Placement::Zoned => {

@@ -89,7 +89,13 @@ pub(super) fn compile(s: &ServiceSpec, scale: impl Fn(f64) -> f64, base: &Dist) 
     };
     let counts: Vec<u32> = crate::model::start_counts(s.count as u32, list)
         .into_iter()
-        .map(|c| if c == 0 { 0 } else { scale(f64::from(c)) as u32 })
+        .map(|c| {
+            if c == 0 {
+                0
+            } else {
+                scale(f64::from(c)) as u32
+            }
+        })
         .collect();
     let weights = if list.iter().any(|v| v.weight.is_some()) {
         to_ppm(list.iter().map(|v| v.weight.unwrap_or(0.0)))
@@ -103,7 +109,10 @@ pub(super) fn compile(s: &ServiceSpec, scale: impl Fn(f64) -> f64, base: &Dist) 
             name: v.name.clone(),
             count,
             weight,
-            service_time: v.service_time.as_ref().map_or_else(|| base.clone(), Dist::from_spec),
+            service_time: v
+                .service_time
+                .as_ref()
+                .map_or_else(|| base.clone(), Dist::from_spec),
             concurrency: v.concurrency.or(s.concurrency).unwrap_or(u32::MAX),
             queue: v.queue.or(s.queue).unwrap_or(u32::MAX),
             defect: v.defect.as_ref().map(Defect::of),
@@ -182,7 +191,10 @@ mod tests {
 
     #[test]
     fn shares_become_parts_per_million_that_add_up() {
-        assert_eq!(to_ppm([1.0, 1.0, 1.0].into_iter()), [333_334, 333_333, 333_333]);
+        assert_eq!(
+            to_ppm([1.0, 1.0, 1.0].into_iter()),
+            [333_334, 333_333, 333_333]
+        );
         assert_eq!(to_ppm([95.0, 5.0, 0.0].into_iter()), [950_000, 50_000, 0]);
         assert_eq!(to_ppm([6.0, 0.0].into_iter()), [PPM, 0]);
         assert_eq!(to_ppm([0.0, 0.0].into_iter()), [0, 0]);

@@ -22,13 +22,24 @@ pub const MAX_METRICS: usize = 16;
 pub const MAX_SAMPLES: u64 = 10_000;
 
 /// The action keys, in the order the hint lists them.
-const ACTIONS: [&str; 6] = ["deploy", "shift", "rollback", "red_black", "rolling", "canary"];
+const ACTIONS: [&str; 6] = [
+    "deploy",
+    "shift",
+    "rollback",
+    "red_black",
+    "rolling",
+    "canary",
+];
 
 /// Default start-up of new instances, as an autoscaler's.
 const STARTUP: &str = "30s";
 
 /// Resolves deployment `i` (at JSON path `deployments[i]`).
-pub fn resolve(topo: &Topology, i: usize, d: &DeploymentSpec) -> Result<super::Deployment, InputError> {
+pub fn resolve(
+    topo: &Topology,
+    i: usize,
+    d: &DeploymentSpec,
+) -> Result<super::Deployment, InputError> {
     let path = format!("deployments[{i}]");
     let at = duration_at(&format!("{path}.at"), &d.at, false)?;
     let present: Vec<&str> = ACTIONS
@@ -81,8 +92,10 @@ fn action(topo: &Topology, path: &str, d: &DeploymentSpec) -> Result<Rollout, In
             let at = format!("{p}.weights.{name}");
             let v = version(s, &at, name)?;
             if !(w.is_finite() && (0.0..=100.0).contains(&w)) {
-                return Err(InputError::at(at, format!("weight is {}, not a percentage.", num(w)))
-                    .hint("give the percent of the traffic this version receives, 0 to 100."));
+                return Err(
+                    InputError::at(at, format!("weight is {}, not a percentage.", num(w)))
+                        .hint("give the percent of the traffic this version receives, 0 to 100."),
+                );
             }
             shares[v as usize] = w;
         }
@@ -101,7 +114,15 @@ fn action(topo: &Topology, path: &str, d: &DeploymentSpec) -> Result<Rollout, In
         let over = x
             .over
             .as_deref()
-            .map(|t| within(&format!("{p}.over"), t, MS, 24 * 3600 * SEC, "e.g. \"60s\" for a one-minute ramp"))
+            .map(|t| {
+                within(
+                    &format!("{p}.over"),
+                    t,
+                    MS,
+                    24 * 3600 * SEC,
+                    "e.g. \"60s\" for a one-minute ramp",
+                )
+            })
             .transpose()?;
         return Ok(Rollout::Shift {
             service,
@@ -131,7 +152,13 @@ fn action(topo: &Topology, path: &str, d: &DeploymentSpec) -> Result<Rollout, In
     if let Some(x) = &d.rolling {
         let p = format!("{path}.rolling");
         let (service, s) = versioned(topo, &p, &x.service)?;
-        let batch = instances(topo, s, &format!("{p}.batch"), x.batch.unwrap_or(1), s.initial)?;
+        let batch = instances(
+            topo,
+            s,
+            &format!("{p}.batch"),
+            x.batch.unwrap_or(1),
+            s.initial,
+        )?;
         return Ok(Rollout::Rolling {
             service,
             version: version(s, &format!("{p}.version"), &x.version)?,
@@ -150,7 +177,11 @@ fn action(topo: &Topology, path: &str, d: &DeploymentSpec) -> Result<Rollout, In
     let (service, s) = versioned(topo, &p, &x.service)?;
     let canary = version(s, &format!("{p}.canary"), &x.canary)?;
     let Some(base_name) = &x.baseline else {
-        let stable = s.versions.iter().max_by_key(|v| v.weight).map_or("v1", |v| v.name.as_str());
+        let stable = s
+            .versions
+            .iter()
+            .max_by_key(|v| v.weight)
+            .map_or("v1", |v| v.name.as_str());
         return Err(InputError::at(
             format!("{p}.baseline"),
             "a canary needs a baseline: the version it is compared with.",
@@ -167,7 +198,13 @@ fn action(topo: &Topology, path: &str, d: &DeploymentSpec) -> Result<Rollout, In
     }
     // Stable, canary and baseline groups share the places: 2k more than the count.
     let room = (s.per_region - s.initial) / 2;
-    let n = instances(topo, s, &format!("{p}.instances"), x.instances.unwrap_or(1), room.max(1))?;
+    let n = instances(
+        topo,
+        s,
+        &format!("{p}.instances"),
+        x.instances.unwrap_or(1),
+        room.max(1),
+    )?;
     if x.steps.is_empty() || x.steps.len() > MAX_STEPS {
         return Err(InputError::at(
             format!("{p}.steps"),
@@ -198,7 +235,11 @@ fn action(topo: &Topology, path: &str, d: &DeploymentSpec) -> Result<Rollout, In
 }
 
 /// The service named at `{path}.service`, which must have versions.
-fn versioned<'t>(topo: &'t Topology, path: &str, name: &str) -> Result<(ServiceId, &'t Service), InputError> {
+fn versioned<'t>(
+    topo: &'t Topology,
+    path: &str,
+    name: &str,
+) -> Result<(ServiceId, &'t Service), InputError> {
     let at = format!("{path}.service");
     let id = service_id(topo, &at, name)?;
     let s = &topo.services[id as usize];
@@ -226,8 +267,11 @@ fn version(s: &Service, at: &str, name: &str) -> Result<u8, InputError> {
         .position(|v| v.name == name)
         .map(|v| v as u8)
         .ok_or_else(|| {
-            InputError::at(at, format!("{} is not a version of \"{}\".", quoted(name), s.name))
-                .hint(suggest(name, s.versions.iter().map(|v| v.name.as_str())))
+            InputError::at(
+                at,
+                format!("{} is not a version of \"{}\".", quoted(name), s.name),
+            )
+            .hint(suggest(name, s.versions.iter().map(|v| v.name.as_str())))
         })
 }
 
@@ -265,7 +309,13 @@ fn step(path: &str, st: &StepSpec, analysis: Option<&Analysis>) -> Result<Step, 
             Ok(Step::SetWeight(libm::round(w * 10_000.0) as u32))
         }
         (None, Some(t)) => {
-            let d = within(&format!("{path}.pause"), t, MS, 24 * 3600 * SEC, "e.g. \"60s\"")?;
+            let d = within(
+                &format!("{path}.pause"),
+                t,
+                MS,
+                24 * 3600 * SEC,
+                "e.g. \"60s\"",
+            )?;
             if let Some(a) = analysis {
                 if d < a.step {
                     return Err(InputError::at(
@@ -277,8 +327,10 @@ fn step(path: &str, st: &StepSpec, analysis: Option<&Analysis>) -> Result<Step, 
             }
             Ok(Step::Pause(d))
         }
-        _ => Err(InputError::at(path, "a step is one of set_weight and pause.")
-            .hint("write {\"set_weight\": 5} or {\"pause\": \"60s\"}, one per step.")),
+        _ => Err(
+            InputError::at(path, "a step is one of set_weight and pause.")
+                .hint("write {\"set_weight\": 5} or {\"pause\": \"60s\"}, one per step."),
+        ),
     }
 }
 
@@ -292,18 +344,33 @@ fn analysis(path: &str, a: &AnalysisSpec, red_black: bool) -> Result<Analysis, I
     )?;
     let window = match (&a.window, red_black) {
         (Some(_), false) => {
-            return Err(InputError::at(format!("{path}.window"), "window is a red/black push's: a canary is judged at the end of each pause.")
-                .hint("remove window; make the pauses as long as the intervals to judge."));
+            return Err(InputError::at(
+                format!("{path}.window"),
+                "window is a red/black push's: a canary is judged at the end of each pause.",
+            )
+            .hint("remove window; make the pauses as long as the intervals to judge."));
         }
-        (w, _) => within(&format!("{path}.window"), w.as_deref().unwrap_or("60s"), MS, 24 * 3600 * SEC, "e.g. \"60s\"")?,
+        (w, _) => within(
+            &format!("{path}.window"),
+            w.as_deref().unwrap_or("60s"),
+            MS,
+            24 * 3600 * SEC,
+            "e.g. \"60s\"",
+        )?,
     };
     if red_black && window < step {
-        return Err(InputError::at(format!("{path}.window"), "the window is shorter than the step: it holds no sample.")
-            .hint("make the window at least one step long."));
+        return Err(InputError::at(
+            format!("{path}.window"),
+            "the window is shorter than the step: it holds no sample.",
+        )
+        .hint("make the window at least one step long."));
     }
     if u64::from(red_black) * window / step.max(1) > MAX_SAMPLES {
-        return Err(InputError::at(format!("{path}.step"), format!("more than {MAX_SAMPLES} samples per judgement."))
-            .hint("use a wider step."));
+        return Err(InputError::at(
+            format!("{path}.step"),
+            format!("more than {MAX_SAMPLES} samples per judgement."),
+        )
+        .hint("use a wider step."));
     }
     let metrics: Vec<(MetricKind, DirectionSpec)> = match &a.metrics {
         None => vec![
@@ -313,19 +380,37 @@ fn analysis(path: &str, a: &AnalysisSpec, red_black: bool) -> Result<Analysis, I
         Some(m) => m.iter().map(|x| (x.metric, x.direction)).collect(),
     };
     if metrics.is_empty() || metrics.len() > MAX_METRICS {
-        return Err(InputError::at(format!("{path}.metrics"), format!("{} metrics; a judge compares 1 to {MAX_METRICS}.", metrics.len()))
-            .hint("e.g. [{\"metric\": \"error_rate\"}, {\"metric\": \"latency_p99\"}]."));
+        return Err(InputError::at(
+            format!("{path}.metrics"),
+            format!(
+                "{} metrics; a judge compares 1 to {MAX_METRICS}.",
+                metrics.len()
+            ),
+        )
+        .hint("e.g. [{\"metric\": \"error_rate\"}, {\"metric\": \"latency_p99\"}]."));
     }
-    if let Some(j) = (1..metrics.len()).find(|&j| metrics[..j].iter().any(|m| m.0 == metrics[j].0)) {
-        return Err(InputError::at(format!("{path}.metrics[{j}]"), format!("{} is compared twice.", metrics[j].0.name()))
-            .hint("list each metric once."));
+    if let Some(j) = (1..metrics.len()).find(|&j| metrics[..j].iter().any(|m| m.0 == metrics[j].0))
+    {
+        return Err(InputError::at(
+            format!("{path}.metrics[{j}]"),
+            format!("{} is compared twice.", metrics[j].0.name()),
+        )
+        .hint("list each metric once."));
     }
     let marginal = a.marginal.unwrap_or(75.0);
     let pass = a.pass.unwrap_or(95.0);
-    if !(marginal.is_finite() && pass.is_finite() && (0.0..=100.0).contains(&marginal) && (marginal..=100.0).contains(&pass)) {
+    if !(marginal.is_finite()
+        && pass.is_finite()
+        && (0.0..=100.0).contains(&marginal)
+        && (marginal..=100.0).contains(&pass))
+    {
         return Err(InputError::at(
             path,
-            format!("thresholds marginal {} and pass {} are not 0 ≤ marginal ≤ pass ≤ 100.", num(marginal), num(pass)),
+            format!(
+                "thresholds marginal {} and pass {} are not 0 ≤ marginal ≤ pass ≤ 100.",
+                num(marginal),
+                num(pass)
+            ),
         )
         .hint("Kayenta's defaults are marginal 75 and pass 95."));
     }
