@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds microsim and runs the main job: a 60 s simulation of the default
+# Builds the viewer and microsim (one binary that carries the viewer, the
+# architectures and the scenarios), and runs the main job: a 60 s simulation of the default
 # (Netflix OSS-style) architecture, writing every output to out/, then serves
 # the browser viewer on http://127.0.0.1:8080/ with the run's report at
 # /out/report.html (`microsim serve`; Ctrl-C to stop).
@@ -24,6 +25,11 @@ command -v cargo >/dev/null 2>&1 ||
   fail "$step" "cargo is not on PATH (nor in ~/.cargo/bin)" \
     "install Rust stable with rustup (https://rustup.rs), open a new shell, and run this again"
 
+# The viewer first: microsim embeds what web/ holds when it is compiled, so
+# the binary built next carries the page, D3 and the wasm engine.
+viewer=1
+bash scripts/build-web.sh || viewer=0
+
 step="cargo build --release -p sim-cli"
 cargo build --release -p sim-cli ||
   fail "$step" "microsim did not build (the compiler's message is above)" \
@@ -45,9 +51,9 @@ if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
   file=("$1")
 fi
 
-if bash scripts/build-web.sh; then
+if [ "$viewer" = 1 ]; then
   echo "serving the viewer on http://127.0.0.1:${port}/ and the run's report on http://127.0.0.1:${port}/out/report.html (Ctrl-C to stop)"
-  exec ./target/release/microsim serve "${file[@]}" --port "$port" --web web --out-dir out
+  exec ./target/release/microsim serve "${file[@]}" --port "$port" --out-dir out
 fi
 # The viewer did not build (build-web.sh named the step and its fix above):
 # the run's outputs are complete, so serve its report alone.

@@ -37,8 +37,8 @@ enum Command {
     Schema(SchemaArgs),
     /// Measure events per second and peak memory at several scales.
     Bench(bench::BenchArgs),
-    /// List the architectures built into this binary.
-    List,
+    /// List the architectures (or, with --scenarios, the scenarios) built into this binary.
+    List(ListArgs),
     /// Steady-state availability of every service and entry point, what-ifs and a Monte Carlo check.
     Availability(availability::AvailabilityArgs),
     /// Judge baseline and canary samples as Kayenta does (Mann–Whitney per metric, score, verdict).
@@ -90,6 +90,13 @@ fn clap_exit(e: &clap::Error) -> ! {
 }
 
 #[derive(clap::Args)]
+struct ListArgs {
+    /// The built-in scenarios (for `run --scenario NAME`) instead of the architectures.
+    #[arg(long)]
+    scenarios: bool,
+}
+
+#[derive(clap::Args)]
 struct SchemaArgs {
     /// The scenario file format (`run --scenario`) instead of the architecture format.
     #[arg(long, conflicts_with = "judge")]
@@ -120,8 +127,13 @@ fn main() {
         Command::Availability(a) => availability::availability(&a),
         Command::Judge(a) => judge::judge(&a),
         Command::Serve(a) => serve::serve(&a),
-        Command::List => {
-            for (name, _) in archs::BUILT_IN {
+        Command::List(a) => {
+            let names = if a.scenarios {
+                archs::scenario_names()
+            } else {
+                archs::names()
+            };
+            for name in names {
                 println!("{name}");
             }
             Ok(())

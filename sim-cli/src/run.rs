@@ -80,8 +80,9 @@ pub struct RunArgs {
     /// At most this many traces are written.
     #[arg(long, default_value_t = 1000)]
     pub max_traces: u32,
-    /// Scenario file: faults on a timeline (kills, zone and region outages, latency,
-    /// errors, partitions). Default: the architecture's spigo `victim`, killed at half time.
+    /// Scenario file, or the name of a built-in one (`microsim list --scenarios`): faults on a
+    /// timeline (kills, zone and region outages, latency, errors, partitions). Default: the
+    /// architecture's spigo `victim`, killed at half time.
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
     /// Fail and repair every instance (and zone) by the file's availability
@@ -142,7 +143,7 @@ pub fn read_arch(file: Option<&str>) -> Result<(String, String), Fail> {
             Some(text) => Ok((format!("<built-in {name}>"), text.to_string())),
             None => Err(Fail::input(format!(
                 "cannot read architecture file {shown}: {e}. Fix: give a path to a JSON file, or one of the built-in names: {}.",
-                archs::BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                archs::names().join(", ")
             ))),
         },
     }
@@ -155,8 +156,21 @@ fn not_utf8(what: &str, shown: &str) -> Fail {
     ))
 }
 
-/// Reads a scenario file.
+/// Reads a scenario file, or a built-in scenario by name (`zone-outage`)
+/// when no such file exists.
 pub fn read_scenario(path: &std::path::Path) -> Result<(String, String), Fail> {
+    if !path.exists() {
+        if let Some(text) = path.to_str().and_then(archs::scenario) {
+            let name = path.to_string_lossy();
+            let name = name.strip_suffix(".json").unwrap_or(&name);
+            return Ok((format!("{name}.json"), text.to_string()));
+        }
+        return Err(Fail::input(format!(
+            "cannot read scenario file {}: no such file, and no built-in scenario of that name. Fix: give the path to a scenario JSON file, or one of the built-in names: {}.",
+            shown_path(path),
+            archs::scenario_names().join(", ")
+        )));
+    }
     read_input(path, "scenario", "architectures/scenarios/zone-outage.json")
 }
 

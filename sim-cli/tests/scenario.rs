@@ -131,23 +131,8 @@ fn every_shipped_scenario_runs_against_its_architecture() {
     assert!(files.len() >= 6, "{files:?}");
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
-        // The architecture with the same file name (retry-storm.json), else
-        // the one its description says to run it against ("against
-        // change-in-flight.json"), else netflixoss.
-        let same_name = arch_dir().join(f.file_name().unwrap());
-        let named = text
-            .split("against ")
-            .skip(1)
-            .filter_map(|rest| rest.split_once(".json").map(|(n, _)| n))
-            .map(|n| arch_dir().join(format!("{n}.json")))
-            .find(|p| p.is_file());
-        let arch = if same_name.is_file() {
-            same_name.to_str().unwrap().to_string()
-        } else if let Some(p) = named {
-            p.to_str().unwrap().to_string()
-        } else {
-            "netflixoss".to_string()
-        };
+        let arch = arch_dir().join(written_for(&f, &text));
+        let arch = arch.to_str().unwrap();
         let regions = if text.contains("--regions 2") {
             "2"
         } else {
@@ -155,7 +140,7 @@ fn every_shipped_scenario_runs_against_its_architecture() {
         };
         let out = microsim(&[
             "run",
-            &arch,
+            arch,
             "--scenario",
             f.to_str().unwrap(),
             "--regions",
@@ -254,4 +239,23 @@ fn the_table_reports_amplification_and_lost_requests() {
         !line.contains("unanswered 0,"),
         "the partition strands requests: {line}"
     );
+}
+
+/// The architecture a shipped scenario was written for: the first
+/// `NAME.json` of `architectures/` its description names, else the file of the
+/// same name, else netflixoss.
+fn written_for(scenario: &std::path::Path, text: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    let description = v["description"].as_str().unwrap_or_default();
+    let named = description
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+        .filter_map(|w| w.strip_suffix(".json"))
+        .find(|n| arch_dir().join(format!("{n}.json")).is_file());
+    match named {
+        Some(n) => format!("{n}.json"),
+        None if arch_dir().join(scenario.file_name().unwrap()).is_file() => {
+            scenario.file_name().unwrap().to_str().unwrap().to_string()
+        }
+        None => "netflixoss.json".to_string(),
+    }
 }

@@ -31,9 +31,13 @@ pub enum Purpose {
     /// Failures and repairs by MTBF/MTTR during a run (`RunOptions::failures`):
     /// a stream of its own, so turning them on shifts no other draw.
     Failures = 7,
+    /// Whether a request sends its shadow copies and async calls (`mirror`,
+    /// `async` with a probability): a stream of its own, so adding one to a
+    /// file shifts no other dependency's draws.
+    Detached = 8,
     /// Which version of a service a call goes to, and which requests a
     /// version's defect fails: drawn only for services with versions.
-    Versions = 8,
+    Versions = 9,
 }
 
 /// One random stream.

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::queueing::erlang_c;
+
 use sim_core::duration::SEC;
 use sim_core::metrics::END_TO_END;
 use sim_core::{Input, RunOptions, RunSpec, Simulation};
@@ -30,18 +32,6 @@ fn instances_by_second(s: &Simulation) -> Vec<u32> {
         .iter()
         .map(|r| r.instances)
         .collect()
-}
-
-/// Erlang C: probability that an arrival waits, for c servers and load a = λ/μ.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let mut term = 1.0;
-    let mut sum = 1.0;
-    for k in 1..c {
-        term *= a / f64::from(k);
-        sum += term;
-    }
-    let top = term * a / f64::from(c) * (f64::from(c) / (f64::from(c) - a));
-    top / (sum + top)
 }
 
 /// Mean response time (ms) of the requests answered after `from`.

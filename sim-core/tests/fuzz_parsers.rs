@@ -12,13 +12,15 @@ use sim_core::rng::{Purpose, Stream};
 use sim_core::{duration::parse_duration, model::load_arch, BuildOptions, Topology};
 use sim_core::{Input, Part, RunError, RunOptions, RunSpec};
 
-const SEEDS: [&str; 6] = [
+const SEEDS: [&str; 8] = [
     include_str!("../../architectures/netflixoss.json"),
     include_str!("../../architectures/lamp.json"),
     include_str!("../../architectures/mmc.json"),
     include_str!("../../architectures/netflixoss-resilient.json"),
     include_str!("../../architectures/spike.json"),
     include_str!("../../architectures/diurnal.json"),
+    include_str!("../../architectures/shadow-traffic.json"),
+    include_str!("../../architectures/nonblocking-server.json"),
 ];
 
 const SCENARIOS: [&str; 6] = [
@@ -100,7 +102,39 @@ fn corrupted_architectures_never_panic() {
         }
     }
     // Some mutations are harmless (whitespace, duplicated text inside strings).
-    assert!(accepted > 0 && accepted < 18000, "{accepted}");
+    assert!(accepted > 0 && accepted < SEEDS.len() * 3000, "{accepted}");
+}
+
+/// Corrupted mirrors, async calls and non-blocking servers that still parse
+/// (odd percentages, caps of 1, ...) are run briefly and must keep the
+/// engine's invariants: parked counts, caps and detached calls included.
+#[test]
+fn corrupted_detached_and_nonblocking_architectures_keep_the_invariants() {
+    let mut rng = Stream::new(12, Purpose::Faults);
+    let mut ran = 0;
+    for seed in &SEEDS[6..] {
+        for _ in 0..600 {
+            let text = mutate(seed, &mut rng);
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let o = RunOptions {
+                    duration: 2 * sim_core::duration::SEC,
+                    rate: Some(50.0),
+                    record_graph: false,
+                    ..Default::default()
+                };
+                let mut sim = RunSpec::new(Input::new("arch.json", &text), None, o)?.simulation();
+                sim.run();
+                Ok::<_, RunError>(sim.check_invariants())
+            }));
+            match r {
+                Ok(Ok(Ok(()))) => ran += 1,
+                Ok(Ok(Err(broken))) => panic!("invariant broken ({broken}) by:\n{text}"),
+                Ok(Err(e)) => assert!(e.to_string().starts_with("arch.json"), "{e}"),
+                Err(_) => panic!("panicked on:\n{text}"),
+            }
+        }
+    }
+    assert!(ran > 50, "{ran}");
 }
 
 /// Corrupted scenarios go the way every front end takes them — a

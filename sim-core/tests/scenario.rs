@@ -577,20 +577,29 @@ fn a_spigo_victim_is_one_refused_kill_at_half_time() {
 /// retry-storm.json), else netflixoss; with two regions when the description
 /// asks for `--regions 2`.
 fn target_of(scenario: &Path, text: &str) -> (String, u32) {
-    // Its namesake (retry-storm.json), else the architecture its
-    // description says to run it against, else netflixoss.
-    let name = scenario.file_name().unwrap().to_str().unwrap();
-    let named = text
-        .split("against ")
-        .skip(1)
-        .filter_map(|rest| rest.split_once(".json").map(|(n, _)| format!("{n}.json")))
-        .find(|n| arch_dir().join(n).is_file());
-    let arch = if arch_dir().join(name).is_file() {
-        name.to_string()
-    } else {
-        named.unwrap_or_else(|| "netflixoss.json".to_string())
-    };
-    (arch, if text.contains("--regions 2") { 2 } else { 1 })
+    (
+        written_for(scenario, text),
+        if text.contains("--regions 2") { 2 } else { 1 },
+    )
+}
+
+/// The architecture a shipped scenario was written for: the first
+/// `NAME.json` of `architectures/` its description names, else the file of the
+/// same name, else netflixoss.
+fn written_for(scenario: &std::path::Path, text: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    let description = v["description"].as_str().unwrap_or_default();
+    let named = description
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+        .filter_map(|w| w.strip_suffix(".json"))
+        .find(|n| arch_dir().join(format!("{n}.json")).is_file());
+    match named {
+        Some(n) => format!("{n}.json"),
+        None if arch_dir().join(scenario.file_name().unwrap()).is_file() => {
+            scenario.file_name().unwrap().to_str().unwrap().to_string()
+        }
+        None => "netflixoss.json".to_string(),
+    }
 }
 
 #[test]
@@ -651,11 +660,13 @@ fn the_architecture_schema_lists_every_dependency_key() {
     assert_eq!(
         property_names(call),
         [
+            "async",
             "bulkhead",
             "calls",
             "circuit_breaker",
             "critical",
             "fallback",
+            "mirror",
             "probability",
             "retries",
             "service",

@@ -13,54 +13,7 @@
 
 mod common;
 
-/// Mean response time (ms) of each replication of `arch` run for `secs`.
-fn replications(arch: &str, reps: u64, secs: u64) -> Vec<f64> {
-    (0..reps)
-        .map(|seed| {
-            let sim = common::run(arch, None, common::options(1000 + seed, secs));
-            let e = sim.end_to_end();
-            assert_eq!(e.requests, e.ok, "no request may fail in a queueing check");
-            e.mean_ns() / 1e6
-        })
-        .collect()
-}
-
-/// (grand mean, standard error of the grand mean).
-fn mean_se(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let m = xs.iter().sum::<f64>() / n;
-    let var = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
-    (m, (var / n).sqrt())
-}
-
-fn check(name: &str, xs: &[f64], theory: f64) {
-    let (m, se) = mean_se(xs);
-    let rel = (m - theory).abs() / theory;
-    eprintln!(
-        "{name}: simulated {m:.4} ms ± {se:.4} (SE), theory {theory:.4} ms, error {:.2} %",
-        rel * 100.0
-    );
-    assert!(
-        3.0 * se < 0.03 * theory,
-        "{name}: run too short for a 3 % bound (SE {se:.4} ms)"
-    );
-    assert!(
-        rel < 0.03,
-        "{name}: {m:.4} ms is more than 3 % from {theory:.4} ms"
-    );
-}
-
-/// Erlang C: probability that an arrival waits, for c servers and offered load a = λ/μ.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let mut term = 1.0;
-    let mut sum = 1.0; // k = 0
-    for k in 1..c {
-        term *= a / f64::from(k);
-        sum += term;
-    }
-    let top = term * a / f64::from(c) * (f64::from(c) / (f64::from(c) - a));
-    top / (sum + top)
-}
+use common::queueing::{check, erlang_c, replications};
 
 #[test]
 fn mm1_mean_response_time_is_one_over_mu_minus_lambda() {

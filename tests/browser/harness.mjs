@@ -1,10 +1,11 @@
-// Shared by the browser tests: serves web/ (microsim serve when the binary
-// has it, else python3's http.server on 127.0.0.1) and drives Debian's
-// chromium through playwright-core.
+// Shared by the browser tests: serves the viewer with a lone copy of the
+// release binary (`microsim serve`, the viewer built into it) and drives
+// Debian's chromium through playwright-core.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,20 +36,21 @@ function waitForLine(child, re, what) {
 
 export const MICROSIM = process.env.MICROSIM_BIN || join(repo, 'target/release/microsim');
 
+// microsim is one binary to carry: the viewer is served by a copy of it,
+// alone in an empty directory (no web/, no architectures/, no source tree
+// beside it), so what the tests see is what the binary holds.
 export async function startServer() {
-  const bin = MICROSIM;
-  const web = join(repo, 'web');
-  if (existsSync(bin)) {
-    const help = spawnSync(bin, ['--help'], { encoding: 'utf8' }).stdout || '';
-    if (/^\s+serve\b/m.test(help)) {
-      const child = spawn(bin, ['serve', '--port', '0', '--web', web], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const m = await waitForLine(child, /listening on (http:\/\/[\w.:[\]]+)/, 'microsim serve');
-      return { url: m[1].replace(/\/$/, ''), kind: 'microsim serve', stop: () => child.kill() };
-    }
+  if (!existsSync(MICROSIM)) {
+    throw new Error(`${MICROSIM} is missing: run scripts/build-web.sh, then cargo build --release -p sim-cli`);
   }
-  const child = spawn('python3', ['-u', '-m', 'http.server', '--bind', '127.0.0.1', '--directory', web, '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const m = await waitForLine(child, /port (\d+)/, 'python3 -m http.server');
-  return { url: `http://127.0.0.1:${m[1]}`, kind: 'python3 http.server', stop: () => child.kill() };
+  const dir = mkdtempSync(join(tmpdir(), 'microsim-alone-'));
+  const bin = join(dir, 'microsim');
+  copyFileSync(MICROSIM, bin);
+  chmodSync(bin, 0o755);
+  const child = spawn(bin, ['serve', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const m = await waitForLine(child, /listening on (http:\/\/[\w.:[\]]+)/, 'microsim serve');
+  const stop = () => { child.kill(); rmSync(dir, { recursive: true, force: true }); };
+  return { url: m[1].replace(/\/$/, ''), kind: 'microsim serve', dir, stop };
 }
 
 export async function startBrowser() {

@@ -19,7 +19,7 @@ const errors = [];
 
 before(async () => {
   server = await startServer();
-  console.log(`# serving web/ with ${server.kind} at ${server.url}`);
+  console.log(`# the viewer built into a lone copy of microsim in ${server.dir}, at ${server.url}`);
   browser = await startBrowser();
 });
 after(async () => {
@@ -33,7 +33,10 @@ const shot = (page, name) => page.screenshot({ path: join(artifacts, `browser-${
 const WAIT = { timeout: 20000 }; // for anything that should show "at once": generous, polled
 const settled = (page) => page.waitForFunction(() => window.microsim.layoutSettled(), null, { timeout: 60000 });
 
-test('the page loads the default architecture and runs', async () => {
+test('the page loads the default architecture and runs, from one binary alone in an empty directory', async () => {
+  // Nothing beside the binary: the page, D3, the wasm engine, the
+  // architectures and scenarios all come out of it.
+  assert.deepEqual(readdirSync(server.dir), ['microsim']);
   const page = await openPage(browser, `${server.url}/`, errors);
   try {
     const arch = await page.evaluate(() => window.microsim.topology().arch);
@@ -290,8 +293,7 @@ test('the services view collapses instances; a click kills one instance of the s
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });
 
-test('native engine: the page runs over microsim serve\'s WebSocket', async (t) => {
-  if (server.kind !== 'microsim serve') { t.skip('target/release/microsim has no serve command yet'); return; }
+test('native engine: the page runs over microsim serve\'s WebSocket', async () => {
   const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=1&engine=native`, errors);
   try {
     assert.equal(await page.evaluate(() => window.microsim.engine()), 'native');

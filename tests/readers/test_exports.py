@@ -108,6 +108,39 @@ def test_span_trees_are_whole(run):
             assert root["timestamp"] <= s["timestamp"] and s["timestamp"] + s["duration"] <= end, (tid, s["id"])
 
 
+@pytest.fixture(scope="module")
+def shadow():
+    out = pathlib.Path(tempfile.mkdtemp(prefix="microsim-shadow-"))
+    subprocess.run([MICROSIM, "run", str(ROOT / "architectures" / "shadow-traffic.json"), "--duration", "10s",
+                    "--trace-sample", "0.2", "--out", str(out), "--quiet"], check=True, capture_output=True)
+    return out
+
+
+def test_calls_nobody_waits_for_are_consumer_spans_that_may_outlive_their_parent(shadow):
+    spans = json.loads((shadow / "traces.zipkin.json").read_text())
+    jsonschema.Draft4Validator(zipkin_schema()).validate(spans)
+    by_id = {(s["traceId"], s["id"]): s for s in spans}
+    consumers = [s for s in spans if s["kind"] == "CONSUMER"]
+    assert {s["localEndpoint"]["serviceName"] for s in consumers} == {"recs-v2", "audit"}
+    shadows = [s for s in consumers if s["localEndpoint"]["serviceName"] == "recs-v2"]
+    assert shadows and all(s["tags"]["http.host"] == "recs-v2-shadow" for s in shadows)
+    outlived = 0
+    for s in spans:
+        if "parentId" not in s:
+            continue
+        p = by_id[(s["traceId"], s["parentId"])]
+        assert p["timestamp"] <= s["timestamp"] <= p["timestamp"] + p["duration"], s["id"]
+        if s["kind"] == "SERVER":
+            # A call waited for ends before its parent does.
+            assert s["timestamp"] + s["duration"] <= p["timestamp"] + p["duration"], s["id"]
+        else:
+            outlived += s["timestamp"] + s["duration"] > p["timestamp"] + p["duration"]
+    assert outlived > 0, "a slow shadow outlives the request it copied"
+    data = json_format.Parse((shadow / "traces.otlp.json").read_text(), TracesData())
+    kinds = {s.kind for rs in data.resource_spans for ss in rs.scope_spans for s in ss.spans}
+    assert kinds == {2, 5}, "SERVER and CONSUMER"
+
+
 def test_csv_reads_with_documented_columns(run):
     out, summary = run
     with open(out / "metrics.csv", newline="") as f:

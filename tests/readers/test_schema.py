@@ -67,6 +67,14 @@ def test_every_resilience_key_and_distribution_is_published():
     ARCH.validate(doc)
 
 
+def test_mirrors_async_calls_and_nonblocking_servers_are_published():
+    ARCH.validate({"arch": "t", "services": [
+        {"name": "b", "package": "store", "count": 1},
+        {"name": "a", "package": "zuul", "count": 1, "io": "nonblocking", "max_outstanding": 64,
+         "concurrency": 4, "dependencies": ["b", {"service": "b", "mirror": 10},
+                                            {"service": "b", "async": True, "probability": 0.5}]}]})
+
+
 def test_every_traffic_key_and_profile_form_is_published():
     for profile in [{"steps": [["0s", 100], ["30s", 400]]}, {"ramp": [["0s", 0], ["1m", 400]]},
                     {"diurnal": {"period": "10m", "min": 50, "max": 400, "peak_at": "5m"}},
@@ -88,6 +96,10 @@ BAD_ARCHS = [
     ("unknown dependency key", {"arch": "t", "services": [
         {"name": "b", "package": "store", "count": 1},
         {"name": "a", "package": "karyon", "count": 1, "dependencies": [{"service": "b", "timeout": 3}]}]}),
+    ("unknown io", {"arch": "t", "services": [{"name": "a", "package": "karyon", "count": 1, "io": "evented"}]}),
+    ("async not a boolean", {"arch": "t", "services": [
+        {"name": "b", "package": "store", "count": 1},
+        {"name": "a", "package": "karyon", "count": 1, "dependencies": [{"service": "b", "async": "yes"}]}]}),
     ("two profile shapes", {"arch": "t", "traffic": {"profile": {"steps": [["0s", 1]], "ramp": [["0s", 1]]}},
                             "services": [{"name": "a", "package": "karyon", "count": 1}]}),
     ("unknown profile shape", {"arch": "t", "traffic": {"profile": {"sine": {}}},

@@ -33,9 +33,13 @@ export class SnapshotModel {
     this.svcUp = new Uint32Array(S);
     this.svcLive = new Uint32Array(S); // instances that serve or should (not off, not booting)
     this.svcStates = new Uint32Array(S * Math.max(1, this.stateNames.length)); // [s * K + code] -> instances
-    this.svcEdges = new Map(); // sa * S + sb -> {a, b, rps, err}
+    this.svcEdges = new Map(); // sa * S + sb -> {a, b, rps, err, detached}
+    this.detachedPairs = detachedPairs(topo.services, S);
     this.aggregateServices(); // all up until a snapshot says otherwise
   }
+
+  // Whether calls from service sa to sb are never waited for (mirror or async).
+  isDetached(sa, sb) { return this.detachedPairs.has(sa * this.S + sb); }
 
   // Code of a state name, -1 when this topology has no such state.
   code(name) { return this.codeOf.get(name) ?? -1; }
@@ -76,7 +80,10 @@ export class SnapshotModel {
     for (const [a, b, rps, err] of rows) {
       const key = a * n + b;
       let e = this.edges.get(key);
-      if (!e) { e = { a, b, rps: 0, err: 0, fresh: true }; this.edges.set(key, e); }
+      if (!e) {
+        e = { a, b, rps: 0, err: 0, fresh: true, detached: this.isDetached(this.serviceOf[a], this.serviceOf[b]) };
+        this.edges.set(key, e);
+      }
       e.rps = e.rps * KEEP + rps * (1 - KEEP);
       e.err = e.err * KEEP + err * (1 - KEEP);
       e.fresh = true;
@@ -104,8 +111,23 @@ export class SnapshotModel {
       const sa = of[e.a], sb = of[e.b];
       const key = sa * S + sb;
       let se = this.svcEdges.get(key);
-      if (!se) { se = { a: sa, b: sb, rps: 0, err: 0 }; this.svcEdges.set(key, se); }
+      if (!se) { se = { a: sa, b: sb, rps: 0, err: 0, detached: this.isDetached(sa, sb) }; this.svcEdges.set(key, se); }
       se.rps += e.rps; se.err += e.err;
     }
   }
+}
+
+// Service pairs (sa * S + sb) whose every dependency is one nobody waits for:
+// the topology's dep_kinds (parallel to deps) says "mirror" or "async". A
+// pair also called for real is drawn as a call. Older topologies have no
+// dep_kinds: every dependency is a call.
+export function detachedPairs(services, S) {
+  const pairs = new Set();
+  for (const s of services) {
+    const kinds = s.dep_kinds ?? [];
+    const waited = new Set(), detached = new Set();
+    s.deps.forEach((d, i) => ((kinds[i] ?? 'call') === 'call' ? waited : detached).add(d));
+    for (const d of detached) if (!waited.has(d)) pairs.add(s.id * S + d);
+  }
+  return pairs;
 }

@@ -4,7 +4,8 @@
 
 import { COLORS } from './palette.js';
 
-// Edges (a Map or an array of {a, b, rps, err}) weighted by rate, red when more than 5 % fail; with a hovered node,
+// Edges (a Map or an array of {a, b, rps, err, detached}) weighted by rate, red when more than 5 % fail,
+// dashed when nobody waits for the calls (mirrors, async); with a hovered node,
 // its edges lit and the rest faint. style: {alpha, width, widthLit} (alpha
 // and line width factors when nothing is hovered / for lit edges).
 export function strokeTraffic(ctx, edges, P, { px, hover, alpha, width, widthLit, include }) {
@@ -15,21 +16,26 @@ export function strokeTraffic(ctx, edges, P, { px, hover, alpha, width, widthLit
     const lit = hovering && (e.a === hover || e.b === hover);
     const w = Math.min(5, 0.5 + Math.log2(1 + e.rps + e.err) * 0.6);
     const bad = e.err > 0.05 * (e.rps + e.err) ? 1 : 0;
-    const key = (Math.round(w * 2) << 2) | (bad << 1) | (lit ? 1 : 0);
+    const key = (Math.round(w * 2) << 3) | (e.detached ? 4 : 0) | (bad << 1) | (lit ? 1 : 0);
     let b = buckets.get(key);
     if (!b) { b = []; buckets.set(key, b); }
     b.push(e);
   }
   for (const [key, list] of buckets) {
-    const lit = key & 1, bad = (key >> 1) & 1, w = (key >> 2) / 2;
+    const lit = key & 1, bad = (key >> 1) & 1, dashed = (key >> 2) & 1, w = (key >> 3) / 2;
     const a = hovering ? (lit ? 0.9 : 0.05) : alpha;
     ctx.strokeStyle = (bad ? COLORS.edgeErr : COLORS.edge) + a + ')';
     ctx.lineWidth = w * px * (lit ? widthLit : width);
+    ctx.setLineDash(dashed ? DASH.map((d) => d * px) : []);
     ctx.beginPath();
     for (const e of list) { const p = P[e.a], q = P[e.b]; ctx.moveTo(p.x, p.y); ctx.lineTo(q.x, q.y); }
     ctx.stroke();
   }
+  ctx.setLineDash([]);
 }
+
+// Dash and gap, in screen pixels, of an edge nobody waits for.
+export const DASH = [5, 4];
 
 // Nodes 0..count-1 that pass include, one path per colour; dimmed (not in
 // the hovered node's neighbourhood) at 20 %; dots under ~2 px are squares.

@@ -125,3 +125,24 @@ test('places an autoscaler keeps off are hidden and do not make a service degrad
   assert.ok(api.every((i) => m.visible[i] === 1));
   assert.equal(m.svcLive[1], api.length);
 });
+
+test('edges nobody waits for (mirror, async) are flagged detached; a pair also called for real is not', () => {
+  const topo = topology({ zones: 1, perZone: 1 });
+  const [web, api, db, dns] = ['web', 'api', 'db', 'dns'].map((n) => topo.services.find((s) => s.name === n));
+  web.deps = [api.id, dns.id, db.id]; web.dep_kinds = ['call', 'mirror', 'async'];
+  api.deps = [db.id, db.id]; api.dep_kinds = ['async', 'call'];
+  const m = new SnapshotModel();
+  m.setTopology(topo);
+  assert.ok(m.isDetached(web.id, dns.id) && m.isDetached(web.id, db.id));
+  assert.ok(!m.isDetached(web.id, api.id), 'a call');
+  assert.ok(!m.isDetached(api.id, db.id), 'also called for real');
+  m.update(snapshot(topo, { edges: [[web.first, dns.first, 5, 0], [web.first, api.first, 50, 0]] }));
+  const byPair = (a, b) => [...m.edges.values()].find((e) => e.a === a && e.b === b);
+  assert.equal(byPair(web.first, dns.first).detached, true);
+  assert.equal(byPair(web.first, api.first).detached, false);
+  assert.equal(m.svcEdges.get(web.id * m.S + dns.id).detached, true, 'the services view too');
+  // A topology without dep_kinds (an older engine): every dependency is a call.
+  delete web.dep_kinds;
+  m.setTopology(topo);
+  assert.ok(!m.isDetached(web.id, dns.id));
+});

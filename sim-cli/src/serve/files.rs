@@ -1,6 +1,7 @@
 //! Architectures and scenarios by name, never by path: the HTTP routes and
 //! the WebSocket's `start` both resolve names here, so nothing outside the
-//! architectures directory (and the FILE given on the command line) is read.
+//! built-in set, the `--architectures` directory and the FILE given on the
+//! command line is read.
 //! Also [`walk`], which every served directory goes through: no symlinks and
 //! no hidden names below the directory given.
 
@@ -138,23 +139,25 @@ impl Library {
     /// Where the files come from, for a log line.
     pub fn describe(&self) -> String {
         match &self.dir {
-            Some(d) => d.display().to_string(),
+            Some(d) => format!("{} and the built-in set", d.display()),
             None => "the built-in set".to_string(),
         }
     }
 
     /// `{"architectures": [...], "scenarios": [...]}`, sorted names without `.json`.
     pub fn index(&self) -> serde_json::Value {
-        let mut archs: Vec<String> = archs::BUILT_IN.iter().map(|(n, _)| n.to_string()).collect();
-        let mut scenarios = Vec::new();
+        let mut archs = archs::names();
+        let mut scenarios = archs::scenario_names();
         if let Some(d) = &self.dir {
             archs.extend(names_in(d));
             if let Some((sub, meta)) = walk(d, &["scenarios"]) {
                 if meta.is_dir() {
-                    scenarios = names_in(&sub);
+                    scenarios.extend(names_in(&sub));
                 }
             }
         }
+        scenarios.sort();
+        scenarios.dedup();
         if let Some((n, _)) = &self.file {
             archs.push(n.clone());
         }
@@ -181,9 +184,17 @@ impl Library {
         archs::built_in(name).map(str::to_string)
     }
 
-    /// The text of a scenario in the directory's scenarios/.
+    /// The text of a scenario: the directory's scenarios/, else a built-in.
     pub async fn scenario(&self, name: &str) -> Option<String> {
-        read_named(self.dir.as_ref()?, Some("scenarios"), name).await
+        if !valid_name(name) {
+            return None;
+        }
+        if let Some(d) = &self.dir {
+            if let Some(text) = read_named(d, Some("scenarios"), name).await {
+                return Some(text);
+            }
+        }
+        archs::scenario(name).map(str::to_string)
     }
 }
 

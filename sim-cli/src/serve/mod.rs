@@ -2,8 +2,9 @@
 //! a native simulation for runs too large for the browser.
 //!
 //! Routes:
-//! - `/` and below: the viewer directory (static, see [`static_dir`]: no
-//!   traversal, no symlinks, no dotfiles);
+//! - `/` and below: the viewer built into the binary ([`viewer`]), or with
+//!   `--web DIR` that directory (static, see [`static_dir`]: no traversal,
+//!   no symlinks, no dotfiles);
 //! - `/config.json`: the architecture the page opens first;
 //! - `/architectures/index.json`, `/architectures/<name>.json`,
 //!   `/architectures/scenarios/<name>.json`: architectures and scenarios by
@@ -19,6 +20,7 @@ mod files;
 mod hosts;
 mod run;
 mod static_dir;
+mod viewer;
 mod ws;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -51,11 +53,11 @@ pub struct ServeArgs {
     /// Address to listen on. Only 127.0.0.1 (this machine) unless you say otherwise, e.g. 0.0.0.0 for every interface.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     pub host: IpAddr,
-    /// The viewer directory (with index.html). Default: web/ next to the binary, else the source tree's web/.
+    /// Serve the viewer from this directory (with index.html) instead of the one built into microsim.
     #[arg(long, value_name = "DIR")]
     pub web: Option<PathBuf>,
-    /// Directory of architecture files (and scenarios/) offered by name. Default: the viewer's architectures/,
-    /// else architectures/ next to the binary, else the source tree's architectures/.
+    /// Also offer the architecture files (and scenarios/) of this directory by name, beside the built-in ones
+    /// (a file here wins over a built-in of the same name).
     #[arg(long, value_name = "DIR")]
     pub architectures: Option<PathBuf>,
     /// Also serve this directory (e.g. `microsim run --out DIR`'s outputs) read-only at /out/.
@@ -82,70 +84,30 @@ pub struct AppState {
     pub default_arch: String,
 }
 
-/// The source tree's directory `name` (at compile time), e.g. web/.
-fn source_dir(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join(name)
-}
-
-/// The directory `name` next to the running binary.
-fn exe_dir(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    Some(exe.parent()?.join(name))
-}
-
-/// The viewer directory: --web, else web/ next to the binary, else the source tree's.
-fn find_web(arg: Option<&std::path::Path>) -> Result<PathBuf, Fail> {
-    let has_index = |d: &std::path::Path| d.join("index.html").is_file();
-    if let Some(d) = arg {
-        return if has_index(d) {
-            Ok(d.to_path_buf())
-        } else {
-            Err(Fail::input(format!(
-                "--web {}: there is no index.html in that directory. Fix: give the viewer directory (build it with scripts/build-web.sh), or leave --web out.",
-                d.display()
-            )))
-        };
+/// The viewer directory given with --web, checked (None: the built-in viewer).
+fn find_web(arg: Option<&std::path::Path>) -> Result<Option<PathBuf>, Fail> {
+    let Some(d) = arg else { return Ok(None) };
+    if d.join("index.html").is_file() {
+        Ok(Some(d.to_path_buf()))
+    } else {
+        Err(Fail::input(format!(
+            "--web {}: there is no index.html in that directory. Fix: give the viewer directory (build it with scripts/build-web.sh), or leave --web out for the viewer built into microsim.",
+            d.display()
+        )))
     }
-    let candidates: Vec<PathBuf> = exe_dir("web")
-        .into_iter()
-        .chain([source_dir("web")])
-        .collect();
-    candidates.iter().find(|d| has_index(d)).cloned().ok_or_else(|| {
-        Fail::input(format!(
-            "the browser viewer is not built: no index.html in {}. Fix: run scripts/build-web.sh in the microsim source tree, or give the viewer directory with --web DIR.",
-            candidates
-                .iter()
-                .map(|d| d.display().to_string())
-                .collect::<Vec<_>>()
-                .join(" or ")
-        ))
-    })
 }
 
-/// The architectures directory: --architectures, else the viewer's copy, else
-/// architectures/ next to the binary, else the source tree's (None: built-ins only).
-fn find_architectures(
-    arg: Option<&std::path::Path>,
-    web: &std::path::Path,
-) -> Result<Option<PathBuf>, Fail> {
-    if let Some(d) = arg {
-        return if d.is_dir() {
-            Ok(Some(d.to_path_buf()))
-        } else {
-            Err(Fail::input(format!(
-                "--architectures {}: not a directory. Fix: give the directory holding the architecture JSON files (and scenarios/), e.g. architectures.",
-                d.display()
-            )))
-        };
+/// The directory given with --architectures, checked (None: the built-in set only).
+fn find_architectures(arg: Option<&std::path::Path>) -> Result<Option<PathBuf>, Fail> {
+    let Some(d) = arg else { return Ok(None) };
+    if d.is_dir() {
+        Ok(Some(d.to_path_buf()))
+    } else {
+        Err(Fail::input(format!(
+            "--architectures {}: not a directory. Fix: give the directory holding the architecture JSON files (and scenarios/), e.g. architectures.",
+            d.display()
+        )))
     }
-    Ok([
-        Some(web.join("architectures")),
-        exe_dir("architectures"),
-        Some(source_dir("architectures")),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|d| d.is_dir()))
 }
 
 /// Loads FILE (as `microsim run` would, so errors read the same) and returns
@@ -170,7 +132,7 @@ fn default_arch(file: Option<&str>) -> Result<(String, Option<String>), Fail> {
 pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
     let (name, text) = default_arch(a.file.as_deref())?;
     let web = find_web(a.web.as_deref())?;
-    let arch_dir = find_architectures(a.architectures.as_deref(), &web)?;
+    let arch_dir = find_architectures(a.architectures.as_deref())?;
     if let Some(d) = &a.out_dir {
         if !d.is_dir() {
             return Err(Fail::input(format!(
@@ -198,10 +160,19 @@ pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
             .route("/out/", get(answer.clone()))
             .route("/out/{*path}", get(answer));
     }
-    let viewer = static_dir::StaticDir::new(&web, "");
-    let app = app
-        .fallback(move |req: Request| viewer.clone().answer(req))
-        .with_state(state.clone());
+    let app = match &web {
+        Some(dir) => {
+            let viewer = static_dir::StaticDir::new(dir, "");
+            app.fallback(move |req: Request| viewer.clone().answer(req))
+        }
+        None => app.fallback(viewer::answer),
+    }
+    .with_state(state.clone());
+    let missing = if web.is_none() {
+        viewer::missing()
+    } else {
+        Vec::new()
+    };
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -226,10 +197,17 @@ pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
             let _ = writeln!(out, "listening on http://{bound}");
             let _ = out.flush();
         }
+        if !missing.is_empty() {
+            eprintln!(
+                "note: this microsim was built without the viewer's {}; the page says so. Fix: {}.",
+                missing.join(", "),
+                viewer::fix()
+            );
+        }
         if fancy_stderr() {
             eprintln!(
                 "viewer from {}; architectures from {}; Ctrl-C to stop",
-                web.display(),
+                web.as_ref().map_or("this binary".to_string(), |d| d.display().to_string()),
                 state.library.describe()
             );
         }

@@ -21,8 +21,10 @@
 //!   would still be answered; misses and writes would not, and we call a data
 //!   layer without its system of record down.)
 //! - a dependency that is not *hard* by [`crate::behaviour::on_failure`] —
-//!   `"critical": false`, `"fallback": true`, or a data-access layer's cache —
-//!   is never needed: the engine answers (degraded) when it fails.
+//!   `"critical": false`, `"fallback": true`, a data-access layer's cache, or
+//!   a call nobody waits for (`mirror`, `async`) — is never needed: the
+//!   engine answers (degraded, or without noticing) when it fails. A
+//!   detached dependency is no router branch either.
 //!
 //! Because sets are unions, a service reached along two paths (homepage and
 //! login both needing subscriber) counts once: the result is exact for
@@ -31,7 +33,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::behaviour::{on_failure, FanOut, OnFailure};
+use crate::behaviour::{branches, on_failure, FanOut, OnFailure};
 use crate::error::InputError;
 use crate::topology::{ServiceId, Topology};
 
@@ -115,11 +117,15 @@ impl Structure {
                     dist.insert(own, 1.0);
                 }
                 FanOut::OneByWeight => {
-                    let total: f64 = s.deps.iter().map(|d| d.weight).sum();
+                    // Calls nobody waits for are no branch, and never needed.
+                    for d in s.deps.iter().filter(|d| d.detached.is_some()) {
+                        soft.push((sid, d.target, on_failure(s.role, d)));
+                    }
+                    let total: f64 = branches(s).map(|d| d.weight).sum();
                     if total <= 0.0 {
                         dist.insert(own.clone(), 1.0);
                     }
-                    for d in s.deps.iter().filter(|_| total > 0.0) {
+                    for d in branches(s).filter(|_| total > 0.0) {
                         let share = d.weight / total;
                         let on = on_failure(s.role, d);
                         if on != OnFailure::Fails {

@@ -134,7 +134,7 @@ impl WhatIf {
                     if d.service() == name {
                         let mut o = d.options();
                         o.critical = false;
-                        *d = DependencySpec::Call(o);
+                        *d = DependencySpec::Call(Box::new(o));
                         callers += 1;
                     }
                 }

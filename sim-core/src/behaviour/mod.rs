@@ -23,9 +23,16 @@
 //! availability analysis counts only hard dependencies — so a service behind
 //! `"fallback": true` can never lower its caller's predicted availability, as
 //! it never fails a request in a run.
+//!
+//! **Calls nobody waits for** ([`Detached`]): shadow traffic (`mirror`) and
+//! async calls go out with the first stage and are never part of it — not
+//! one of a router's branches, not counted in the stage — and their failures
+//! never reach the caller.
 
+mod detached;
 mod plan;
 
+pub use detached::{detached_of, plan_detached, Detached};
 pub use plan::{plan_stage, target_of, Launch, StageOutcome};
 
 use crate::dist::Dist;
@@ -128,6 +135,8 @@ pub fn is_cache_like(package: Package, name: &str) -> bool {
 /// What a failed call (after its retries) to a dependency does to its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnFailure {
+    /// A mirror or an async call: nobody waits for it, so nothing happens to the caller.
+    Detached(Detached),
     /// The caller fails too (reason `dependency`): the dependency is hard.
     Fails,
     /// `"fallback": true`: a fallback answers; the caller's answer is degraded.
@@ -147,6 +156,8 @@ impl OnFailure {
     /// Why a soft dependency does not count, in the availability report's words.
     pub fn reason(self) -> &'static str {
         match self {
+            OnFailure::Detached(Detached::Mirror) => "mirror: shadow traffic, never waited for",
+            OnFailure::Detached(Detached::Async) => "async: fire-and-forget, never waited for",
             OnFailure::Fails => "hard: its failure fails the caller",
             OnFailure::FallsBack => "fallback: answered degraded",
             OnFailure::Optional => "critical: false, fails soft",
@@ -155,10 +166,13 @@ impl OnFailure {
     }
 }
 
-/// The one rule (see the module doc): a fallback wins, then an optional
-/// dependency, then a data-access layer's cache; anything else is hard.
+/// The one rule (see the module doc): a call nobody waits for never fails its
+/// caller; then a fallback wins, then an optional dependency, then a
+/// data-access layer's cache; anything else is hard.
 pub fn on_failure(caller: Role, dep: &Dependency) -> OnFailure {
-    if dep.policy.fallback {
+    if let Some(d) = dep.detached {
+        OnFailure::Detached(d)
+    } else if dep.policy.fallback {
         OnFailure::FallsBack
     } else if !dep.critical {
         OnFailure::Optional
@@ -173,7 +187,10 @@ pub fn on_failure(caller: Role, dep: &Dependency) -> OnFailure {
 /// average: along every path, each dependency's `calls` × `probability` ×
 /// its attempts at their maximum (1 + retries); a router's branches weighted
 /// by `weight`; a data-access layer's stores read on a miss (1 − `hit_rate`)
-/// when it has caches; a ring's replicas. Services are visited callee first
+/// when it has caches; a ring's replicas. Calls nobody waits for count as
+/// any other (they load their callee just the same), made by every request
+/// with their probability (a mirror's percentage), outside a router's
+/// branches and a data-access layer's misses. Services are visited callee first
 /// (the call graph is acyclic), so this is linear in services and edges; a
 /// chain that multiplies shows as a huge number, not a long wait.
 pub fn fan_out(topo: &Topology) -> Vec<f64> {
@@ -190,21 +207,28 @@ pub fn fan_out(topo: &Topology) -> Vec<f64> {
                     .map_or(0.0, |r| f64::from(r.attempts));
             d.probability * f64::from(d.calls) * attempts * calls[d.target as usize]
         };
+        let detached: f64 = s
+            .deps
+            .iter()
+            .filter(|d| d.detached.is_some())
+            .map(one)
+            .sum();
         let below: f64 = match s.role.fan_out() {
             FanOut::OneByWeight => {
-                let total: f64 = s.deps.iter().map(|d| d.weight).sum();
-                if total > 0.0 {
-                    s.deps.iter().map(|d| d.weight / total * one(d)).sum()
-                } else {
-                    0.0
-                }
+                let total: f64 = branches(s).map(|d| d.weight).sum();
+                detached
+                    + if total > 0.0 {
+                        branches(s).map(|d| d.weight / total * one(d)).sum()
+                    } else {
+                        0.0
+                    }
             }
             FanOut::Every => {
-                let has_cache = s.role == Role::DataAccess && s.deps.iter().any(|d| d.cache_like);
+                let has_cache = s.role == Role::DataAccess && branches(s).any(|d| d.cache_like);
                 s.deps
                     .iter()
                     .map(|d| {
-                        let miss = if has_cache && !d.cache_like {
+                        let miss = if has_cache && !d.cache_like && d.detached.is_none() {
                             1.0 - s.hit_rate
                         } else {
                             1.0
@@ -218,6 +242,12 @@ pub fn fan_out(topo: &Topology) -> Vec<f64> {
         calls[sid] = 1.0 + below;
     }
     calls
+}
+
+/// A router's branches: its dependencies that are waited for (a detached
+/// dependency is no branch; it is called besides whichever branch is taken).
+pub fn branches(svc: &Service) -> impl Iterator<Item = &Dependency> + Clone {
+    svc.deps.iter().filter(|d| d.detached.is_none())
 }
 
 /// Failed ring replications a store tolerates per request: with replication

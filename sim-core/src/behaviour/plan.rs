@@ -6,8 +6,12 @@
 //! The engine owns the mechanics (queues, timing, replies); this module only
 //! decides *which* calls a stage makes, from the semantics in [`super`], so
 //! adding a package never copies engine code.
+//!
+//! A stage holds only calls that are waited for: dependencies nobody waits
+//! for (mirrors, async calls) are planned by [`super::plan_detached`] and go
+//! out beside stage 0.
 
-use super::{FanOut, Role};
+use super::{branches, FanOut, Role};
 use crate::rng::Stream;
 use crate::topology::{Service, ServiceId};
 
@@ -51,12 +55,12 @@ pub fn plan_stage(
             true
         }
         (FanOut::Every, Role::DataAccess, 0) => {
-            let has_cache = svc.deps.iter().any(|d| d.cache_like);
+            let has_cache = branches(svc).any(|d| d.cache_like);
             every_dep(svc, rng, out, |cache| cache || !has_cache);
             true
         }
         (FanOut::Every, Role::DataAccess, 1) => {
-            let has_cache = svc.deps.iter().any(|d| d.cache_like);
+            let has_cache = branches(svc).any(|d| d.cache_like);
             // A miss (or a failed cache) goes on to the backing stores.
             if has_cache && (prev.any_failed || !rng.chance(svc.hit_rate)) {
                 every_dep(svc, rng, out, |cache| !cache);
@@ -78,25 +82,31 @@ fn every_dep(
     want_cache: impl Fn(bool) -> bool,
 ) {
     for (i, d) in svc.deps.iter().enumerate() {
-        if want_cache(d.cache_like) && rng.chance(d.probability) {
+        if d.detached.is_none() && want_cache(d.cache_like) && rng.chance(d.probability) {
             out.extend(std::iter::repeat_n(Launch::Dep(i as u16), d.calls as usize));
         }
     }
 }
 
+/// One of the router's branches by weight (never a detached dependency).
 fn pick_weighted(svc: &Service, rng: &mut Stream) -> Option<u16> {
-    let total: f64 = svc.deps.iter().map(|d| d.weight).sum();
-    if svc.deps.is_empty() || total <= 0.0 {
+    let total: f64 = branches(svc).map(|d| d.weight).sum();
+    if branches(svc).next().is_none() || total <= 0.0 {
         return None;
     }
     let mut x = rng.uniform() * total;
+    let mut last = 0;
     for (i, d) in svc.deps.iter().enumerate() {
+        if d.detached.is_some() {
+            continue;
+        }
         if x < d.weight {
             return Some(i as u16);
         }
         x -= d.weight;
+        last = i;
     }
-    Some(svc.deps.len() as u16 - 1)
+    Some(last as u16)
 }
 
 /// The service a launch calls (peers call the caller's own service).

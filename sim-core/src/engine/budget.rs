@@ -22,6 +22,11 @@ pub const PER_DEPENDENCY: usize = size_of::<Dependency>();
 /// HDR histogram and the time series' 2-digit one over 1 µs to 1 day.
 pub const PER_BUSY_SERVICE: usize = 8 * (38 * 1024 + 38 * 128);
 /// Bytes per call in flight: its record and up to two scheduled events.
+/// Calls nobody waits for (mirrors, async calls) and the requests a
+/// non-blocking server parks are calls in flight like any other: they cost
+/// this and nothing more (the parked count is part of the instance's state),
+/// and are capped by `max_calls` — parked ones also by each instance's
+/// `max_outstanding`.
 pub const PER_CALL: usize = size_of::<Call>() + 2 * size_of::<Event>();
 /// Bytes per instance-to-instance edge recorded (the flow and its index entry).
 pub const PER_EDGE: usize = size_of::<Flow>() + 24;
@@ -131,7 +136,7 @@ mod tests {
     #[test]
     fn the_stated_costs_are_the_structures_sizes() {
         // The README's memory model quotes these; a change shows here first.
-        assert_eq!((size_of::<Instance>(), size_of::<InstState>()), (12, 20));
+        assert_eq!((size_of::<Instance>(), size_of::<InstState>()), (12, 24));
         assert_eq!(size_of::<Call>(), 88);
         assert_eq!(PER_CALL, 88 + 2 * 32);
         assert_eq!(PER_PROFILE_POINT, 16);

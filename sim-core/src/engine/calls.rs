@@ -33,12 +33,18 @@ pub mod flag {
     /// by its caller for timeouts and local failures): exactly once per
     /// counted call, which [`super::Simulation::check_invariants`] verifies.
     pub const RECORDED: u16 = 256;
+    /// Nobody waits for this call (a mirror or an async call): it has no
+    /// parent, and its answer is dropped when it reaches the caller's instance.
+    pub const DETACHED: u16 = 512;
+    /// A non-blocking server's request waiting on its calls without a worker.
+    pub const PARKED: u16 = 1024;
 }
 
 /// One request from a caller to one instance (one span of a trace).
 #[derive(Debug, Clone, Copy)]
 pub struct Call {
-    /// The caller's call, or [`NONE`] for a request from outside.
+    /// The caller's call, or [`NONE`] for a request from outside and for a
+    /// detached call (nobody waits for it).
     pub parent: u32,
     /// Instance serving the call.
     pub inst: u32,
@@ -135,6 +141,12 @@ impl Call {
             parent_span: 0,
             deadline: Nanos::MAX,
         }
+    }
+
+    /// A request from outside (a detached call has no parent either, but a caller).
+    #[inline]
+    pub fn is_root(&self) -> bool {
+        self.caller == NONE
     }
 
     /// Whether flag bit(s) `f` are set.

@@ -299,17 +299,21 @@ impl Simulation {
         }
     }
 
-    /// One more fault holds instance `id` down. On the way down its workers and
-    /// queue are lost: queued requests are refused (or, for a zombie, never answered).
+    /// One more fault holds instance `id` down. On the way down its workers,
+    /// queue and parked requests are lost: queued requests are refused (or,
+    /// for a zombie, never answered); working and parked ones are stale, and
+    /// answer so when they next act.
     pub(super) fn take_down(&mut self, id: InstanceId, mode: Mode) {
         let st = &mut self.inst[id as usize];
         st.down = st.down.saturating_add(1);
         let was_zombie = st.hang;
         st.hang = mode == Mode::Hang;
-        if st.down == 1 && (st.busy > 0 || st.queued > 0) {
-            let (busy, queued) = (i64::from(st.busy), i64::from(st.queued));
-            self.scaler
-                .load(&self.topo, id, -busy, -(busy + queued), self.now);
+        if st.down == 1 && (st.busy > 0 || st.queued > 0 || st.parked > 0) {
+            let (busy, held) = (
+                i64::from(st.busy),
+                i64::from(st.busy) + i64::from(st.queued) + i64::from(st.parked),
+            );
+            self.scaler.load(&self.topo, id, -busy, -held, self.now);
         }
         let st = &mut self.inst[id as usize];
         if st.down > 1 {

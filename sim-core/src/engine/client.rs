@@ -134,10 +134,13 @@ impl Simulation {
         let span = self.ids.next_u64() | 1;
         let p = &self.calls[parent];
         let (trace, sampled, parent_span) = (p.trace, p.sampled, p.span);
+        let mut detached = false;
         let (to, dep, deadline) = match l {
             Launch::Dep(d) => {
-                let pol = &self.topo.services[sid as usize].deps[d as usize].policy;
-                let deadline = pol
+                let dep = &self.topo.services[sid as usize].deps[d as usize];
+                detached = dep.detached.is_some();
+                let deadline = dep
+                    .policy
                     .timeout
                     .map_or(Nanos::MAX, |t| self.now.saturating_add(t));
                 (NONE, d, deadline)
@@ -151,7 +154,13 @@ impl Simulation {
                 (base + (me.index + k) % svc.per_region, PEER, deadline)
             }
         };
-        let mut call = Call::new(parent, from, to, dep, self.now, trace, span);
+        // Nobody waits for a detached call: it has no parent, which may
+        // answer and be gone long before it does.
+        let waiter = if detached { NONE } else { parent };
+        let mut call = Call::new(waiter, from, to, dep, self.now, trace, span);
+        if detached {
+            call.flags |= flag::DETACHED;
+        }
         call.sampled = sampled;
         call.parent_span = parent_span;
         call.deadline = deadline;
@@ -252,6 +261,11 @@ impl Simulation {
             self.calls[c].flow = f.call(&self.topo, from, to, self.now);
         }
         if self.chaos.cut(&self.topo, from, to) {
+            if call.has(flag::DETACHED) {
+                // Lost across a partition, and nobody waits for it.
+                self.calls.free(c);
+                return;
+            }
             // Across a partition the request is lost; the timeout (if any) ends the wait.
             self.calls[c].flags |= flag::LOST;
         } else {
@@ -308,8 +322,9 @@ impl Simulation {
         let call = self.calls[c];
         let target = self.target_of(&call);
         let local = call.has(flag::LOCAL);
-        if call.touched != 0 {
-            // Every attempt's reach counts, retried or not.
+        if call.touched != 0 && call.parent != NONE {
+            // Every attempt's reach counts, retried or not; a detached call's
+            // (a mirror's, an async call's) reaches no user's request.
             self.calls[call.parent].touched |= call.touched;
         }
         if let Some(pol) = policy_in(&self.topo, &call) {
@@ -364,6 +379,11 @@ impl Simulation {
             if self.retry(c, reason) {
                 return;
             }
+        }
+        if call.has(flag::DETACHED) {
+            // Nobody waits for it: the answer (a mirror's is discarded, as
+            // Envoy's) stops here, whatever it says.
+            return;
         }
         self.finish_dependency(c, reason);
     }

@@ -23,7 +23,12 @@ impl Simulation {
     /// - every instance's queue length equals the length of its linked list,
     ///   a dead instance that refuses holds nothing, and no instance has more
     ///   busy workers than its concurrency;
-    /// - no event is scheduled before the current time;
+    /// - calls nobody waits for (mirrors, async calls) are calls in flight
+    ///   like any other, with a caller, no parent, and a detached dependency;
+    /// - a non-blocking instance's parked count equals its calls parked
+    ///   (which hold no worker: workers are counted apart), only non-blocking
+    ///   servers park, and working + queued + parked stays within
+    ///   `max_outstanding`;
     /// - per version track, the same accounts as a service's; the version
     ///   weights of a service add up, every running place has a track and
     ///   every off place none.
@@ -40,7 +45,8 @@ impl Simulation {
             ));
         }
         self.check_accounts(&occupied)?;
-        self.check_queues()?;
+        let parked = self.check_detached_and_parked(&occupied)?;
+        self.check_queues(&parked)?;
         self.check_versions()?;
         if let Some(t) = self.queue.peek_time() {
             if t < self.now {
@@ -84,7 +90,7 @@ impl Simulation {
                     track_flying[(self.versions.fleets[f].base + u32::from(c.track)) as usize] += 1;
                 }
             }
-            if c.parent == NONE {
+            if c.is_root() {
                 roots += 1;
             }
         }
@@ -154,9 +160,42 @@ impl Simulation {
         Ok(())
     }
 
-    fn check_queues(&self) -> Result<(), String> {
+    /// Detached calls are well formed; returns the parked calls per instance
+    /// (those of the instance's current life: a death leaves older ones stale).
+    fn check_detached_and_parked(&self, occupied: &[bool]) -> Result<Vec<u32>, String> {
+        let mut parked = vec![0u32; self.inst.len()];
+        for (i, _) in occupied.iter().enumerate().filter(|(_, &o)| o) {
+            let c = &self.calls[i as u32];
+            if c.has(flag::DETACHED) {
+                let caller = self.topo.instances[c.caller as usize].service;
+                let dep = self.topo.services[caller as usize].deps.get(c.dep as usize);
+                if c.parent != NONE || c.dep == PEER || dep.is_none_or(|d| d.detached.is_none()) {
+                    return Err(format!(
+                        "call {i} is detached but has a parent or is not a detached dependency's"
+                    ));
+                }
+            }
+            if c.has(flag::PARKED) {
+                let st = &self.inst[c.inst as usize];
+                let svc = self.topo.instances[c.inst as usize].service;
+                if !self.topo.services[svc as usize].nonblocking {
+                    return Err(format!(
+                        "call {i} is parked on instance {}, whose server is blocking",
+                        c.inst
+                    ));
+                }
+                if c.gen == st.gen && st.down == 0 {
+                    parked[c.inst as usize] += 1;
+                }
+            }
+        }
+        Ok(parked)
+    }
+
+    fn check_queues(&self, parked: &[u32]) -> Result<(), String> {
         let cap = self.calls.capacity();
         for (id, st) in self.inst.iter().enumerate() {
+            let svc = &self.topo.services[self.topo.instances[id].service as usize];
             let (mut len, mut last, mut q) = (0usize, NONE, st.head);
             while q != NONE {
                 len += 1;
@@ -179,10 +218,23 @@ impl Simulation {
                     st.queued
                 ));
             }
-            if !up && !st.hang && (len > 0 || st.busy > 0) {
+            if !up && !st.hang && (len > 0 || st.busy > 0 || st.parked > 0) {
                 return Err(format!(
-                    "instance {id} is down refusing but holds {len} calls and {} workers",
-                    st.busy
+                    "instance {id} is down refusing but holds {len} calls, {} workers and {} parked",
+                    st.busy, st.parked
+                ));
+            }
+            if st.parked != parked[id] {
+                return Err(format!(
+                    "instance {id}: {} parked but {} calls parked on it",
+                    st.parked, parked[id]
+                ));
+            }
+            let held = u64::from(st.busy) + u64::from(st.queued) + u64::from(st.parked);
+            if svc.nonblocking && held > u64::from(svc.max_outstanding) {
+                return Err(format!(
+                    "instance {id}: {held} requests outstanding, max_outstanding {}",
+                    svc.max_outstanding
                 ));
             }
             let (concurrency, _) = self.worker_limits(id as u32, self.topo.instances[id].service);
@@ -263,6 +315,52 @@ mod tests {
         let mut s = mid_run();
         s.inst[0].busy = 5;
         assert!(s.check_invariants().unwrap_err().contains("workers busy"));
+    }
+
+    /// A non-blocking api mirroring to a slow shadow, paused with requests
+    /// parked and mirror copies in flight.
+    fn mid_run_detached_and_parked() -> (super::Simulation, u32, u32) {
+        let arch = r#"{"arch":"t","traffic":{"rate":500},"services":[
+            {"name":"db","package":"store","count":1,"service_time":{"dist":"constant","mean_ms":20}},
+            {"name":"shadow","package":"store","count":1,"service_time":{"dist":"constant","mean_ms":50}},
+            {"name":"app","package":"karyon","count":1,"concurrency":2,"io":"nonblocking","max_outstanding":100,
+             "dependencies":["db",{"service":"shadow","mirror":50}]}]}"#;
+        let mut sim = RunSpec::new(Input::new("t", arch), None, RunOptions::default())
+            .unwrap()
+            .simulation();
+        sim.run_until(SEC);
+        let app = 2u32;
+        let parked = sim.inst[app as usize].parked;
+        let detached = (0..sim.calls.capacity() as u32)
+            .find(|&c| {
+                sim.calls.occupied().unwrap()[c as usize] && sim.calls[c].has(super::flag::DETACHED)
+            })
+            .expect("mirror copies in flight");
+        assert!(parked > 5, "{parked} parked: the check must see them");
+        sim.check_invariants().unwrap();
+        (sim, app, detached)
+    }
+
+    #[test]
+    fn broken_parking_and_detached_calls_are_caught() {
+        let (mut s, app, _) = mid_run_detached_and_parked();
+        s.inst[app as usize].parked -= 1;
+        assert!(s.check_invariants().unwrap_err().contains("parked but"));
+
+        let (mut s, app, _) = mid_run_detached_and_parked();
+        s.topo.services[2].max_outstanding = s.inst[app as usize].parked - 1;
+        let e = s.check_invariants().unwrap_err();
+        assert!(e.contains("max_outstanding"), "{e}");
+
+        let (mut s, _, _) = mid_run_detached_and_parked();
+        s.topo.services[2].nonblocking = false;
+        let e = s.check_invariants().unwrap_err();
+        assert!(e.contains("whose server is blocking"), "{e}");
+
+        let (mut s, _, c) = mid_run_detached_and_parked();
+        s.calls[c].parent = 0;
+        let e = s.check_invariants().unwrap_err();
+        assert!(e.contains("detached but has a parent"), "{e}");
     }
 
     #[test]

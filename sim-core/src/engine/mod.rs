@@ -7,7 +7,9 @@
 //! *arrives* at the instance and waits for a worker (`concurrency`, FIFO
 //! `queue`); the worker does `service_time` of *work*; then the service's
 //! [`behaviour`](crate::behaviour) plan makes its calls stage by stage, holding
-//! the worker (thread-per-request servers do); when the plan is done the
+//! the worker (thread-per-request servers do; a non-blocking server parks the
+//! request and frees the worker), besides the calls nobody waits for
+//! (mirrors, async calls), which go out with the first stage; when the plan is done the
 //! instance *replies*, which costs one network hop back, and the caller
 //! *concludes* the attempt: success, a retry after backoff, a fallback, or failure.
 //!
@@ -51,6 +53,8 @@ pub use queue::{Event, EventQueue, Kind};
 struct InstState {
     busy: u32,
     queued: u32,
+    /// Requests of a non-blocking server waiting on their calls without a worker.
+    parked: u32,
     head: u32,
     tail: u32,
     /// Bumped at every death and restart: calls from an older generation are stale.
@@ -65,6 +69,7 @@ impl InstState {
     const FRESH: InstState = InstState {
         busy: 0,
         queued: 0,
+        parked: 0,
         head: NONE,
         tail: NONE,
         gen: 0,
@@ -138,6 +143,8 @@ pub struct Simulation {
     work: Stream,
     behaviour: Stream,
     ids: Stream,
+    /// Whether requests send their mirror copies and async calls.
+    detached: Stream,
     scratch: Vec<crate::behaviour::Launch>,
     series: Series,
     flows: Option<Flows>,
@@ -229,6 +236,7 @@ impl Simulation {
             work: Stream::new(cfg.seed, Purpose::Work),
             behaviour: Stream::new(cfg.seed, Purpose::Behaviour),
             ids: Stream::new(cfg.seed, Purpose::Ids),
+            detached: Stream::new(cfg.seed, Purpose::Detached),
             scratch: Vec::with_capacity(16),
             // One row per service, then one per version track (none without versions).
             series: Series::new(topo.services.len() + topo.tracks().len(), cfg.bucket),

@@ -72,8 +72,13 @@ impl Simulation {
             return;
         }
         let (concurrency, queue) = self.worker_limits(inst, sid);
+        let svc = &self.topo.services[sid as usize];
         let st = &mut self.inst[inst as usize];
-        if st.busy < concurrency {
+        if svc.nonblocking && st.busy + st.queued + st.parked >= svc.max_outstanding {
+            // An event loop's cap on what it holds (Envoy's max_requests).
+            self.calls[c].reason = Reason::Rejected as u8;
+            self.respond(c, false);
+        } else if st.busy < concurrency {
             st.busy += 1;
             let t = self.now + self.work_time(inst, sid);
             self.queue.push(t, Kind::WorkDone, c);
@@ -158,6 +163,7 @@ impl Simulation {
                 any_failed: call.stage_failed,
             };
             let svc = &self.topo.services[sid as usize];
+            let first = call.stage == 0 && !call.replica;
             if call.reason != 0
                 || !behaviour::plan_stage(
                     svc,
@@ -169,24 +175,58 @@ impl Simulation {
                 )
             {
                 self.scratch = out;
-                let held = !self.calls[c].replica;
+                let parked = self.calls[c].has(flag::PARKED);
+                if parked {
+                    self.unpark(c, inst);
+                }
+                let held = !self.calls[c].replica && !parked;
                 self.respond(c, held);
                 return;
             }
+            // Only the stage's own calls are waited for; calls nobody waits
+            // for go out beside the first stage.
+            let waited = out.len() as u32;
+            if first && svc.has_detached {
+                behaviour::plan_detached(svc, &mut self.detached, &mut out);
+            }
+            let nonblocking = svc.nonblocking;
             let call = &mut self.calls[c];
             call.stage += 1;
             call.stage_failed = false;
             call.peer_failures = 0;
-            if out.is_empty() {
-                continue;
-            }
-            call.pending = out.len() as u32;
+            call.pending = waited;
             for &l in &out {
                 self.launch(c, inst, sid, l);
+            }
+            if waited == 0 {
+                continue;
+            }
+            if nonblocking && !self.calls[c].has(flag::PARKED) {
+                self.park(c, inst, sid);
             }
             self.scratch = out;
             return;
         }
+    }
+
+    /// A non-blocking server's request `c` waits on its calls without a
+    /// worker: the event loop takes the next request while it waits.
+    fn park(&mut self, c: u32, inst: InstanceId, sid: ServiceId) {
+        if self.calls[c].replica {
+            // A replica write holds no worker to free (its own stage).
+            return;
+        }
+        self.calls[c].flags |= flag::PARKED;
+        self.inst[inst as usize].parked += 1;
+        self.free_worker(inst, sid, false);
+    }
+
+    /// Parked request `c`'s calls have answered: it leaves the parked set
+    /// (and answers without a worker).
+    fn unpark(&mut self, c: u32, inst: InstanceId) {
+        self.calls[c].flags &= !flag::PARKED;
+        self.inst[inst as usize].parked -= 1;
+        self.scaler.load(&self.topo, inst, 0, -1, self.now);
     }
 
     /// Answers call `c`: records it (unless its caller gave up on it and has
@@ -231,12 +271,13 @@ impl Simulation {
                 end: self.now,
                 reason: call.reason,
                 version,
+                detached: self.detached_kind(&call),
             });
         }
         if held_worker {
             self.release_worker(call.inst, sid);
         }
-        if call.parent == NONE {
+        if call.is_root() {
             let took = self.now - call.sent;
             self.end_to_end.record(took, call.reason);
             self.entries[call.dep as usize].ok += u64::from(call.reason == 0);
@@ -251,8 +292,9 @@ impl Simulation {
         } else if !self.chaos.cut(&self.topo, call.inst, call.caller) {
             let hop = self.topo.latency(call.inst, call.caller);
             self.queue.push_after(self.now, hop, Kind::Reply, c);
-        } else if call.has(flag::DONE) {
-            // Lost across a partition, and its caller gave up already.
+        } else if call.has(flag::DONE | flag::DETACHED) {
+            // Lost across a partition, and its caller gave up already (or
+            // never waited for it).
             self.calls.free(c);
         } else {
             // Lost across a partition: only the caller's timeout ends the wait.
@@ -260,15 +302,35 @@ impl Simulation {
         }
     }
 
+    /// How call `c` is detached, if it is (for its span).
+    fn detached_kind(&self, c: &super::Call) -> Option<behaviour::Detached> {
+        if !c.has(flag::DETACHED) {
+            return None;
+        }
+        let caller = self.topo.instances[c.caller as usize].service;
+        self.topo.services[caller as usize].deps[c.dep as usize].detached
+    }
+
     fn release_worker(&mut self, inst: InstanceId, sid: ServiceId) {
+        self.free_worker(inst, sid, true);
+    }
+
+    /// A worker of `inst` is free: the head of the queue takes it, or it
+    /// idles. `leaving`: the request that held it leaves the instance (it
+    /// answered); otherwise it stays, parked.
+    fn free_worker(&mut self, inst: InstanceId, sid: ServiceId, leaving: bool) {
+        let gone = -i64::from(leaving);
         let st = &mut self.inst[inst as usize];
         if st.head == NONE {
             st.busy -= 1;
-            self.scaler.load(&self.topo, inst, -1, -1, self.now);
+            self.scaler.load(&self.topo, inst, -1, gone, self.now);
             return;
         }
-        // A queued request takes the worker: one fewer in the instance.
-        self.scaler.load(&self.topo, inst, 0, -1, self.now);
+        // A queued request takes the worker: one fewer in the instance when
+        // the request that held it leaves.
+        if leaving {
+            self.scaler.load(&self.topo, inst, 0, gone, self.now);
+        }
         let st = &mut self.inst[inst as usize];
         // Hand the worker straight to the head of the queue.
         let next = st.head;

@@ -2,12 +2,18 @@
 //!
 //! Each span is one instance serving one call (kind SERVER): it starts when the
 //! call arrives and ends when the answer is sent, so a parent's span always
-//! covers its children's. Times are virtual, counted from the Unix epoch.
+//! covers its children's — except for calls nobody waits for (mirrors, async
+//! calls), whose spans are kind CONSUMER, the kind Zipkin and OpenTelemetry
+//! give work whose parent does not wait for it; they start within their
+//! parent and may end after it. A mirror's span carries the `http.host` Envoy
+//! gives the shadow copy: the service's name suffixed `-shadow`. Times are
+//! virtual, counted from the Unix epoch.
 
 use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
+use crate::behaviour::Detached;
 use crate::metrics::{Reason, SpanRecord, Spans, NO_VERSION};
 use crate::topology::Topology;
 
@@ -45,6 +51,11 @@ fn version<'t>(topo: &'t Topology, s: &SpanRecord) -> Option<&'t str> {
         .map(|v| v.name.as_str())
 }
 
+/// The `Host` of a mirrored request: Envoy suffixes the shadow copy's with "-shadow".
+fn shadow_host(s: &SpanRecord, service: &str) -> Option<String> {
+    (s.detached == Some(Detached::Mirror)).then(|| format!("{service}-shadow"))
+}
+
 /// One Zipkin v2 span.
 fn zipkin_span(topo: &Topology, s: &SpanRecord) -> Value {
     let (service, region, zone) = where_(topo, s);
@@ -60,11 +71,14 @@ fn zipkin_span(topo: &Topology, s: &SpanRecord) -> Value {
     if let Some(v) = version(topo, s) {
         tags["version"] = json!(v);
     }
+    if let Some(host) = shadow_host(s, &service) {
+        tags["http.host"] = json!(host);
+    }
     let mut span = json!({
         "traceId": hex16(s.trace),
         "id": hex16(s.span),
         "name": "request",
-        "kind": "SERVER",
+        "kind": if s.detached.is_some() { "CONSUMER" } else { "SERVER" },
         "timestamp": ts,
         "duration": dur,
         "localEndpoint": { "serviceName": service },
@@ -84,6 +98,7 @@ fn otlp_span(topo: &Topology, s: &SpanRecord) -> Value {
         None => json!({ "code": 1 }),
         Some(r) => json!({ "code": 2, "message": r.name() }),
     };
+    let host = shadow_host(s, &service);
     let mut attributes = vec![
         attr("microsim.instance", topo.instance_name(s.instance)),
         attr("cloud.region", region),
@@ -94,12 +109,16 @@ fn otlp_span(topo: &Topology, s: &SpanRecord) -> Value {
         // OpenTelemetry's semantic convention for the version of a service.
         attributes.push(attr("service.version", v.to_string()));
     }
+    if let Some(host) = host {
+        attributes.push(attr("http.host", host));
+    }
     let mut span = json!({
         // OTLP trace ids are 16 bytes: our 64-bit ids, zero-extended.
         "traceId": format!("{:016x}{:016x}", 0, s.trace),
         "spanId": hex16(s.span),
         "name": "request",
-        "kind": 2,
+        // SPAN_KIND_SERVER, or SPAN_KIND_CONSUMER for a call nobody waits for.
+        "kind": if s.detached.is_some() { 5 } else { 2 },
         "startTimeUnixNano": s.start.to_string(),
         "endTimeUnixNano": s.end.to_string(),
         "attributes": attributes,
@@ -194,9 +213,51 @@ mod tests {
             end,
             reason: 0,
             version: NO_VERSION,
+            detached: None,
         };
         assert_eq!(micros(&s(1_500, 2_100)), (1, 2));
         assert_eq!(micros(&s(3_000, 3_000)), (3, 1));
+    }
+
+    #[test]
+    fn detached_spans_are_consumers_and_a_mirror_names_its_shadow_host() {
+        let arch = r#"{"arch":"t","traffic":{"rate":100},"services":[
+            {"name":"b","package":"store","count":1},{"name":"e","package":"store","count":1},
+            {"name":"a","package":"karyon","count":1,"dependencies":[
+                {"service":"b","mirror":100},{"service":"e","async":true}]}]}"#;
+        let o = crate::RunOptions {
+            trace_sample: 1.0,
+            max_traces: 3,
+            duration: crate::duration::SEC,
+            ..Default::default()
+        };
+        let sim = crate::RunSpec::new(crate::Input::new("t", arch), None, o)
+            .unwrap()
+            .run();
+        let mut z = Vec::new();
+        write_zipkin(&mut z, sim.topology(), sim.spans()).unwrap();
+        let z: Value = serde_json::from_slice(&z).unwrap();
+        let by = |name: &str| -> Vec<&Value> {
+            z.as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["localEndpoint"]["serviceName"] == name)
+                .collect()
+        };
+        assert!(by("a").iter().all(|s| s["kind"] == "SERVER"));
+        assert!(by("b")
+            .iter()
+            .all(|s| s["kind"] == "CONSUMER" && s["tags"]["http.host"] == "b-shadow"));
+        assert!(by("e")
+            .iter()
+            .all(|s| s["kind"] == "CONSUMER" && s["tags"].get("http.host").is_none()));
+        assert_eq!(by("b").len(), 3);
+        let mut o = Vec::new();
+        write_otlp(&mut o, sim.topology(), sim.spans()).unwrap();
+        let o: Value = serde_json::from_slice(&o).unwrap();
+        let b = &o["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
+        assert_eq!(b["kind"], 5, "SPAN_KIND_CONSUMER");
+        assert_eq!(b["attributes"][4]["value"]["stringValue"], "b-shadow");
     }
 
     #[test]

@@ -14,8 +14,8 @@ use crate::engine::{InstanceState, Simulation};
 use crate::topology::{InstanceId, Topology, GLOBAL};
 use crate::Summary;
 
-/// The topology as the viewer draws it: services with their instances, and
-/// instances with names, region and zone.
+/// The topology as the viewer draws it: services with their instances and
+/// dependencies (each with its kind), and instances with names, region and zone.
 pub fn topology_json(topo: &Topology) -> Value {
     let services: Vec<Value> = topo
         .services
@@ -29,6 +29,9 @@ pub fn topology_json(topo: &Topology) -> Value {
                 "first": s.first,
                 "count": s.instance_count(),
                 "deps": s.deps.iter().map(|d| d.target).collect::<Vec<_>>(),
+                // Parallel to deps: "call", or "mirror"/"async" for a call
+                // nobody waits for (the viewer dashes those edges).
+                "dep_kinds": s.deps.iter().map(|d| d.detached.map_or("call", |k| k.key())).collect::<Vec<_>>(),
                 "entry": topo.entry_points.contains(&(i as u32)),
             })
         })

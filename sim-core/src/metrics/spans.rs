@@ -25,6 +25,9 @@ pub struct SpanRecord {
     pub reason: u8,
     /// Index of the version the serving instance ran, or [`NO_VERSION`].
     pub version: u8,
+    /// Nobody waited for this call (a mirror or an async call): its span may
+    /// outlive its parent's, and the exports mark it so.
+    pub detached: Option<crate::behaviour::Detached>,
 }
 
 /// [`SpanRecord::version`] of a span served by a service without versions.

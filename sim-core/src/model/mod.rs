@@ -7,6 +7,7 @@ mod policy;
 mod spec;
 mod validate;
 mod versions;
+mod waiting;
 
 pub use autoscale::{check_price, Autoscale, AutoscaleSpec, ScaleMetric};
 pub use parse::{parse_arch, parse_json, parse_object, Shape, ARCH_SHAPE};
@@ -19,6 +20,9 @@ pub use validate::{validate, Limits, LIMITS};
 pub use versions::{
     check_versions, start_counts, DefectSpec, LeakSpec, VersionSpec, MAX_VERSIONED_SERVICES,
     MAX_VERSIONS, MAX_VERSION_NAME,
+};
+pub use waiting::{
+    check as check_waiting, max_outstanding, DEFAULT_MAX_OUTSTANDING, MAX_OUTSTANDING,
 };
 
 use crate::error::InputError;

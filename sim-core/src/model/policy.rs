@@ -302,7 +302,7 @@ mod tests {
         );
         let spec = parse_arch(&text).map_err(|e| e.to_string())?;
         match &spec.services[0].dependencies.as_ref().unwrap()[0] {
-            DependencySpec::Call(c) => Ok(c.clone()),
+            DependencySpec::Call(c) => Ok((**c).clone()),
             DependencySpec::Name(_) => unreachable!(),
         }
     }

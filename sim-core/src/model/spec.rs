@@ -315,6 +315,17 @@ pub struct ServiceSpec {
     /// region are laid out up front.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versions: Option<Vec<super::VersionSpec>>,
+    /// How an instance waits on its calls: "blocking" (thread-per-request, the
+    /// default: the worker is held until every call has answered) or
+    /// "nonblocking" (an event loop: the worker does the `service_time` work,
+    /// then the request is parked until its calls answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io: Option<Io>,
+    /// Non-blocking servers: requests one instance holds at once — working,
+    /// waiting for a worker or parked on their calls; past it a request is
+    /// rejected (default 1024, Envoy's `max_requests`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_outstanding: Option<u32>,
     /// Ignored (spigo: machine type).
     #[serde(default, skip_serializing)]
     pub machine: Option<Value>,
@@ -329,6 +340,18 @@ pub struct ServiceSpec {
     pub instance: Option<Value>,
 }
 
+/// How a server waits on its downstream calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Io {
+    /// Thread-per-request: a worker is held for the work and every call.
+    #[default]
+    Blocking,
+    /// An event loop (Netty, RxJava): the worker is released while the
+    /// request waits on its calls.
+    Nonblocking,
+}
+
 /// A dependency: a service name, or an object with per-call options.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged)]
@@ -336,7 +359,7 @@ pub enum DependencySpec {
     /// Just the name: a critical call, made once per request.
     Name(String),
     /// Name plus options.
-    Call(CallSpec),
+    Call(Box<CallSpec>),
 }
 
 /// Per-call options of a dependency.
@@ -377,6 +400,16 @@ pub struct CallSpec {
     /// fail, and retry in another zone.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub zone_aware: bool,
+    /// Shadow traffic (Envoy's `request_mirror_policies`): this percentage, in
+    /// (0, 100], of the requests the caller handles is copied to this service,
+    /// fire-and-forget; the caller never waits for the copy and never sees its
+    /// answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<f64>,
+    /// Fire-and-forget (an event published): the call is made, counted and
+    /// served, but the caller never waits for it and never sees its answer.
+    #[serde(default, rename = "async", skip_serializing_if = "std::ops::Not::not")]
+    pub is_async: bool,
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
@@ -417,8 +450,10 @@ impl DependencySpec {
                 bulkhead: None,
                 fallback: false,
                 zone_aware: false,
+                mirror: None,
+                is_async: false,
             },
-            DependencySpec::Call(c) => c.clone(),
+            DependencySpec::Call(c) => (**c).clone(),
         }
     }
 }
@@ -443,7 +478,7 @@ impl<'de> Deserialize<'de> for DependencySpec {
                 map: A,
             ) -> Result<Self::Value, A::Error> {
                 CallSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(DependencySpec::Call)
+                    .map(|c| DependencySpec::Call(Box::new(c)))
             }
         }
         d.deserialize_any(V)

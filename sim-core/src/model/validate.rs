@@ -275,6 +275,7 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
             }
             super::check_policy(&at, &o)?;
         }
+        super::check_waiting(i, s)?;
     }
 
     let versioned: Vec<&str> = spec

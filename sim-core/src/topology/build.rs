@@ -208,14 +208,17 @@ impl Topology {
                     client_slots += 1;
                 }
                 zone_aware |= policy.zone_aware;
+                let detached = behaviour::detached_of(&o);
                 deps.push(Dependency {
                     target,
                     critical: o.critical,
-                    probability: o.probability,
+                    // A mirror's percentage is the chance a request is copied.
+                    probability: o.mirror.map_or(o.probability, |p| p / 100.0),
                     calls: o.calls,
                     weight: o.weight,
                     cache_like,
                     policy,
+                    detached,
                 });
             }
             let per_region_peers = per_region.saturating_sub(1);
@@ -242,7 +245,10 @@ impl Topology {
                 service_time,
                 concurrency: s.concurrency.unwrap_or(u32::MAX),
                 queue: s.queue.unwrap_or(u32::MAX),
+                has_detached: deps.iter().any(|d| d.detached.is_some()),
                 deps,
+                nonblocking: s.io == Some(crate::model::Io::Nonblocking),
+                max_outstanding: crate::model::max_outstanding(s),
                 ring_replicas,
                 hit_rate: s.hit_rate.unwrap_or(behaviour::DEFAULT_HIT_RATE),
                 availability: crate::availability::Figures::of_instance(s).0,

@@ -13,7 +13,7 @@ pub use versions::{to_ppm, Defect, Track, Version, PPM};
 
 use petgraph::graph::DiGraph;
 
-use crate::behaviour::Role;
+use crate::behaviour::{Detached, Role};
 use crate::dist::Dist;
 use crate::duration::Nanos;
 use crate::model::{Package, Traffic};
@@ -76,6 +76,9 @@ pub struct Dependency {
     pub cache_like: bool,
     /// Timeouts, retries, breaker, bulkhead, fallback, zone awareness.
     pub policy: Policy,
+    /// Nobody waits for it: a mirror (whose percentage is `probability`) or
+    /// an async call ([`crate::behaviour::Detached`]).
+    pub detached: Option<Detached>,
 }
 
 /// A service after placement.
@@ -103,6 +106,14 @@ pub struct Service {
     pub queue: u32,
     /// Calls made per request.
     pub deps: Vec<Dependency>,
+    /// Some dependency is detached (a mirror or an async call).
+    pub has_detached: bool,
+    /// An event loop: the worker is released while a request waits on its
+    /// calls (`"io": "nonblocking"`); false is thread-per-request.
+    pub nonblocking: bool,
+    /// Requests one instance holds at once — working, queued or parked
+    /// (`u32::MAX` for a blocking server, which `concurrency` + `queue` bound).
+    pub max_outstanding: u32,
     /// A store that replicates each request to peers in its ring.
     pub ring_replicas: u32,
     /// staash: fraction of reads served by cache-like dependencies.

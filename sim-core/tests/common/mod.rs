@@ -4,6 +4,8 @@
 //! service, the call slab, the queues, the event times).
 #![allow(dead_code)] // each test file uses a part
 
+pub mod queueing;
+
 use sim_core::duration::SEC;
 use sim_core::{Input, RunOptions, RunSpec, Simulation};
 
