@@ -11,3 +11,18 @@ pub fn microsim(args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// Checks that a run was refused as bad input: exit 2, one paragraph naming
+/// `file` and every `want` with a fix, and nothing written to `out_dir`.
+#[allow(dead_code)] // not every test file refuses input
+pub fn assert_refused(out: &Output, file: &str, want: &[&str], out_dir: &std::path::Path) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(file), "names the file {file}: {err}");
+    for w in want {
+        assert!(err.contains(w), "expected {w:?} in: {err}");
+    }
+    assert!(err.contains("Fix:"), "a suggestion is given: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one paragraph: {err}");
+    assert!(!out_dir.exists(), "no partial output: {err}");
+}
