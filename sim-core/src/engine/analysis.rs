@@ -89,6 +89,10 @@ impl Analyser {
     pub fn stop(&mut self) {
         self.sampling = [false, false];
         self.next_tick = Nanos::MAX;
+        // An ended deployment keeps its report, not its samples: only the
+        // deployments in progress (one per versioned service) hold any.
+        self.samples = Default::default();
+        self.acc.iter_mut().for_each(|a| a.hist = None);
     }
 
     fn record(&mut self, group: usize, took: Nanos, reason: u8) {

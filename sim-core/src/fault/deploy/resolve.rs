@@ -324,6 +324,13 @@ fn step(path: &str, st: &StepSpec, analysis: Option<&Analysis>) -> Result<Step, 
                     )
                     .hint("make every pause at least one analysis step long."));
                 }
+                if d / a.step.max(1) > MAX_SAMPLES {
+                    return Err(InputError::at(
+                        format!("{path}.pause"),
+                        format!("the pause holds more than {MAX_SAMPLES} analysis steps, the most samples one judgement keeps."),
+                    )
+                    .hint("use a wider analysis step, or a shorter pause."));
+                }
             }
             Ok(Step::Pause(d))
         }
