@@ -302,7 +302,7 @@ impl Simulation {
     #[inline]
     pub(super) fn worker_limits(&self, inst: InstanceId, sid: ServiceId) -> (u32, u32) {
         let s = &self.topo.services[sid as usize];
-        if s.versions.is_empty() {
+        if !self.versions.any || s.versions.is_empty() {
             return (s.concurrency, s.queue);
         }
         let v = self.version(inst).expect("versioned");
@@ -314,7 +314,7 @@ impl Simulation {
     #[inline]
     pub(super) fn work_time(&mut self, inst: InstanceId, sid: ServiceId) -> Nanos {
         let s = &self.topo.services[sid as usize];
-        if s.versions.is_empty() {
+        if !self.versions.any || s.versions.is_empty() {
             return s.service_time.sample(&mut self.work);
         }
         let uptime = self.uptime(inst);
