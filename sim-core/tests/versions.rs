@@ -26,38 +26,34 @@ fn arch(rate: u32, versions: &str) -> String {
     )
 }
 
-/// The figures of version `name` of api (versions come after the services).
-fn version<'a>(s: &'a Simulation, name: &str) -> &'a Stats {
-    let topo = s.topology();
-    let api = topo.service_id("api").unwrap();
-    let g = topo
-        .tracks()
-        .iter()
-        .position(|t| {
-            t.service == api
-                && t.version
-                    .is_some_and(|v| topo.services[api as usize].versions[v as usize].name == name)
-        })
-        .unwrap();
-    &s.track_stats()[g]
-}
-
-/// Per-second rows of version `name` of api, one per second of the run: the
-/// series keeps rows only for seconds in which a track did something, so
-/// idle seconds are filled in as metrics.csv fills them (instances carried).
-fn rows(s: &Simulation, name: &str) -> Vec<Row> {
+/// The track of version `name` of api, in [`sim_core::Topology::tracks`] order.
+fn track(s: &Simulation, name: &str) -> usize {
     let topo = s.topology();
     let api = topo.service_id("api").unwrap();
     let svc = &topo.services[api as usize];
-    let g = topo
-        .tracks()
+    topo.tracks()
         .iter()
         .position(|t| {
             t.service == api
                 && t.version
                     .is_some_and(|v| svc.versions[v as usize].name == name)
         })
-        .unwrap();
+        .unwrap()
+}
+
+/// The figures of version `name` of api.
+fn version<'a>(s: &'a Simulation, name: &str) -> &'a Stats {
+    &s.track_stats()[track(s, name)]
+}
+
+/// Per-second rows of version `name` of api, one per second of the run: the
+/// series keeps rows only for seconds in which a track did something, so
+/// idle seconds are filled in as metrics.csv fills them (instances carried).
+/// Track rows follow the services' in the series.
+fn rows(s: &Simulation, name: &str) -> Vec<Row> {
+    let topo = s.topology();
+    let svc = &topo.services[topo.service_id("api").unwrap() as usize];
+    let g = track(s, name);
     let id = (topo.services.len() + g) as u32;
     let v = topo.tracks()[g].version.unwrap() as usize;
     let mut instances = svc.versions[v].count * svc.regions;
