@@ -1,6 +1,6 @@
-//! The project's architectures and scenarios, built into the binary (every
-//! `architectures/*.json` and `architectures/scenarios/*.json` at compile
-//! time), so `microsim run netflixoss-resilient --scenario zone-outage` works
+//! The project's architectures, scenarios and lessons, built into the binary
+//! (every `architectures/*.json`, `architectures/scenarios/*.json` and
+//! `architectures/lessons/*.json` at compile time), so `microsim run netflixoss-resilient --scenario zone-outage` works
 //! from any directory, with the source tree nowhere near.
 //!
 //! A name is a file's stem. A path that exists always wins over a name, so a
@@ -71,6 +71,16 @@ pub fn scenario(name: &str) -> Option<&'static str> {
     text("scenarios", name.strip_suffix(".json").unwrap_or(name))
 }
 
+/// Names of the built-in lessons, sorted.
+pub fn lesson_names() -> Vec<String> {
+    names_in("lessons")
+}
+
+/// Looks a built-in lesson up by name.
+pub fn lesson(name: &str) -> Option<&'static str> {
+    text("lessons", name.strip_suffix(".json").unwrap_or(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +105,7 @@ mod tests {
         };
         assert_eq!(names(), stems(dir));
         assert_eq!(scenario_names(), stems(&dir.join("scenarios")));
+        assert_eq!(lesson_names(), stems(&dir.join("lessons")));
         assert!(names().len() >= 10 && scenario_names().len() >= 5);
         assert!(built_in(DEFAULT).unwrap().contains("\"arch\""));
         assert_eq!(scenario("zone-outage"), scenario("zone-outage.json"));

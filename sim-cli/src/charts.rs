@@ -40,16 +40,14 @@ fn e2e<'a>(d: &'a ChartData) -> impl Iterator<Item = &'a Row> {
     d.rows.iter().filter(|r| r.service == END_TO_END)
 }
 
+/// Shades the fault windows (seconds) of a chart up to `top`.
 fn shade<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
-    d: &ChartData,
+    chart: &mut TimeChart<'_, DB>,
+    faults: &[(f64, f64)],
     top: f64,
 ) -> Drawn {
     chart
-        .draw_series(d.faults.iter().map(|&(a, b)| {
+        .draw_series(faults.iter().map(|&(a, b)| {
             Rectangle::new(
                 [(a, 0.0), (b, top)],
                 RGBColor(255, 200, 200).mix(0.5).filled(),
@@ -65,17 +63,17 @@ type TimeChart<'a, DB> = ChartContext<
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
-/// A chart over virtual time with its caption, axes and fault windows drawn.
-fn time_chart<'a, DB: DrawingBackend>(
+/// Axes over virtual time with a caption and the fault windows shaded: the
+/// frame of every time chart, one run's or two runs' overlaid.
+fn axes<'a, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,
-    d: &ChartData,
-    title: &str,
+    caption: &str,
     y_desc: &str,
-    t_max: f64,
-    y_max: f64,
+    (t_max, y_max): (f64, f64),
+    faults: &[(f64, f64)],
 ) -> Result<TimeChart<'a, DB>, String> {
     let mut chart = ChartBuilder::on(root)
-        .caption(format!("{}: {title}", d.topo.arch), ("sans-serif", 22))
+        .caption(caption, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
@@ -88,8 +86,95 @@ fn time_chart<'a, DB: DrawingBackend>(
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(err)?;
-    shade(&mut chart, d, y_max)?;
+    shade(&mut chart, faults, y_max)?;
     Ok(chart)
+}
+
+/// A chart of one run over virtual time.
+fn time_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    d: &ChartData,
+    title: &str,
+    y_desc: &str,
+    t_max: f64,
+    y_max: f64,
+) -> Result<TimeChart<'a, DB>, String> {
+    axes(
+        root,
+        &format!("{}: {title}", d.topo.arch),
+        y_desc,
+        (t_max, y_max),
+        d.faults,
+    )
+}
+
+/// Lines of several runs on one time chart (`microsim compare`): each a
+/// label and its (seconds, value) points; colours in order.
+pub struct Overlay<'a> {
+    /// The chart's caption.
+    pub caption: String,
+    /// The y axis's name.
+    pub y_desc: &'a str,
+    /// (label, points).
+    pub lines: Vec<(String, Vec<(f64, f64)>)>,
+    /// Fault windows to shade, in seconds.
+    pub faults: Vec<(f64, f64)>,
+}
+
+/// Colours of overlaid runs, in order.
+const RUN_COLOURS: [RGBColor; 4] = [
+    RGBColor(200, 30, 30),
+    RGBColor(30, 90, 200),
+    RGBColor(20, 150, 60),
+    RGBColor(150, 60, 170),
+];
+
+/// An overlay chart as SVG.
+pub fn overlay_svg(o: &Overlay) -> Result<String, String> {
+    register_font()?;
+    let mut s = String::new();
+    {
+        let root = SVGBackend::with_string(&mut s, (W, H)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let pts = o.lines.iter().flat_map(|(_, p)| p.iter());
+        let t_max = pts.clone().map(|p| p.0).fold(1.0, f64::max);
+        let y_max = pts.map(|p| p.1).fold(1.0, f64::max) * 1.1;
+        let mut chart = axes(&root, &o.caption, o.y_desc, (t_max, y_max), &o.faults)?;
+        for ((label, points), colour) in o.lines.iter().zip(RUN_COLOURS.iter().cycle()) {
+            let colour = *colour;
+            chart
+                .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
+                .map_err(err)?
+                .label(label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2))
+                });
+        }
+        legend(&mut chart)?;
+        root.present().map_err(err)?;
+    }
+    Ok(s)
+}
+
+/// (seconds, value) points of a line.
+pub type Points = Vec<(f64, f64)>;
+
+/// The end-to-end p99 (ms) and error rate (%) of each bucket of `rows`.
+pub fn p99_and_errors(rows: &[Row], bucket_s: f64) -> (Points, Points) {
+    let t = |r: &Row| f64::from(r.bucket) * bucket_s;
+    let p99 = rows.iter().map(|r| (t(r), r.p99 as f64 / 1e6)).collect();
+    let errors = rows.iter().map(|r| (t(r), error_pct(r))).collect();
+    (p99, errors)
+}
+
+/// Failed answers of a bucket, in percent of answers.
+fn error_pct(r: &Row) -> f64 {
+    let n = r.ok + r.failed();
+    if n == 0 {
+        0.0
+    } else {
+        100.0 * r.failed() as f64 / n as f64
+    }
 }
 
 /// The legend of a chart's labelled series, boxed in the same style on every chart.
@@ -132,17 +217,7 @@ fn latency<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
 fn errors<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
     root.fill(&WHITE).map_err(err)?;
     let pts: Vec<(f64, f64)> = e2e(d)
-        .map(|r| {
-            let n = r.ok + r.failed();
-            (
-                f64::from(r.bucket) * d.bucket_s,
-                if n == 0 {
-                    0.0
-                } else {
-                    100.0 * r.failed() as f64 / n as f64
-                },
-            )
-        })
+        .map(|r| (f64::from(r.bucket) * d.bucket_s, error_pct(r)))
         .collect();
     let t_max = pts.last().map_or(1.0, |p| p.0 + d.bucket_s);
     let y_max = pts.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1;

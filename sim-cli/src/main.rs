@@ -7,8 +7,10 @@ mod archs;
 mod availability;
 mod bench;
 mod charts;
+mod compare;
 mod fail;
 mod judge;
+mod lesson;
 mod output;
 mod report;
 mod run;
@@ -41,6 +43,10 @@ enum Command {
     List(ListArgs),
     /// Steady-state availability of every service and entry point, what-ifs and a Monte Carlo check.
     Availability(availability::AvailabilityArgs),
+    /// Run two architectures (or one under two scenarios) with the same seed, side by side.
+    Compare(compare::CompareArgs),
+    /// Lessons: list them, show one, or run one's runs side by side and check its hypotheses.
+    Lesson(lesson::LessonArgs),
     /// Judge baseline and canary samples as Kayenta does (Mann–Whitney per metric, score, verdict).
     Judge(judge::JudgeArgs),
     /// Serve the browser viewer, and stream native simulations to it over a WebSocket (/ws).
@@ -99,11 +105,14 @@ struct ListArgs {
 #[derive(clap::Args)]
 struct SchemaArgs {
     /// The scenario file format (`run --scenario`) instead of the architecture format.
-    #[arg(long, conflicts_with = "judge")]
+    #[arg(long, conflicts_with_all = ["judge", "lesson"])]
     scenario: bool,
     /// The judgement file format (`microsim judge`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "lesson")]
     judge: bool,
+    /// The lesson file format (`microsim lesson`).
+    #[arg(long)]
+    lesson: bool,
 }
 
 fn main() {
@@ -117,6 +126,8 @@ fn main() {
                 sim_core::fault::scenario::scenario_schema()
             } else if a.judge {
                 sim_core::canary::input::schema()
+            } else if a.lesson {
+                sim_core::lesson::schema()
             } else {
                 sim_core::arch_schema()
             };
@@ -126,6 +137,8 @@ fn main() {
         Command::Bench(a) => bench::bench(&a),
         Command::Availability(a) => availability::availability(&a),
         Command::Judge(a) => judge::judge(&a),
+        Command::Lesson(a) => lesson::lesson(&a),
+        Command::Compare(a) => compare::compare(&a),
         Command::Serve(a) => serve::serve(&a),
         Command::List(a) => {
             let names = if a.scenarios {

@@ -69,11 +69,21 @@ fn page(s: &Summary, sim: &sim_core::Simulation, svgs: &[String]) -> String {
         ));
     };
     row("end to end", e);
-    for svc in &sim.topology().services {
-        if let Some(v) = s.services.get(&svc.name) {
-            row(&svc.name, v);
+    for id in crate::table::top_down(sim.topology()) {
+        let name = &sim.topology().services[id].name;
+        if let Some(v) = s.services.get(name) {
+            row(name, v);
         }
     }
+    let story: String = crate::table::story(sim)
+        .lines()
+        .flat_map(|l| ["<li>".to_string(), xml_escape(l), "</li>".to_string()])
+        .collect();
+    let story = if story.is_empty() {
+        String::new()
+    } else {
+        format!("<h2>Faults and the first to fail</h2><ul>{story}</ul>")
+    };
     let failures: Vec<String> = e
         .failures
         .iter()
@@ -95,6 +105,7 @@ figure {{ margin: 2em 0; }}
 <p>{instances} instances, {dur} s of traffic, seed {seed}, {events} events. {args}</p>
 <p><span class="big">{success:.4} %</span> of {req} requests succeeded{fails}.
 End-to-end latency: mean {mean:.3} ms, p99 {p99:.3} ms.</p>
+{story}
 <h2>Services</h2>
 <table><tr><th>service</th><th>requests</th><th>req/s</th><th>failed</th><th>mean ms</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>
 {rows}</table>
@@ -120,6 +131,7 @@ End-to-end latency: mean {mean:.3} ms, p99 {p99:.3} ms.</p>
         mean = e.latency_ms.mean,
         p99 = e.latency_ms.p99,
         rows = rows,
+        story = story,
         latency = svgs[0],
         errors = svgs[1],
         hist = svgs[2],

@@ -122,7 +122,7 @@ fn drain_arg(s: &str) -> Result<Nanos, String> {
     parse_duration(s).map_err(|e| e.to_string())
 }
 
-fn duration_arg(s: &str) -> Result<Nanos, String> {
+pub fn duration_arg(s: &str) -> Result<Nanos, String> {
     let d = parse_duration(s).map_err(|e| e.to_string())?;
     if d == 0 {
         return Err("the duration must be more than zero. Fix: e.g. --duration 10s".into());
@@ -399,6 +399,7 @@ pub fn run(a: &RunArgs) -> Result<(), Fail> {
         print!("{}", summary.to_json());
     } else {
         print!("{}", table::render(&summary, sim.topology()));
+        print!("{}", table::story(sim));
         println!(
             "{} events in {:.2}s wall ({:.1} M events/s){}",
             sim.events(),

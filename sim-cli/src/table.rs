@@ -1,6 +1,61 @@
 //! The human-readable summary table.
 
-use sim_core::{Summary, Topology};
+use sim_core::export::cause;
+use sim_core::{Simulation, Summary, Topology};
+
+/// Services from the entry points down: breadth first along the calls, then
+/// any service no entry point reaches, in file order.
+pub fn top_down(topo: &Topology) -> Vec<usize> {
+    let n = topo.services.len();
+    let mut seen = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    for &e in &topo.entry_points {
+        if !std::mem::replace(&mut seen[e as usize], true) {
+            order.push(e as usize);
+        }
+    }
+    let mut next = 0;
+    while next < order.len() {
+        for d in &topo.services[order[next]].deps {
+            let t = d.target as usize;
+            if !std::mem::replace(&mut seen[t], true) {
+                order.push(t);
+            }
+        }
+        next += 1;
+    }
+    order.extend((0..n).filter(|&i| !seen[i]));
+    order
+}
+
+/// The faults of the run in words, and the services that failed first of
+/// their own accord (the root cause).
+pub fn story(sim: &Simulation) -> String {
+    let mut out = String::new();
+    for f in cause::faults(sim) {
+        out.push_str(&format!("fault: {f}\n"));
+    }
+    let first = cause::first_failures(sim);
+    if let Some(f) = first.first() {
+        let names: Vec<String> = first
+            .iter()
+            .take(3)
+            .map(|f| format!("{} ({} {})", f.service, f.count, f.reason))
+            .collect();
+        out.push_str(&format!(
+            "first to fail (root cause): {}{} in {}–{} s\n",
+            names.join(", "),
+            if first.len() > 3 {
+                format!(" and {} more", first.len() - 3)
+            } else {
+                String::new()
+            },
+            sim_core::error::compact(f.from_s),
+            sim_core::error::compact(f.to_s)
+        ));
+    }
+    out
+}
 
 /// Renders the end-to-end line and one line per service, entry points first.
 pub fn render(s: &Summary, topo: &Topology) -> String {
@@ -28,9 +83,10 @@ pub fn render(s: &Summary, topo: &Topology) -> String {
         ));
     };
     row("END TO END", &s.end_to_end);
-    for svc in &topo.services {
-        if let Some(v) = s.services.get(&svc.name) {
-            row(&svc.name, v);
+    for id in top_down(topo) {
+        let name = &topo.services[id].name;
+        if let Some(v) = s.services.get(name) {
+            row(name, v);
         }
     }
     let e = &s.end_to_end;
@@ -42,8 +98,8 @@ pub fn render(s: &Summary, topo: &Topology) -> String {
         .collect();
     let amp = &s.amplification;
     out.push_str(&format!(
-        "degraded {}, unanswered {}, {} calls per request ({} retries), {} fault(s)\n",
-        e.degraded, e.unanswered, amp.per_request, amp.retries, s.faults
+        "degraded {}, unanswered {}, {} calls per request ({} retries)\n",
+        e.degraded, e.unanswered, amp.per_request, amp.retries
     ));
     if let Some(c) = &s.capacity {
         out.push_str(&format!(

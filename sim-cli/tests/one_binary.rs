@@ -98,6 +98,11 @@ fn runs_built_in_architectures_and_scenarios_from_an_empty_directory() {
         archs.len() >= 15 && archs.contains(&"spike-autoscale".to_string()),
         "{archs:?}"
     );
+    let lessons = listed(&["lesson", "list"]);
+    assert!(
+        lessons.len() >= 8 && lessons.iter().any(|l| l.starts_with("zone-outage ")),
+        "{lessons:?}"
+    );
     let scenarios = listed(&["list", "--scenarios"]);
     assert!(
         scenarios.contains(&"zone-outage".to_string()) && scenarios.len() >= 8,

@@ -259,3 +259,35 @@ fn written_for(scenario: &std::path::Path, text: &str) -> String {
         None => "netflixoss.json".to_string(),
     }
 }
+
+/// The table says which fault it was and which service failed first of its
+/// own accord (the root cause), and lists the entry point first.
+#[test]
+fn the_table_names_each_fault_and_the_root_cause_entry_point_first() {
+    let out = microsim(&[
+        "run",
+        "netflixoss",
+        "--scenario",
+        "failing-dependency",
+        "--duration",
+        "30s",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("fault: 100 % of requests to recommendations failing (injected) at 10s"),
+        "{text}"
+    );
+    // homepage degrades (recommendations is optional): the cause is recommendations.
+    assert!(
+        text.contains("first to fail (root cause): recommendations ("),
+        "{text}"
+    );
+    assert!(text.contains("injected) in 10–11 s"), "{text}");
+    let services: Vec<&str> = text
+        .lines()
+        .skip(3)
+        .map_while(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(services[..3], ["www", "www-elb", "zuul"], "{text}");
+}

@@ -26,6 +26,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod fault;
+pub mod lesson;
 pub mod live;
 pub mod metrics;
 pub mod model;

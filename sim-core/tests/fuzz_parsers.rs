@@ -300,3 +300,35 @@ fn corrupted_versions_and_deployments_keep_the_invariants() {
     }
     assert!(ran > 100 && refused > 100, "{ran} {refused}");
 }
+
+/// Corrupted lessons are refused or accepted, never a panic, and the figures
+/// a hypothesis names are looked up in any summary without one.
+#[test]
+fn corrupted_lessons_never_panic() {
+    let seed = include_str!("../../architectures/lessons/retry-storm.json");
+    let summary = serde_json::json!({"end_to_end": {"requests": 10, "ok": 9,
+        "latency_ms": {"p99": 3.0}}, "amplification": {"per_request": 2.0}});
+    let mut rng = Stream::new(13, Purpose::Faults);
+    let (mut accepted, mut rejected) = (0, 0);
+    for _ in 0..3000 {
+        let text = mutate(seed, &mut rng);
+        match catch_unwind(AssertUnwindSafe(|| {
+            sim_core::lesson::parse_lesson(&text).inspect(|l| {
+                for h in &l.spec.hypotheses {
+                    let _ = sim_core::lesson::hypothesis::evaluate(h, |_| &summary);
+                }
+            })
+        })) {
+            Ok(Ok(l)) => {
+                assert_eq!(l.options.len(), l.spec.runs.len(), "{text}");
+                accepted += 1;
+            }
+            Ok(Err(e)) => {
+                assert!(!e.message.is_empty());
+                rejected += 1;
+            }
+            Err(_) => panic!("the lesson parser panicked on:\n{text}"),
+        }
+    }
+    assert!(accepted > 100 && rejected > 100, "{accepted} {rejected}");
+}

@@ -17,6 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 MICROSIM = os.environ.get("MICROSIM", str(ROOT / "target" / "release" / "microsim"))
 ARCHS = sorted((ROOT / "architectures").glob("*.json"))
 SCENARIOS = sorted((ROOT / "architectures" / "scenarios").glob("*.json"))
+LESSONS = sorted((ROOT / "architectures" / "lessons").glob("*.json"))
 
 
 def schema(*flags):
@@ -28,6 +29,7 @@ def schema(*flags):
 
 ARCH = schema()
 SCENARIO = schema("--scenario")
+LESSON = schema("--lesson")
 
 
 def accepted_by_microsim(kind, doc, tmp_path):
@@ -49,6 +51,24 @@ def test_shipped_architectures_are_valid(path):
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.name for p in SCENARIOS])
 def test_shipped_scenarios_are_valid(path):
     SCENARIO.validate(json.loads(path.read_text()))
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
+def test_shipped_lessons_are_valid(path):
+    LESSON.validate(json.loads(path.read_text()))
+
+
+def test_the_lesson_schema_refuses_what_microsim_refuses(tmp_path):
+    good = json.loads((ROOT / "architectures" / "lessons" / "zone-outage.json").read_text())
+    bad = [dict(good, hypotheses=[dict(good["hypotheses"][0], comparison="=>")]),
+           dict(good, runs=[dict(good["runs"][0], arch="netflixoss")]),
+           dict(good, surprise=1)]
+    for doc in bad:
+        with pytest.raises(jsonschema.ValidationError):
+            LESSON.validate(doc)
+        f = tmp_path / "lesson.json"
+        f.write_text(json.dumps(doc))
+        assert subprocess.run([MICROSIM, "lesson", "show", str(f)], capture_output=True).returncode == 2
 
 
 def test_every_resilience_key_and_distribution_is_published():

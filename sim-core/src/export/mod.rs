@@ -2,6 +2,7 @@
 //! spigo's `graph.json`. Writers take any `std::io::Write` so sim-core stays
 //! free of files; the CLI decides where bytes go.
 
+pub mod cause;
 pub mod csv;
 pub mod deployments;
 pub mod dot;

@@ -5,6 +5,7 @@
 //! each [`Fault`] at its `at` time and heals it at `until`.
 
 pub mod deploy;
+pub mod describe;
 pub mod scenario;
 
 use crate::duration::{Nanos, SEC};

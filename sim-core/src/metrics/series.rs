@@ -129,6 +129,45 @@ pub struct Series {
     retain_services: bool,
     /// Rows handed out by [`Series::drain_rows`] so far.
     drained: usize,
+    /// Per service, the first bucket in which it failed requests itself.
+    first_failure: Vec<Option<FirstFailure>>,
+}
+
+/// The first bucket in which a service failed requests itself: for a reason
+/// of its own (timeout, refused, rejected, injected), not because a
+/// dependency failed or a breaker was open — both follow from another
+/// failure. The earliest of these names a run's root cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstFailure {
+    /// Bucket index (its start is `bucket × width`).
+    pub bucket: u32,
+    /// The reason most of its own failures had in that bucket.
+    pub reason: Reason,
+    /// Its own failures in that bucket.
+    pub count: u64,
+}
+
+impl FirstFailure {
+    /// Reasons that are a service's own doing.
+    const OWN: [Reason; 4] = [
+        Reason::Timeout,
+        Reason::Refused,
+        Reason::Rejected,
+        Reason::Injected,
+    ];
+
+    fn of(bucket: u32, failures: &[u64; 6]) -> Option<FirstFailure> {
+        let count: u64 = Self::OWN.iter().map(|&r| failures[r as usize - 1]).sum();
+        let reason = Self::OWN
+            .iter()
+            .copied()
+            .max_by_key(|&r| (failures[r as usize - 1], std::cmp::Reverse(r as u8)))?;
+        (count > 0).then_some(FirstFailure {
+            bucket,
+            reason,
+            count,
+        })
+    }
 }
 
 impl Series {
@@ -143,6 +182,7 @@ impl Series {
             end_to_end: Vec::new(),
             retain_services: true,
             drained: 0,
+            first_failure: vec![None; services],
         }
     }
 
@@ -240,6 +280,10 @@ impl Series {
         self.active.sort_unstable();
         for &s in &self.active {
             let l = &mut self.live[s as usize];
+            let first = &mut self.first_failure[s as usize];
+            if first.is_none() {
+                *first = FirstFailure::of(bucket, &l.failures);
+            }
             if self.retain_services {
                 self.rows.push(l.row(bucket, s));
             }
@@ -254,6 +298,11 @@ impl Series {
         }
         self.end_to_end.push(e2e);
         self.current += 1;
+    }
+
+    /// Each service's first bucket of failures of its own (closed buckets).
+    pub fn first_failures(&self) -> &[Option<FirstFailure>] {
+        &self.first_failure
     }
 
     /// (requests, answered) of `service` over the whole run so far, closed

@@ -210,6 +210,12 @@ fn hint_for(path: &str, message: &str, e: &serde_json::Error) -> Option<String> 
         Category::Data if message.contains("invalid type") => {
             Some("check the type of this value against `microsim schema`.".into())
         }
+        Category::Data if message.starts_with("missing field `") => {
+            let field = message.split('`').nth(1)?;
+            Some(format!(
+                "add the key \"{field}\" here; `microsim schema` lists what each object needs."
+            ))
+        }
         _ => None,
     }
 }
