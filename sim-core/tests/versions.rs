@@ -324,3 +324,27 @@ fn the_invariants_hold_mid_push() {
         sim = checked(sim);
     }
 }
+
+/// A request remembers in one byte which versioned services it touched, so
+/// at most eight services may have versions; a ninth is refused at
+/// `services`, naming them.
+#[test]
+fn at_most_eight_services_have_versions() {
+    let services: Vec<String> = (0..9)
+        .map(|i| {
+            format!(
+                r#"{{"name":"s{i}","package":"karyon","count":1,"versions":[{{"name":"v1"}}]}}"#
+            )
+        })
+        .collect();
+    let a = format!(r#"{{"arch":"t","services":[{}]}}"#, services.join(","));
+    let e = sim_core::RunSpec::new(sim_core::Input::new("t", &a), None, options(1, 1))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("at services: 9 services have versions (s0, s1"),
+        "{e}"
+    );
+    assert!(e.contains("Fix:"), "{e}");
+}

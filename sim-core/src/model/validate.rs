@@ -278,24 +278,7 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
         super::check_waiting(i, s)?;
     }
 
-    let versioned: Vec<&str> = spec
-        .services
-        .iter()
-        .filter(|s| s.versions.is_some())
-        .map(|s| s.name.as_str())
-        .collect();
-    if versioned.len() > super::MAX_VERSIONED_SERVICES {
-        return Err(InputError::at(
-            "services",
-            format!(
-                "{} services have versions ({}); at most {} may.",
-                versioned.len(),
-                versioned.join(", "),
-                super::MAX_VERSIONED_SERVICES
-            ),
-        )
-        .hint("give versions only to the services a scenario deploys."));
-    }
+    super::versions::check_versioned_services(spec)?;
 
     if let Some(v) = spec.victim.as_deref().filter(|v| !v.is_empty()) {
         if !names.contains_key(v) {

@@ -228,6 +228,29 @@ pub fn check_versions(
     Ok(())
 }
 
+/// At most [`MAX_VERSIONED_SERVICES`] services of an architecture have
+/// versions (a request remembers which it touched in one byte).
+pub(super) fn check_versioned_services(spec: &super::ArchSpec) -> Result<(), InputError> {
+    let versioned: Vec<&str> = spec
+        .services
+        .iter()
+        .filter(|s| s.versions.is_some())
+        .map(|s| s.name.as_str())
+        .collect();
+    if versioned.len() > MAX_VERSIONED_SERVICES {
+        return Err(InputError::at(
+            "services",
+            format!(
+                "{} services have versions ({}); at most {MAX_VERSIONED_SERVICES} may.",
+                versioned.len(),
+                versioned.join(", "),
+            ),
+        )
+        .hint("give versions only to the services a scenario deploys."));
+    }
+    Ok(())
+}
+
 fn check_defect(at: &str, d: &DefectSpec) -> Result<(), InputError> {
     let pct = |k: &str, v: f64| -> Result<(), InputError> {
         if v.is_finite() && (0.0..=100.0).contains(&v) {
