@@ -62,9 +62,10 @@ sync_json() { # src_dir dst_dir
   done
 }
 {
-  mkdir -p web/architectures/scenarios &&
+  mkdir -p web/architectures/scenarios web/architectures/lessons &&
     sync_json architectures web/architectures &&
-    sync_json architectures/scenarios web/architectures/scenarios
+    sync_json architectures/scenarios web/architectures/scenarios &&
+    sync_json architectures/lessons web/architectures/lessons
 } || fail "$step" "cannot write under web/architectures/" "check that web/ is writable"
 names() { # dir: its JSON files' names, quoted, comma-separated
   local f
@@ -72,6 +73,6 @@ names() { # dir: its JSON files' names, quoted, comma-separated
     if [ -e "$f" ]; then printf '"%s"\n' "$(basename "$f" .json)"; fi
   done | paste -sd, -
 }
-index="{\"architectures\":[$(names architectures)],\"scenarios\":[$(names architectures/scenarios)]}"
+index="{\"architectures\":[$(names architectures)],\"scenarios\":[$(names architectures/scenarios)],\"lessons\":[$(names architectures/lessons)]}"
 [ "$(cat web/architectures/index.json 2>/dev/null)" = "$index" ] || printf '%s\n' "$index" >web/architectures/index.json
 echo "web/ built: serve it with e.g. python3 -m http.server -d web"

@@ -1,5 +1,7 @@
 //! Charts of a run with plotters: latency percentiles over time, error rate
-//! over time with fault windows shaded, and a latency histogram per service.
+//! over time with fault windows shaded, a latency histogram per service, the
+//! instances of autoscaled services, and the hit rate of caches with a
+//! capacity above the load on the stores behind them.
 //! Each chart is drawn once per backend: SVG always, PNG with an embedded
 //! DejaVu font so it renders the same on a machine with no fonts installed.
 
@@ -28,6 +30,26 @@ pub struct ChartData<'a> {
     pub faults: &'a [(f64, f64)],
     /// Autoscaled services: name and (seconds, instances) at every change.
     pub capacity: Vec<(&'a str, Vec<(f64, u32)>)>,
+    /// Rows of the caches with a capacity and the stores behind them
+    /// ([`cache_services`]), bucket by bucket.
+    pub followed: &'a [Row],
+}
+
+/// The caches with a capacity, and the services their data-access layers
+/// read on a miss (the stores whose load a cold cache raises).
+pub fn cache_services(topo: &Topology) -> (Vec<u32>, Vec<u32>) {
+    let caches: Vec<u32> = (0..topo.services.len() as u32)
+        .filter(|&s| topo.services[s as usize].cache.is_some())
+        .collect();
+    let mut stores: Vec<u32> = topo
+        .services
+        .iter()
+        .filter(|s| s.keyed_caches)
+        .flat_map(|s| s.deps.iter().filter(|d| d.copies == 0).map(|d| d.target))
+        .collect();
+    stores.sort_unstable();
+    stores.dedup();
+    (caches, stores)
 }
 
 type Drawn = Result<(), String>;
@@ -88,6 +110,21 @@ fn axes<'a, DB: DrawingBackend>(
         .map_err(err)?;
     shade(&mut chart, faults, y_max)?;
     Ok(chart)
+}
+
+/// One labelled line of a time chart, its legend mark in the same colour.
+fn labelled_line<'a, DB: DrawingBackend + 'a>(
+    chart: &mut TimeChart<'a, DB>,
+    pts: Vec<(f64, f64)>,
+    color: RGBAColor,
+    label: &str,
+) -> Drawn {
+    chart
+        .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+        .map_err(err)?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+    Ok(())
 }
 
 /// A chart of one run over virtual time.
@@ -323,11 +360,7 @@ fn instances<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
         if let Some(&(_, n)) = history.last() {
             pts.push((t_max, f64::from(n)));
         }
-        chart
-            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-            .map_err(err)?
-            .label(*name)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+        labelled_line(&mut chart, pts, color, name)?;
     }
     legend(&mut chart)?;
     let load: Vec<(f64, f64)> = e2e(d)
@@ -346,12 +379,68 @@ fn instances<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
     root.present().map_err(err)
 }
 
+/// Each cache's hit rate over time above the requests per second reaching
+/// the stores behind it: a cold cache's misses land on the stores.
+fn caches<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
+    root.fill(&WHITE).map_err(err)?;
+    let (top, bottom) = root.split_vertically(H / 2);
+    let t_max = (d.rows.len() as f64 * d.bucket_s).max(1.0);
+    let (caches, stores) = cache_services(d.topo);
+    let t = |r: &Row| f64::from(r.bucket) * d.bucket_s;
+    let mut chart = time_chart(&top, d, "cache hit rate", "hit rate (%)", t_max, 105.0)?;
+    for (k, &sid) in caches.iter().enumerate() {
+        let color = Palette99::pick(k).to_rgba();
+        let pts: Vec<(f64, f64)> = d
+            .followed
+            .iter()
+            .filter(|r| r.service == sid && r.hits + r.misses > 0)
+            .map(|r| (t(r), 100.0 * r.hits as f64 / (r.hits + r.misses) as f64))
+            .collect();
+        labelled_line(&mut chart, pts, color, &d.topo.services[sid as usize].name)?;
+    }
+    legend(&mut chart)?;
+    // Every bucket, zeros included: an idle store shows as 0, not as a gap.
+    let load = |sid: u32| -> Vec<(f64, f64)> {
+        let mut v = vec![0.0; d.rows.len()];
+        for r in d.followed.iter().filter(|r| r.service == sid) {
+            if let Some(x) = v.get_mut(r.bucket as usize) {
+                *x = r.requests as f64 / d.bucket_s;
+            }
+        }
+        v.into_iter()
+            .enumerate()
+            .map(|(b, x)| (b as f64 * d.bucket_s, x))
+            .collect()
+    };
+    let loads: Vec<(u32, Vec<(f64, f64)>)> = stores.iter().map(|&s| (s, load(s))).collect();
+    let y_max = loads
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|q| q.1))
+        .fold(1.0, f64::max)
+        * 1.2;
+    let mut chart = time_chart(
+        &bottom,
+        d,
+        "load on the stores behind the caches",
+        "requests/s",
+        t_max,
+        y_max,
+    )?;
+    for (k, (sid, pts)) in loads.into_iter().enumerate() {
+        let color = Palette99::pick(k + caches.len()).to_rgba();
+        labelled_line(&mut chart, pts, color, &d.topo.services[sid as usize].name)?;
+    }
+    legend(&mut chart)?;
+    root.present().map_err(err)
+}
+
 #[derive(Clone, Copy)]
 enum Chart {
     Latency,
     Errors,
     Histograms,
     Instances,
+    Caches,
 }
 
 // By value on purpose: dropping the area at the end flushes the backend
@@ -363,6 +452,7 @@ fn draw<DB: DrawingBackend>(c: Chart, root: DrawingArea<DB, Shift>, d: &ChartDat
         Chart::Errors => errors(&root, d),
         Chart::Histograms => histograms(&root, d),
         Chart::Instances => instances(&root, d),
+        Chart::Caches => caches(&root, d),
     }
 }
 
@@ -420,6 +510,10 @@ pub fn render(d: &ChartData) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
     if !d.capacity.is_empty() {
         files.push(("instances.svg", svg(Chart::Instances, d)?));
         files.push(("instances.png", png(Chart::Instances, d)?));
+    }
+    if d.topo.services.iter().any(|s| s.cache.is_some()) {
+        files.push(("caches.svg", svg(Chart::Caches, d)?));
+        files.push(("caches.png", png(Chart::Caches, d)?));
     }
     Ok(files)
 }

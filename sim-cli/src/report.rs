@@ -49,6 +49,7 @@ pub fn html(sim: &sim_core::Simulation, charts: &[(&'static str, Vec<u8>)]) -> S
             svg("errors.svg"),
             svg("histograms.svg"),
             svg("instances.svg"),
+            svg("caches.svg"),
         ],
     )
 }
@@ -112,7 +113,7 @@ End-to-end latency: mean {mean:.3} ms, p99 {p99:.3} ms.</p>
 <h2>Latency over time</h2><figure>{latency}</figure>
 <h2>Errors over time</h2><figure>{errors}</figure>
 <h2>Latency distribution per service</h2><figure>{hist}</figure>
-{scaling}
+{scaling}{caches}
 </body></html>
 "#,
         arch = xml_escape(&s.arch),
@@ -139,6 +140,14 @@ End-to-end latency: mean {mean:.3} ms, p99 {p99:.3} ms.</p>
             String::new()
         } else {
             format!("<h2>Instances and load</h2><figure>{}</figure>", svgs[3])
+        },
+        caches = if svgs[4].is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<h2>Caches and the stores behind them</h2><figure>{}</figure>",
+                svgs[4]
+            )
         },
     )
 }

@@ -324,8 +324,14 @@ pub fn simulate(
         .map(|(s, e)| (secs(s), secs(e)))
         .collect();
     let mut sim = spec.simulation();
-    // Service rows are kept only to be streamed; charts need end to end only.
+    // Service rows are kept only to be streamed; charts need end to end, and
+    // the caches and the stores behind them.
     sim.series_mut().keep_service_rows(staging.is_some());
+    let (caches, stores) = crate::charts::cache_services(sim.topology());
+    if !caches.is_empty() {
+        let followed: Vec<u32> = caches.iter().chain(&stores).copied().collect();
+        sim.series_mut().follow(&followed);
+    }
     let started = std::time::Instant::now();
     drive(&mut sim, quiet, &mut stream_rows)?;
     let f = Finished {
@@ -364,6 +370,7 @@ pub fn charts(f: &Finished) -> Result<Vec<(&'static str, Vec<u8>)>, Fail> {
         bucket_s: sim.series().width() as f64 / 1e9,
         stats: sim.service_stats(),
         faults: &f.faults,
+        followed: sim.series().followed_rows(),
         capacity: sim
             .topology()
             .services
@@ -522,10 +529,15 @@ pub fn validate(a: &ValidateArgs) -> Result<(), Fail> {
                     sim_core::error::num(options.max_fan_out)
                 );
                 println!(
-                    "  memory: about {} for the topology; at most {} with every service's histograms, {} calls in flight and the time series",
+                    "  memory: about {} for the topology; at most {} with every service's histograms, {} calls in flight{} and the time series",
                     mb(est.topology),
                     mb(est.total()),
-                    options.max_calls
+                    options.max_calls,
+                    if est.caches > 0 {
+                        format!(", every cache full ({})", mb(est.caches))
+                    } else {
+                        String::new()
+                    }
                 );
                 for n in &t.notes {
                     println!("  note: {n}");
@@ -538,7 +550,7 @@ pub fn validate(a: &ValidateArgs) -> Result<(), Fail> {
                     "{}",
                     serde_json::json!({"file": f, "ok": true, "services": t.services.len(), "instances": t.instances.len(),
                         "fan_out": fan_out_of(t), "memory_bytes": {"topology": est.topology, "histograms": est.histograms,
-                        "calls_at_limit": est.calls_at_limit, "series": est.series, "total": est.total()},
+                        "calls_at_limit": est.calls_at_limit, "series": est.series, "caches": est.caches, "total": est.total()},
                         "notes": t.notes})
                 );
             }

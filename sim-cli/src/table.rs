@@ -101,6 +101,18 @@ pub fn render(s: &Summary, topo: &Topology) -> String {
         "degraded {}, unanswered {}, {} calls per request ({} retries)\n",
         e.degraded, e.unanswered, amp.per_request, amp.retries
     ));
+    for (name, c) in s.caches.iter().flatten() {
+        out.push_str(&format!(
+            "cache {name}: hit rate {:.2}% of {} reads ({} hits, {} misses), {} sets, {} evictions, {} entries held\n",
+            100.0 * c.hit_rate,
+            c.gets,
+            c.hits,
+            c.misses,
+            c.sets,
+            c.evictions,
+            c.entries
+        ));
+    }
     if let Some(c) = &s.capacity {
         out.push_str(&format!(
             "capacity: {:.2} instance-hours, cost {:.4} ({:.4} per million requests)\n",

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::microsim;
+use common::{microsim, refused};
 
 fn arch_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../architectures")
@@ -16,24 +16,6 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p.to_str().unwrap().to_string()
-}
-
-/// Expects exit 2, one paragraph containing every `want` and a fix, and no
-/// output directory.
-fn refused(args: &[&str], want: &[&str]) {
-    let tmp = tempfile::tempdir().unwrap();
-    let out_dir = tmp.path().join("out");
-    let mut all = args.to_vec();
-    all.extend(["-q", "--out", out_dir.to_str().unwrap()]);
-    let out = microsim(&all);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{all:?}: {err}");
-    for w in want {
-        assert!(err.contains(w), "expected {w:?} in: {err}");
-    }
-    assert!(err.contains("Fix:"), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one paragraph: {err}");
-    assert!(!out_dir.exists(), "no partial output for {all:?}");
 }
 
 #[test]

@@ -19,6 +19,7 @@
 
 pub mod availability;
 pub mod behaviour;
+pub mod cache;
 pub mod canary;
 pub mod dist;
 pub mod duration;
@@ -26,6 +27,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod fault;
+pub mod keys;
 pub mod lesson;
 pub mod live;
 pub mod metrics;
@@ -33,6 +35,7 @@ pub mod model;
 pub mod resilience;
 pub mod rng;
 pub mod run;
+pub mod solve;
 pub mod topology;
 pub mod traffic;
 

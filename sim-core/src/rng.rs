@@ -35,9 +35,12 @@ pub enum Purpose {
     /// `async` with a probability): a stream of its own, so adding one to a
     /// file shifts no other dependency's draws.
     Detached = 8,
+    /// Keys and the read/write coin of keyed requests ([`crate::keys`]):
+    /// drawn only in runs whose file declares `keys`.
+    Keys = 9,
     /// Which version of a service a call goes to, and which requests a
     /// version's defect fails: drawn only for services with versions.
-    Versions = 9,
+    Versions = 10,
 }
 
 /// One random stream.

@@ -105,20 +105,26 @@ fn corrupted_architectures_never_panic() {
     assert!(accepted > 0 && accepted < SEEDS.len() * 3000, "{accepted}");
 }
 
-/// Corrupted mirrors, async calls and non-blocking servers that still parse
-/// (odd percentages, caps of 1, ...) are run briefly and must keep the
-/// engine's invariants: parked counts, caps and detached calls included.
-#[test]
-fn corrupted_detached_and_nonblocking_architectures_keep_the_invariants() {
-    let mut rng = Stream::new(12, Purpose::Faults);
-    let mut ran = 0;
-    for seed in &SEEDS[6..] {
-        for _ in 0..600 {
+/// Runs `per_seed` corrupted variants of each of `seeds` as architectures
+/// for `secs` virtual seconds at `rate`: each must be refused with an
+/// `InputError` naming the file, or run keeping the engine's invariants.
+/// Returns (ran, refused).
+fn run_corrupted_architectures(
+    seeds: &[&str],
+    rng: u64,
+    per_seed: usize,
+    secs: u64,
+    rate: f64,
+) -> (usize, usize) {
+    let mut rng = Stream::new(rng, Purpose::Faults);
+    let (mut ran, mut refused) = (0, 0);
+    for seed in seeds {
+        for _ in 0..per_seed {
             let text = mutate(seed, &mut rng);
             let r = catch_unwind(AssertUnwindSafe(|| {
                 let o = RunOptions {
-                    duration: 2 * sim_core::duration::SEC,
-                    rate: Some(50.0),
+                    duration: secs * sim_core::duration::SEC,
+                    rate: Some(rate),
                     record_graph: false,
                     ..Default::default()
                 };
@@ -129,12 +135,39 @@ fn corrupted_detached_and_nonblocking_architectures_keep_the_invariants() {
             match r {
                 Ok(Ok(Ok(()))) => ran += 1,
                 Ok(Ok(Err(broken))) => panic!("invariant broken ({broken}) by:\n{text}"),
-                Ok(Err(e)) => assert!(e.to_string().starts_with("arch.json"), "{e}"),
+                Ok(Err(e)) => {
+                    assert!(e.to_string().starts_with("arch.json"), "{e}");
+                    refused += 1;
+                }
                 Err(_) => panic!("panicked on:\n{text}"),
             }
         }
     }
+    (ran, refused)
+}
+
+/// Corrupted mirrors, async calls and non-blocking servers that still parse
+/// (odd percentages, caps of 1, ...) are run briefly and must keep the
+/// engine's invariants: parked counts, caps and detached calls included.
+#[test]
+fn corrupted_detached_and_nonblocking_architectures_keep_the_invariants() {
+    let (ran, _) = run_corrupted_architectures(&SEEDS[6..], 12, 600, 2, 50.0);
     assert!(ran > 50, "{ran}");
+}
+
+/// Architectures with keys and caches with a capacity, corrupted: each is
+/// refused with an `InputError` or, accepted, runs (briefly) keeping the
+/// engine's invariants — the caches' LRUs among them — so an odd-but-valid
+/// keyspace or cache can neither crash the engine nor corrupt its state.
+#[test]
+fn corrupted_keyed_architectures_never_panic_and_keep_invariants() {
+    const KEYED: [&str; 3] = [
+        include_str!("../../architectures/evcache-every-zone.json"),
+        include_str!("../../architectures/cache-che.json"),
+        include_str!("../../architectures/netflixoss-keys.json"),
+    ];
+    let (ran, refused) = run_corrupted_architectures(&KEYED, 14, 1000, 3, 20.0);
+    assert!(ran > 100 && refused > 100, "{ran} {refused}");
 }
 
 /// Corrupted scenarios go the way every front end takes them — a

@@ -167,11 +167,18 @@ fn failures_digest_matches_golden() {
         f.instance_failures > 100 && f.zone_failures > 0,
         "the golden run must exercise the failures: {f:?}"
     );
-    let digest = out.digest();
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/golden_failures_digest.txt"
+    check_pinned(
+        &out.digest(),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden_failures_digest.txt"
+        ),
     );
+}
+
+/// The digest pinned in the file at `path`, read from disk (rewritten first
+/// with UPDATE_GOLDEN set), must equal `digest`.
+fn check_pinned(digest: &str, path: &str) {
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(path, format!("{digest}\n")).unwrap();
     }
@@ -180,5 +187,26 @@ fn failures_digest_matches_golden() {
         digest,
         pinned.trim(),
         "outputs changed; see this file's header"
+    );
+}
+
+/// Keys and caches (`architectures/netflixoss-keys.json`: a million keys at
+/// Zipf 0.9, evcache an LRU with a copy in every zone), seed 42, two
+/// seconds, pinned in `golden_keys_digest.txt`. sim-wasm runs the same and
+/// must agree, so the Zipf sampler (libm's `log1p` and `exp`), the key hash
+/// and the LRUs give the same bits in the browser. With UPDATE_GOLDEN set the
+/// file is rewritten first.
+#[test]
+fn keys_digest_matches_golden() {
+    let arch = include_str!("../../architectures/netflixoss-keys.json");
+    let out = common::run(arch, None, golden_options()).outputs();
+    let c = &out.summary.caches.as_ref().expect("caches")["evcache"];
+    assert!(
+        c.hits > 10 && c.misses > 10 && c.sets > 10,
+        "the golden run must exercise the caches: {c:?}"
+    );
+    check_pinned(
+        &out.digest(),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden_keys_digest.txt"),
     );
 }

@@ -666,6 +666,7 @@ fn the_architecture_schema_lists_every_dependency_key() {
             "circuit_breaker",
             "critical",
             "fallback",
+            "keys",
             "mirror",
             "probability",
             "retries",

@@ -51,6 +51,18 @@ fn failures_digest_matches_native_golden() {
     );
 }
 
+/// Keys and caches (sim-core's `keys_digest_matches_golden`): Zipf keys, the
+/// key hash and the LRUs draw and decide the same bits under wasm32.
+#[wasm_bindgen_test]
+fn keys_digest_matches_native_golden() {
+    let arch = include_str!("../../architectures/netflixoss-keys.json");
+    let d = sim_wasm::simulate_digest(arch, None, None, GOLDEN_OPTIONS).unwrap();
+    assert_eq!(
+        d,
+        include_str!("../../sim-core/tests/golden_keys_digest.txt").trim()
+    );
+}
+
 #[wasm_bindgen_test]
 fn a_stepped_viewer_gives_the_same_digest() {
     let mut v = sim_wasm::Viewer::new(ARCH, None, None, GOLDEN_OPTIONS).unwrap();

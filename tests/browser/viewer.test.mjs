@@ -62,6 +62,48 @@ test('the page loads the default architecture and runs, from one binary alone in
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });
 
+test('a lesson opens with its story, runs its first run, and a click runs the other', async () => {
+  const page = await openPage(browser, `${server.url}/?lesson=zone-outage`, errors);
+  try {
+    const panel = page.locator('#lesson-panel');
+    assert.equal(await panel.isVisible(), true);
+    const text = await panel.textContent();
+    assert.match(text, /A zone goes down/);
+    assert.match(text, /three availability zones/);
+    assert.match(text, /Question: Out of every hundred requests/);
+    assert.equal(await page.inputValue('#arch'), 'netflixoss');
+    assert.equal(await page.inputValue('#scenario'), 'zone-outage');
+    assert.match(page.url(), /lesson=zone-outage/);
+    // the last ten seconds' availability sits beside the whole run's
+    await page.waitForSelector('#recent-availability', WAIT);
+    // the scenario's fault is on the timeline, named, upcoming until 20 s
+    const marked = await page.evaluate(() => window.microsim.timelineFaults());
+    assert.equal(marked.length, 1);
+    assert.equal(marked[0].what, 'zone outage of us-east-1 zoneA (refusing)');
+    assert.deepEqual([marked[0].at_s, marked[0].until_s], [20, 40]);
+    await page.selectOption('#speed', '10');
+    await page.waitForFunction(() => window.microsim.virtualMs() > 21000, null, { timeout: 60000 });
+    assert.equal((await page.evaluate(() => window.microsim.timelineFaults()))[0].state, 'active');
+    await page.selectOption('#speed', '1');
+    await shot(page, 'lesson');
+    await page.click('#lesson-panel button[data-run="resilient"]');
+    await page.waitForFunction(() => window.microsim.topology()?.arch === 'netflixoss-resilient' && document.body.dataset.ready === '1', null, WAIT);
+    assert.equal(await page.inputValue('#scenario'), 'zone-outage');
+    assert.match(await page.getAttribute('#lesson-panel button[data-run="resilient"]', 'class'), /current/);
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
+test('an unknown ?arch= says so and runs nothing else', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    await page.goto(`${server.url}/?arch=no-such-arch`);
+    await page.waitForFunction(() => document.body.dataset.ready === 'error', null, WAIT);
+    assert.match(await page.textContent('#error'), /no architecture named "no-such-arch"/);
+    assert.equal(await page.evaluate(() => window.microsim.instanceCount()), 0);
+  } finally { await page.close(); }
+});
+
 test('failing a zone with the buttons raises failures', async () => {
   const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=3`, errors);
   try {

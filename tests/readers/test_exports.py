@@ -167,3 +167,28 @@ def test_vizceral_shape(run):
     assert into["source"] == "INTERNET" and into["target"] == "us-east-1"
     rate = into["metrics"]["normal"] + into["metrics"]["danger"]
     assert abs(rate - summary["end_to_end"]["requests"] / summary["duration_s"]) < 1e-6
+
+
+def test_csv_of_a_run_with_caches_has_two_more_columns_that_add_up():
+    """A run with caches with a capacity: metrics.csv gains cache_hits and
+    cache_misses after the documented columns; per cache they add up to
+    summary.json's caches section, and end to end to all caches together."""
+    out = pathlib.Path(tempfile.mkdtemp(prefix="microsim-caches-"))
+    subprocess.run([MICROSIM, "run", "cache-che", "--duration", "10s", "--out", str(out), "--quiet"],
+                   check=True, capture_output=True)
+    summary = json.loads((out / "summary.json").read_text())
+    with open(out / "metrics.csv", newline="") as f:
+        reader = csv.DictReader(f)
+        assert reader.fieldnames == COLUMNS + ["cache_hits", "cache_misses"]
+        rows = list(reader)
+    caches = summary["caches"]
+    assert len(caches) == 4
+    for name, c in caches.items():
+        mine = [r for r in rows if r["service"] == name]
+        assert sum(int(r["cache_hits"]) for r in mine) == c["hits"]
+        assert sum(int(r["cache_misses"]) for r in mine) == c["misses"]
+        assert c["gets"] == c["hits"] + c["misses"] and 0 < c["hit_rate"] < 1
+    e2e = [r for r in rows if r["service"] == "end_to_end"]
+    assert sum(int(r["cache_hits"]) for r in e2e) == sum(c["hits"] for c in caches.values())
+    others = [r for r in rows if r["service"] not in caches and r["service"] != "end_to_end"]
+    assert all(r["cache_hits"] == "0" and r["cache_misses"] == "0" for r in others)

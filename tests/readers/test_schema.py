@@ -123,7 +123,32 @@ def test_every_traffic_key_and_profile_form_is_published():
     SCENARIO.validate({"faults": [{"at": "1s", "for": "5s", "flash_crowd": {"factor": 4, "entry": "www"}}]})
 
 
+def test_every_key_and_cache_key_is_published():
+    ARCH.validate({"arch": "t", "traffic": {"rate": 50, "keys": {"count": 1000, "zipf": 0.8, "write_percent": 5}},
+                   "services": [
+        {"name": "evcache", "package": "cache", "count": 3,
+         "cache": {"capacity": 100, "ttl": "10m", "copies": "every_zone"}},
+        {"name": "db", "package": "store", "count": 1},
+        {"name": "dal", "package": "staash", "count": 1, "dependencies": ["evcache", "db"]},
+        {"name": "web", "package": "karyon", "count": 1,
+         "dependencies": [{"service": "dal", "keys": {"count": 10}}]}]})
+
+
+KEYED = {"name": "dal", "package": "staash", "count": 1, "dependencies": ["evcache", "db"]}
+DB = {"name": "db", "package": "store", "count": 1}
+
+
+def cache_arch(keys, cache):
+    return {"arch": "t", "traffic": {"keys": keys}, "services": [
+        {"name": "evcache", "package": "cache", "count": 3, "cache": cache}, DB, KEYED]}
+
+
 BAD_ARCHS = [
+    ("cache capacity 0", cache_arch({"count": 100}, {"capacity": 0})),
+    ("negative zipf exponent", cache_arch({"count": 100, "zipf": -0.5}, {"capacity": 10})),
+    ("write share above 100", cache_arch({"count": 100, "write_percent": 120}, {"capacity": 10})),
+    ("unknown copies", cache_arch({"count": 100}, {"capacity": 10, "copies": "two"})),
+    ("unknown keys key", cache_arch({"count": 100, "zip": 1}, {"capacity": 10})),
     ("unknown top-level key", {"arch": "t", "servces": [], "services": []}),
     ("unknown package", {"arch": "t", "services": [{"name": "a", "package": "lambda", "count": 1}]}),
     ("unknown service key", {"arch": "t", "services": [{"name": "a", "package": "karyon", "count": 1, "concurency": 2}]}),

@@ -4,7 +4,8 @@
 
 import { GraphView } from './view.js';
 import { RENDERERS } from './renderers.js';
-import { renderPanel } from './panel.js';
+import { renderPanel, RECENT_S } from './panel.js';
+import { lessonPanel, firstRun } from './lesson.js';
 import { Timeline } from './timeline.js';
 import { WasmEngine } from './engine-wasm.js';
 import { SocketEngine } from './engine-socket.js';
@@ -17,7 +18,7 @@ const ui = {
   file: $('file'), play: $('play'), step: $('step'), speed: $('speed'), mode: $('mode'),
   region: $('f-region'), zone: $('f-zone'), service: $('f-service'), percent: $('f-percent'), ms: $('f-ms'),
   hang: $('hang'), forSel: $('f-for'), panel: $('panel'), vtime: $('vtime'), fps: $('fps'), engineLabel: $('engine'),
-  tooltip: $('tooltip'), error: $('error'),
+  tooltip: $('tooltip'), error: $('error'), lesson: $('lesson'), lessonPanel: $('lesson-panel'),
 };
 
 let engine = null;
@@ -26,6 +27,8 @@ let lastSnap = null;
 let paused = false;
 let loading = 0;
 let config = {};
+let lesson = null; // the lesson shown, {name, doc, run}
+let hovered = null; // what the tooltip is about, refreshed with each snapshot
 let source = { kind: 'named' }; // or {kind: 'file-arch', text, name} / {kind: 'replay', doc, name}
 
 const view = new GraphView($('graph'), { onHover: showTooltip });
@@ -64,6 +67,7 @@ function updateUrl() {
   if (s.scenario) p.set('scenario', s.scenario); else p.delete('scenario');
   if (s.regions !== 1) p.set('regions', String(s.regions)); else p.delete('regions');
   if (view.mode !== 'instances') p.set('view', view.mode); else p.delete('view');
+  if (lesson) p.set('lesson', lesson.name); else p.delete('lesson');
   history.replaceState(null, '', `${location.pathname}?${p}`);
 }
 
@@ -104,6 +108,7 @@ async function load() {
   lastSnap = null;
   view.setTopology(topo, { seed: s.seed });
   timeline.clear();
+  timeline.setScenario(topo.faults, topo.discovery_poll_s);
   fillFaultPickers();
   const label = kind === 'replay' ? `replaying ${source.name}` : kind === 'native' ? 'engine: native (microsim serve)' : source.kind === 'file-arch' ? `wasm · ${source.name}` : 'engine: wasm';
   ui.engineLabel.textContent = `${label} · ${topo.instances.length} instances`;
@@ -135,17 +140,19 @@ function onSnapshot(snap) {
   view.update(snap);
   timeline.add(snap.timeline);
   updatePanel();
+  if (hovered) showTooltip(hovered); // a kill or a fault changes what it says
 }
 
 function updatePanel() {
   ui.vtime.textContent = `t = ${((lastSnap?.t_ms ?? 0) / 1000).toFixed(1)} s`;
-  renderPanel(ui.panel, { topo, snap: lastSnap, model });
+  renderPanel(ui.panel, { topo, snap: lastSnap, model, recent: timeline.recent(RECENT_S) });
 }
 
 // Shown instead of the topology's state name, where it says more.
 const STATE_TEXT = { down: 'down (refusing)' };
 
 function showTooltip(p) {
+  hovered = p;
   if (!p || !topo) { ui.tooltip.hidden = true; return; }
   let text;
   if (p.kind === 'service') {
@@ -223,6 +230,39 @@ ui.mode.onchange = () => { view.setMode(ui.mode.value); updateUrl(); };
 for (const el of [ui.arch, ui.scenario, ui.seed, ui.scale, ui.regions]) {
   el.addEventListener('change', () => { source = { kind: 'named' }; updateUrl(); load(); });
 }
+$('fit').onclick = () => view.fit();
+
+// Lessons ------------------------------------------------------------------
+
+function showLesson() {
+  ui.lessonPanel.replaceChildren(...lessonPanel(lesson?.doc, runLesson, lesson?.run));
+  ui.lessonPanel.hidden = !lesson;
+}
+
+// Loads one run of the lesson: its architecture and scenario, the lesson's seed.
+function runLesson(run) {
+  if (!lesson) return;
+  lesson.run = run.name;
+  ui.arch.value = run.architecture;
+  ui.scenario.value = run.scenario ?? '';
+  ui.seed.value = String(lesson.doc.seed ?? 1);
+  source = { kind: 'named' };
+  showLesson();
+  updateUrl();
+  load();
+}
+
+async function pickLesson(name, { run = true } = {}) {
+  if (!name) { lesson = null; showLesson(); updateUrl(); return; }
+  try {
+    const doc = JSON.parse(await fetchText(`architectures/lessons/${encodeURIComponent(name)}.json`));
+    lesson = { name, doc, run: null };
+  } catch (e) { showError(`cannot load lesson ${name}: ${e}`); return; }
+  showLesson();
+  if (run && firstRun(lesson.doc)) runLesson(firstRun(lesson.doc));
+}
+ui.lesson.onchange = () => pickLesson(ui.lesson.value);
+
 $('reload').onclick = () => { if (source.kind === 'replay') load(); else { updateUrl(); load(); } };
 
 ui.file.addEventListener('change', async () => {
@@ -265,6 +305,7 @@ function loop(now) {
 window.microsim = {
   state: () => engine?.summary() ?? null,
   snapshot: () => lastSnap,
+  timelineFaults: () => timeline.faults.map((f) => ({ ...f, state: Timeline.faultState(f, (engine?.nowMs() ?? 0) / 1000) })),
   topology: () => topo,
   engine: () => engine?.kind ?? null,
   nodeCount: () => view.visibleCount(),
@@ -292,14 +333,18 @@ async function boot() {
     const r = await fetch('config.json');
     if (r.ok) config = await r.json();
   } catch { /* plain static hosting: no config */ }
-  let index = { architectures: [], scenarios: [] };
+  let index = { architectures: [], scenarios: [], lessons: [] };
   try { index = JSON.parse(await fetchText('architectures/index.json')); }
   catch (e) { showError(`${e}\nRun scripts/build-web.sh first: it copies the architectures into web/architectures/.`); }
   setOptions(ui.arch, index.architectures);
   setOptions(ui.scenario, ['', ...index.scenarios], ['none', ...index.scenarios]);
+  const lessons = index.lessons ?? [];
+  setOptions(ui.lesson, ['', ...lessons], ['none', ...lessons]);
   const want = params.get('arch') || config.default_arch || 'netflixoss';
   ui.arch.value = index.architectures.includes(want) ? want : index.architectures[0] ?? '';
-  if (params.get('arch') && ui.arch.value !== params.get('arch')) showError(`no architecture named ${params.get('arch')}`);
+  // An unknown name in a shared link runs nothing: running another
+  // architecture instead would teach the wrong lesson.
+  const unknown = params.get('arch') && ui.arch.value !== params.get('arch');
   ui.scenario.value = index.scenarios.includes(params.get('scenario')) ? params.get('scenario') : '';
   if (params.has('seed')) ui.seed.value = params.get('seed');
   if (params.has('scale')) ui.scale.value = params.get('scale');
@@ -309,8 +354,22 @@ async function boot() {
   if (RENDERERS[params.get('view')]) ui.mode.value = params.get('view');
   view.mode = ui.mode.value;
   if (params.get('engine') === 'native' && !config.native) ui.engineLabel.textContent = 'trying native engine…';
-  if (index.architectures.length) updateUrl(); // the address bar shows what runs, ready to share
   requestAnimationFrame(loop);
+  if (unknown) {
+    showError(`no architecture named "${params.get('arch')}": pick one above (${index.architectures.length} built in)`);
+    document.body.dataset.ready = 'error';
+    return;
+  }
+  if (params.get('lesson') && lessons.includes(params.get('lesson'))) {
+    ui.lesson.value = params.get('lesson');
+    // The address names the run to show; without one, the lesson's first run.
+    await pickLesson(params.get('lesson'), { run: !params.get('arch') });
+    if (params.get('arch')) { lesson.run = lesson.doc.runs.find((r) => r.architecture === ui.arch.value && (r.scenario ?? '') === ui.scenario.value)?.name ?? null; showLesson(); }
+    if (!params.get('arch')) { if (ui.mode.value !== 'instances') view.setMode(ui.mode.value); return; }
+  } else if (params.get('lesson')) {
+    showError(`no lesson named "${params.get('lesson')}"`);
+  }
+  if (index.architectures.length) updateUrl(); // the address bar shows what runs, ready to share
   await load();
   if (ui.mode.value !== 'instances') view.setMode(ui.mode.value);
 }

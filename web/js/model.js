@@ -4,6 +4,7 @@
 
 const KEEP = 0.4; // edge smoothing: share of the previous rate kept per snapshot
 const FORGET_BELOW = 0.05; // an edge without traffic is dropped once its rates fall below this
+export const COLD_BELOW = 0.5; // a cache instance holding less than half its capacity is cold
 
 export class SnapshotModel {
   constructor() { this.topo = null; this.n = 0; }
@@ -35,6 +36,7 @@ export class SnapshotModel {
     this.svcStates = new Uint32Array(S * Math.max(1, this.stateNames.length)); // [s * K + code] -> instances
     this.svcEdges = new Map(); // sa * S + sb -> {a, b, rps, err, detached}
     this.detachedPairs = detachedPairs(topo.services, S);
+    this.cache = new Map(); // instance of a cache with a capacity -> {hit (window, null without reads), full}
     this.aggregateServices(); // all up until a snapshot says otherwise
   }
 
@@ -71,7 +73,16 @@ export class SnapshotModel {
     if (snap.visible) for (let i = 0; i < n; i++) this.visible[i] = snap.visible[i] ? 1 : 0;
     else if (this.offCode >= 0) for (let i = 0; i < n; i++) this.visible[i] = this.state[i] === this.offCode ? 0 : 1;
     this.updateEdges(snap.edges || []);
+    this.cache.clear();
+    for (const [i, hit, full] of snap.caches || []) this.cache.set(i, { hit, full });
     this.aggregateServices();
+  }
+
+  // Instances of service s whose cache is cold (under COLD_BELOW of its capacity): a restarted cache starts empty.
+  coldCaches(s) {
+    let k = 0;
+    for (const [i, c] of this.cache) if (this.serviceOf[i] === s && c.full < COLD_BELOW) k++;
+    return k;
   }
 
   updateEdges(rows) {

@@ -1,5 +1,8 @@
 // End-to-end requests, failures and p99 per virtual second, from the
-// snapshots' timeline rows; redrawn only when rows arrive.
+// snapshots' timeline rows; redrawn only when rows arrive. The scenario's
+// faults are marked on it (active red, healed grey, the next one named in
+// the corner) and so are the discovery polls, after which callers stop
+// sending to dead instances.
 
 const WINDOW_S = 120;
 
@@ -8,10 +11,37 @@ export class Timeline {
     this.canvas = canvas;
     this.ctx = canvas.getContext('2d');
     this.rows = [];
+    this.faults = []; // [{at_s, until_s, what}]
+    this.poll = 0; // discovery poll interval, s
     new ResizeObserver(() => this.draw()).observe(canvas);
   }
 
   clear() { this.rows = []; this.draw(); }
+
+  // The scenario's timeline, from the topology message.
+  setScenario(faults, pollS) {
+    this.faults = Array.isArray(faults) ? faults : [];
+    this.poll = Number(pollS) > 0 ? Number(pollS) : 0;
+    this.draw();
+  }
+
+  // Each fault's state at virtual time t: upcoming, active or healed.
+  static faultState(f, t) {
+    if (t < f.at_s) return 'upcoming';
+    return f.until_s != null && t >= f.until_s ? 'healed' : 'active';
+  }
+
+  // Requests and failures over the last `seconds` of virtual time shown.
+  recent(seconds) {
+    if (!this.rows.length) return { requests: 0, failed: 0 };
+    const last = this.rows[this.rows.length - 1].t_s;
+    let requests = 0, failed = 0;
+    for (let i = this.rows.length - 1; i >= 0 && this.rows[i].t_s > last - seconds; i--) {
+      requests += this.rows[i].requests;
+      failed += this.rows[i].failed;
+    }
+    return { requests, failed };
+  }
 
   add(rows) {
     if (!rows || !rows.length) return;
@@ -56,6 +86,31 @@ export class Timeline {
     ctx.fillText(`${last.toFixed(0)} s`, pad.l + W, h - 4);
     ctx.textAlign = 'left';
     const bw = Math.max(1, W / Math.max(rows.length, 1) - 1);
+    const now = last + 1;
+    for (const f of this.faults) {
+      const state = Timeline.faultState(f, now);
+      if (state === 'upcoming') continue;
+      const a = Math.max(t0, f.at_s), b = Math.min(now, f.until_s ?? now);
+      if (b < t0) continue;
+      ctx.fillStyle = state === 'active' ? 'rgba(229,72,77,0.16)' : 'rgba(139,148,158,0.14)';
+      ctx.fillRect(x(a), pad.t, Math.max(2, x(b) - x(a)), H);
+    }
+    if (this.poll) {
+      ctx.strokeStyle = 'rgba(88,166,255,0.35)';
+      ctx.setLineDash([2, 3]);
+      for (let p = Math.ceil(t0 / this.poll) * this.poll; p <= now; p += this.poll) {
+        if (p <= 0) continue;
+        ctx.beginPath(); ctx.moveTo(x(p), pad.t); ctx.lineTo(x(p), pad.t + H); ctx.stroke();
+      }
+      ctx.setLineDash([]);
+    }
+    const next = this.faults.filter((f) => f.at_s >= now).sort((p, q) => p.at_s - q.at_s)[0];
+    if (next) {
+      ctx.fillStyle = '#f5a524';
+      ctx.textAlign = 'right';
+      ctx.fillText(`next: ${next.what} at ${next.at_s} s`.slice(0, 80), w - 50, 11);
+      ctx.textAlign = 'left';
+    }
     ctx.fillStyle = 'rgba(88,166,255,0.55)';
     for (const r of rows) ctx.fillRect(x(r.t_s), yr(r.requests), bw, pad.t + H - yr(r.requests));
     ctx.fillStyle = 'rgba(229,72,77,0.9)';

@@ -146,3 +146,16 @@ test('edges nobody waits for (mirror, async) are flagged detached; a pair also c
   m.setTopology(topo);
   assert.ok(!m.isDetached(web.id, dns.id));
 });
+
+test('cache instances under half their capacity count as cold, per service', () => {
+  const topo = topology();
+  const m = new SnapshotModel();
+  m.setTopology(topo);
+  const [a, b, c] = idsOf(topo, 'api');
+  assert.equal(m.coldCaches(topo.instances[a][1]), 0, 'no cache data: nothing cold');
+  m.update({ ...snapshot(topo), caches: [[a, 0.9, 1], [b, null, 0.1], [c, 0.2, 0.49]] });
+  assert.equal(m.coldCaches(topo.instances[a][1]), 2);
+  assert.deepEqual(m.cache.get(b), { hit: null, full: 0.1 });
+  m.update(snapshot(topo));
+  assert.equal(m.coldCaches(topo.instances[a][1]), 0, 'a snapshot without caches clears them');
+});

@@ -144,26 +144,30 @@ impl Library {
         }
     }
 
-    /// `{"architectures": [...], "scenarios": [...]}`, sorted names without `.json`.
+    /// `{"architectures": [...], "scenarios": [...], "lessons": [...]}`, sorted
+    /// names without `.json`.
     pub fn index(&self) -> serde_json::Value {
         let mut archs = archs::names();
         let mut scenarios = archs::scenario_names();
+        let mut lessons = archs::lesson_names();
         if let Some(d) = &self.dir {
             archs.extend(names_in(d));
-            if let Some((sub, meta)) = walk(d, &["scenarios"]) {
-                if meta.is_dir() {
-                    scenarios.extend(names_in(&sub));
+            for (sub, list) in [("scenarios", &mut scenarios), ("lessons", &mut lessons)] {
+                if let Some((path, meta)) = walk(d, &[sub]) {
+                    if meta.is_dir() {
+                        list.extend(names_in(&path));
+                    }
                 }
+                list.sort();
+                list.dedup();
             }
         }
-        scenarios.sort();
-        scenarios.dedup();
         if let Some((n, _)) = &self.file {
             archs.push(n.clone());
         }
         archs.sort();
         archs.dedup();
-        serde_json::json!({ "architectures": archs, "scenarios": scenarios })
+        serde_json::json!({ "architectures": archs, "scenarios": scenarios, "lessons": lessons })
     }
 
     /// The text of an architecture: the FILE, else the directory's, else a built-in.
@@ -186,15 +190,29 @@ impl Library {
 
     /// The text of a scenario: the directory's scenarios/, else a built-in.
     pub async fn scenario(&self, name: &str) -> Option<String> {
+        self.in_sub("scenarios", name, archs::scenario).await
+    }
+
+    /// The text of a lesson: the directory's lessons/, else a built-in.
+    pub async fn lesson(&self, name: &str) -> Option<String> {
+        self.in_sub("lessons", name, archs::lesson).await
+    }
+
+    async fn in_sub(
+        &self,
+        sub: &str,
+        name: &str,
+        built_in: fn(&str) -> Option<&'static str>,
+    ) -> Option<String> {
         if !valid_name(name) {
             return None;
         }
         if let Some(d) = &self.dir {
-            if let Some(text) = read_named(d, Some("scenarios"), name).await {
+            if let Some(text) = read_named(d, Some(sub), name).await {
                 return Some(text);
             }
         }
-        archs::scenario(name).map(str::to_string)
+        built_in(name).map(str::to_string)
     }
 }
 

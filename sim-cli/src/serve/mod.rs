@@ -7,7 +7,7 @@
 //!   no symlinks, no dotfiles);
 //! - `/config.json`: the architecture the page opens first;
 //! - `/architectures/index.json`, `/architectures/<name>.json`,
-//!   `/architectures/scenarios/<name>.json`: architectures and scenarios by
+//!   `/architectures/scenarios/<name>.json`, `/architectures/lessons/<name>.json`: architectures, scenarios and lessons by
 //!   name only (see [`files`]);
 //! - `/out/`: a run's output directory, read-only like the viewer's, when
 //!   `--out-dir` is given;
@@ -150,6 +150,7 @@ pub fn serve(a: &ServeArgs) -> Result<(), Fail> {
         .route("/config.json", get(config))
         .route("/architectures/{name}", get(architecture))
         .route("/architectures/scenarios/{name}", get(scenario))
+        .route("/architectures/lessons/{name}", get(lesson))
         .route("/ws", get(ws::upgrade));
     if let Some(d) = &a.out_dir {
         // "/out" itself redirects, so that relative links in out/index.html work.
@@ -293,11 +294,18 @@ async fn architecture(State(s): State<Arc<AppState>>, Path(file): Path<String>) 
 
 /// `/architectures/scenarios/<name>.json`.
 async fn scenario(State(s): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
-    let Some(name) = files::json_name(&file) else {
-        return not_found("scenario");
+    let text = match files::json_name(&file) {
+        Some(name) => s.library.scenario(name).await,
+        None => None,
     };
-    match s.library.scenario(name).await {
-        Some(text) => json_response(text),
-        None => not_found("scenario"),
-    }
+    text.map_or_else(|| not_found("scenario"), json_response)
+}
+
+/// `/architectures/lessons/<name>.json`.
+async fn lesson(State(s): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
+    let text = match files::json_name(&file) {
+        Some(name) => s.library.lesson(name).await,
+        None => None,
+    };
+    text.map_or_else(|| not_found("lesson"), json_response)
 }

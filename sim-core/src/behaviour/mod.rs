@@ -33,7 +33,7 @@ mod detached;
 mod plan;
 
 pub use detached::{detached_of, plan_detached, Detached};
-pub use plan::{plan_stage, target_of, Launch, StageOutcome};
+pub use plan::{plan_stage, target_of, Access, Launch, StageOutcome};
 
 use crate::dist::Dist;
 use crate::duration::MS;
@@ -187,7 +187,8 @@ pub fn on_failure(caller: Role, dep: &Dependency) -> OnFailure {
 /// average: along every path, each dependency's `calls` × `probability` ×
 /// its attempts at their maximum (1 + retries); a router's branches weighted
 /// by `weight`; a data-access layer's stores read on a miss (1 − `hit_rate`)
-/// when it has caches; a ring's replicas. Calls nobody waits for count as
+/// when it has caches (with a capacity, every read counted as a miss in every
+/// zone); a ring's replicas. Calls nobody waits for count as
 /// any other (they load their callee just the same), made by every request
 /// with their probability (a mirror's percentage), outside a router's
 /// branches and a data-access layer's misses. Services are visited callee first
@@ -222,6 +223,20 @@ pub fn fan_out(topo: &Topology) -> Vec<f64> {
                     } else {
                         0.0
                     }
+            }
+            FanOut::Every if s.keyed_caches => {
+                // A keyed read at its worst: a get in its own zone and in the
+                // next, the stores, and a set in every copy; a write is no more.
+                s.deps
+                    .iter()
+                    .map(|d| {
+                        if d.copies > 0 {
+                            (f64::from(d.copies.min(2)) + f64::from(d.copies)) * one(d)
+                        } else {
+                            one(d)
+                        }
+                    })
+                    .sum()
             }
             FanOut::Every => {
                 let has_cache = s.role == Role::DataAccess && branches(s).any(|d| d.cache_like);

@@ -22,6 +22,22 @@ pub enum Launch {
     Dep(u16),
     /// Replicate to the ring peer `k` positions after this instance (1-based).
     Peer(u32),
+    /// Read the request's key from cache `dep`: from the caller's own zone's
+    /// copy, or (`fallback`) from the next zone's.
+    Get {
+        /// Index into [`Service::deps`].
+        dep: u16,
+        /// The zone after the caller's own: EVCache's zone fallback.
+        fallback: bool,
+    },
+    /// Set the request's key in cache `dep`, in the copy of zone `copy`
+    /// (0 for a cache with one copy).
+    Set {
+        /// Index into [`Service::deps`].
+        dep: u16,
+        /// Which copy.
+        copy: u8,
+    },
 }
 
 /// What a stage found, to decide whether a later stage runs.
@@ -29,20 +45,53 @@ pub enum Launch {
 pub struct StageOutcome {
     /// Some call of the stage failed.
     pub any_failed: bool,
+    /// Some cache read of the stage missed its key.
+    pub missed: bool,
+}
+
+/// What a request does with its key, if it has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No key: caches answer by the data-access layer's `hit_rate`.
+    Unkeyed,
+    /// Reads its key.
+    Read,
+    /// Writes its key.
+    Write,
+}
+
+/// The steps of EVCache's look-aside plan for a keyed read, in stage order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Read the key from the own zone's copy.
+    Get,
+    /// On a miss (or a failed read), from the next zone's copy.
+    Fallback,
+    /// On a miss, read the stores.
+    Store,
+    /// After reading the store, set the key in every copy.
+    Fill,
+    /// Nothing more.
+    End,
 }
 
 /// Fills `out` with the calls stage `stage` makes, or returns false when the
 /// plan is over (the instance then answers). `replica` marks a request that is
-/// itself a ring replication, which is never replicated further.
+/// itself a ring replication, which is never replicated further; `access`
+/// is what the request does with its key.
 pub fn plan_stage(
     svc: &Service,
     stage: u8,
     replica: bool,
+    access: Access,
     prev: StageOutcome,
     rng: &mut Stream,
     out: &mut Vec<Launch>,
 ) -> bool {
     out.clear();
+    if access != Access::Unkeyed && svc.keyed_caches {
+        return keyed_stage(svc, stage, access == Access::Write, prev, rng, out);
+    }
     match (svc.role.fan_out(), svc.role, stage) {
         (FanOut::OneByWeight, _, 0) => {
             if let Some(d) = pick_weighted(svc, rng) {
@@ -73,6 +122,67 @@ pub fn plan_stage(
         }
         _ => false,
     }
+}
+
+/// A data-access layer over caches with a capacity, for a keyed request
+/// (EVCache's look-aside use, see [`crate::cache`]). A write writes the
+/// stores and sets the key in every copy of every cache, in parallel, in one
+/// stage. A read asks its own zone's copy; on a miss or a failure the next
+/// zone's (when the cache keeps a copy per zone); on a miss there too the
+/// stores; and after a store read sets the key in every copy, so the next
+/// read hits. A hit ends the plan.
+#[inline(never)] // only keyed requests take it: the common plan stays compact
+fn keyed_stage(
+    svc: &Service,
+    stage: u8,
+    write: bool,
+    prev: StageOutcome,
+    rng: &mut Stream,
+    out: &mut Vec<Launch>,
+) -> bool {
+    let caches = || {
+        svc.deps
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.copies > 0 && d.detached.is_none())
+            .map(|(i, d)| (i as u16, d.copies))
+    };
+    let sets = |out: &mut Vec<Launch>| {
+        for (dep, copies) in caches() {
+            out.extend((0..copies).map(|copy| Launch::Set { dep, copy }));
+        }
+    };
+    if write {
+        if stage > 0 {
+            return false;
+        }
+        every_dep(svc, rng, out, |cache| !cache);
+        sets(out);
+        return true;
+    }
+    let fallback = caches().any(|(_, copies)| copies > 1);
+    let steps = if fallback {
+        [Step::Get, Step::Fallback, Step::Store, Step::Fill]
+    } else {
+        [Step::Get, Step::Store, Step::Fill, Step::End]
+    };
+    let missed = prev.missed || prev.any_failed;
+    match steps.get(usize::from(stage)).copied().unwrap_or(Step::End) {
+        Step::Get => out.extend(caches().map(|(dep, _)| Launch::Get {
+            dep,
+            fallback: false,
+        })),
+        Step::Fallback if missed => out.extend(caches().filter(|&(_, copies)| copies > 1).map(
+            |(dep, _)| Launch::Get {
+                dep,
+                fallback: true,
+            },
+        )),
+        Step::Store if missed => every_dep(svc, rng, out, |cache| !cache),
+        Step::Fill if !prev.any_failed => sets(out),
+        _ => return false,
+    }
+    true
 }
 
 fn every_dep(
@@ -112,7 +222,9 @@ fn pick_weighted(svc: &Service, rng: &mut Stream) -> Option<u16> {
 /// The service a launch calls (peers call the caller's own service).
 pub fn target_of(svc: &Service, own: ServiceId, l: Launch) -> ServiceId {
     match l {
-        Launch::Dep(d) => svc.deps[d as usize].target,
+        Launch::Dep(d) | Launch::Get { dep: d, .. } | Launch::Set { dep: d, .. } => {
+            svc.deps[d as usize].target
+        }
         Launch::Peer(_) => own,
     }
 }
@@ -147,6 +259,7 @@ mod tests {
                 &t.services[6],
                 0,
                 false,
+                Access::Unkeyed,
                 StageOutcome::default(),
                 &mut rng,
                 &mut out
@@ -160,6 +273,7 @@ mod tests {
             &t.services[6],
             1,
             false,
+            Access::Unkeyed,
             StageOutcome::default(),
             &mut rng,
             &mut out
@@ -177,6 +291,7 @@ mod tests {
                 &t.services[5],
                 0,
                 false,
+                Access::Unkeyed,
                 StageOutcome::default(),
                 &mut rng,
                 &mut out,
@@ -194,7 +309,15 @@ mod tests {
         let dal = &t.services[2];
         let mut rng = Stream::new(3, Purpose::Behaviour);
         let mut out = Vec::new();
-        plan_stage(dal, 0, false, StageOutcome::default(), &mut rng, &mut out);
+        plan_stage(
+            dal,
+            0,
+            false,
+            Access::Unkeyed,
+            StageOutcome::default(),
+            &mut rng,
+            &mut out,
+        );
         assert_eq!(out, vec![Launch::Dep(0)]);
         let mut misses = 0;
         for _ in 0..40_000 {
@@ -202,6 +325,7 @@ mod tests {
                 dal,
                 1,
                 false,
+                Access::Unkeyed,
                 StageOutcome::default(),
                 &mut rng,
                 &mut out
@@ -213,7 +337,11 @@ mod tests {
             dal,
             1,
             false,
-            StageOutcome { any_failed: true },
+            Access::Unkeyed,
+            StageOutcome {
+                any_failed: true,
+                missed: false,
+            },
             &mut rng,
             &mut out,
         );
@@ -240,12 +368,21 @@ mod tests {
         let cass = &t.services[1];
         let mut rng = Stream::new(4, Purpose::Behaviour);
         let mut out = Vec::new();
-        plan_stage(cass, 0, false, StageOutcome::default(), &mut rng, &mut out);
+        plan_stage(
+            cass,
+            0,
+            false,
+            Access::Unkeyed,
+            StageOutcome::default(),
+            &mut rng,
+            &mut out,
+        );
         assert_eq!(out, vec![Launch::Peer(1), Launch::Peer(2)]);
         assert!(!plan_stage(
             cass,
             0,
             true,
+            Access::Unkeyed,
             StageOutcome::default(),
             &mut rng,
             &mut out
@@ -255,6 +392,7 @@ mod tests {
                 &t.services[0],
                 0,
                 false,
+                Access::Unkeyed,
                 StageOutcome::default(),
                 &mut rng,
                 &mut out

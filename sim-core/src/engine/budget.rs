@@ -75,6 +75,14 @@ pub const PER_SAMPLE: usize = size_of::<f64>();
 /// Bytes per time-series row kept (the end-to-end row of every bucket; service
 /// rows are streamed to metrics.csv or not kept).
 pub const PER_ROW: usize = size_of::<Row>();
+/// Bytes per call in flight more in a run with keys: the key it carries, in
+/// the call table's side table (nothing in a run without keys).
+pub const PER_KEYED_CALL: usize = size_of::<crate::keys::Key>();
+/// Bytes per instance of a cache with a capacity: its (empty) LRU.
+pub const PER_CACHE_INSTANCE: usize = size_of::<crate::cache::Lru>() + size_of::<(u32, u32)>();
+/// Most bytes per entry a cache holds (its record and index slot): entries
+/// exist only for keys set, at most the capacity per instance.
+pub const PER_CACHE_ENTRY: usize = crate::cache::ENTRY_BYTES;
 
 /// What a run of a file should cost, before it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +95,9 @@ pub struct Estimate {
     pub calls_at_limit: usize,
     /// Time series: one end-to-end row per bucket, traffic and drain.
     pub series: usize,
+    /// Caches with a capacity, every instance full: at most capacity ×
+    /// instances × [`PER_CACHE_ENTRY`] (only keys actually set take memory).
+    pub caches: usize,
 }
 
 impl Estimate {
@@ -139,18 +150,32 @@ impl Estimate {
                 + (failing + zones) * PER_FAILING
                 + topo.services.len() * size_of::<crate::availability::montecarlo::UpDown>();
         }
+        let mut caches = 0;
+        for s in &topo.services {
+            if let Some(c) = s.cache {
+                topology += s.instance_count() as usize * PER_CACHE_INSTANCE;
+                caches += s.instance_count() as usize * c.capacity as usize * PER_CACHE_ENTRY;
+            }
+        }
+        let keyed = topo.entry_traffic.iter().any(|t| t.keys.is_some())
+            || topo
+                .services
+                .iter()
+                .any(|s| s.deps.iter().any(|d| d.keys.is_some()));
+        let per_call = PER_CALL + if keyed { PER_KEYED_CALL } else { 0 };
         let buckets = (o.duration.saturating_add(o.drain) / o.bucket.max(1)) as usize + 1;
         Estimate {
             topology,
             histograms: (topo.services.len() + tracks) * PER_BUSY_SERVICE,
-            calls_at_limit: o.max_calls as usize * PER_CALL,
+            calls_at_limit: o.max_calls as usize * per_call,
             series: buckets * PER_ROW,
+            caches,
         }
     }
 
     /// Everything at once: the bound a run stays under.
     pub fn total(&self) -> usize {
-        self.topology + self.histograms + self.calls_at_limit + self.series
+        self.topology + self.histograms + self.calls_at_limit + self.series + self.caches
     }
 }
 
@@ -175,12 +200,15 @@ mod tests {
         assert_eq!(size_of::<Call>(), 88);
         assert_eq!(PER_CALL, 88 + 2 * 32);
         assert_eq!(PER_PROFILE_POINT, 16);
-        assert_eq!(PER_ENTRY_POINT, 96, "72 B of source, 24 B of traffic");
+        assert_eq!(
+            PER_ENTRY_POINT, 152,
+            "72 B of source, 24 B of traffic, 56 B of keys"
+        );
         let per_service = PER_SERVICE;
         assert!(per_service < 1024, "{per_service}");
         // Versions and deployments, as the README's table states them.
         assert_eq!(PER_VERSION_PLACE, 10);
-        assert_eq!(PER_TRACK, 253);
+        assert_eq!(PER_TRACK, 269, "a Row holds the cache columns too");
         assert_eq!(PER_DEPLOYMENT, 688);
         assert_eq!((PER_VERDICT, PER_METRIC_RESULT), (72, 152));
     }
@@ -254,6 +282,34 @@ mod tests {
             small.series,
             121 * PER_ROW,
             "60 s of traffic, 60 s of drain, 1 s buckets"
+        );
+    }
+
+    #[test]
+    fn keys_cost_8_bytes_a_call_and_caches_their_entries_at_most() {
+        assert_eq!(PER_KEYED_CALL, 8);
+        assert_eq!(PER_CACHE_ENTRY, 24 + 39);
+        let est = |keys: &str, cache: &str| {
+            let text = format!(
+                r#"{{"arch":"t"{keys},"services":[{{"name":"c","package":"cache","count":6{cache}}},
+                {{"name":"db","package":"store","count":1}},
+                {{"name":"dal","package":"staash","count":2,"dependencies":["c","db"]}}]}}"#
+            );
+            let o = RunOptions::default();
+            let spec = RunSpec::new(Input::new("t", &text), None, o.clone()).unwrap();
+            Estimate::of(spec.topology(), &o)
+        };
+        let plain = est("", "");
+        let keyed = est(
+            r#","traffic":{"keys":{"count":1000}}"#,
+            r#","cache":{"capacity":500}"#,
+        );
+        assert_eq!(plain.caches, 0);
+        assert_eq!(keyed.caches, 6 * 500 * PER_CACHE_ENTRY);
+        assert_eq!(keyed.topology - plain.topology, 6 * PER_CACHE_INSTANCE);
+        assert_eq!(
+            keyed.calls_at_limit - plain.calls_at_limit,
+            1_000_000 * PER_KEYED_CALL
         );
     }
 

@@ -333,6 +333,8 @@ impl Simulation {
             hang: st.hang,
             ..InstState::FRESH
         };
+        // A cache's memory dies with its process: it restarts empty.
+        self.empty_cache(id);
         if mode == Mode::Refuse {
             self.refuse_list(head);
         } else {

@@ -133,10 +133,10 @@ impl Simulation {
     pub(super) fn launch(&mut self, parent: u32, from: InstanceId, sid: ServiceId, l: Launch) {
         let span = self.ids.next_u64() | 1;
         let p = &self.calls[parent];
-        let (trace, sampled, parent_span) = (p.trace, p.sampled, p.span);
+        let (trace, sampled, parent_span) = (p.trace, p.flags & flag::SAMPLED, p.span);
         let mut detached = false;
         let (to, dep, deadline) = match l {
-            Launch::Dep(d) => {
+            Launch::Dep(d) | Launch::Get { dep: d, .. } | Launch::Set { dep: d, .. } => {
                 let dep = &self.topo.services[sid as usize].deps[d as usize];
                 detached = dep.detached.is_some();
                 let deadline = dep
@@ -161,11 +161,14 @@ impl Simulation {
         if detached {
             call.flags |= flag::DETACHED;
         }
-        call.sampled = sampled;
+        call.flags |= sampled;
         call.parent_span = parent_span;
         call.deadline = deadline;
         let over = self.over_max_calls();
         let c = self.calls.alloc(call);
+        if self.calls.keyed() {
+            self.carry_key(parent, c, from, sid, l);
+        }
         if over {
             // Too many calls in flight: this one fails at once, at the caller.
             // (Its record lives until that answer, a zero-delay event, so the
@@ -207,15 +210,24 @@ impl Simulation {
                 zone: me.zone,
                 avoid_zone: call.avoid_zone,
             };
-            // A versioned target: the version first (by weight), then its instance.
-            let track = self.pick_track(target);
-            if track != NO_TRACK {
-                self.calls[c].track = track;
-                if call.attempt > 0 {
-                    self.track_retry(c, target);
-                }
-            }
-            match self.pick_instance(target, from, me.region, prefs, track) {
+            let picked =
+                if self.calls.keyed() && self.topo.services[target as usize].cache.is_some() {
+                    // A keyed call to a cache goes to the instance holding its
+                    // key. A cache with a capacity has no versions (the model
+                    // refuses them), so there is no version track to draw.
+                    self.pick_owner(target, me.region, c)
+                } else {
+                    // A versioned target: the version first (by weight), then its instance.
+                    let track = self.pick_track(target);
+                    if track != NO_TRACK {
+                        self.calls[c].track = track;
+                        if call.attempt > 0 {
+                            self.track_retry(c, target);
+                        }
+                    }
+                    self.pick_instance(target, from, me.region, prefs, track)
+                };
+            match picked {
                 Some(i) => self.calls[c].inst = i,
                 None => return self.fail_locally(c, Reason::Refused),
             }
@@ -431,14 +443,20 @@ impl Simulation {
             call.trace,
             span,
         );
-        next.sampled = call.sampled;
+        next.flags |= call.flags & flag::SAMPLED;
         next.parent_span = call.parent_span;
         next.deadline = call.deadline;
         next.attempt = n as u8;
         next.avoid_zone = if pol.zone_aware { zone } else { ANY_ZONE };
+        // The same key, read or written, in the same zone's copy.
+        next.zone = call.zone;
+        next.flags |= call.flags & flag::WRITE;
         let target = self.target_of(&call);
         self.stats[target as usize].retries += 1;
         let id = self.calls.alloc(next);
+        if self.calls.keyed() {
+            self.calls.set_key(id, self.calls.key(c));
+        }
         self.queue.push(self.now + delay, Kind::Send, id);
         true
     }
@@ -471,6 +489,9 @@ impl Simulation {
             }
         } else if call.has(flag::DEGRADED) {
             parent.flags |= flag::DEGRADED;
+        }
+        if call.has(flag::MISS) {
+            parent.flags |= flag::STAGE_MISSED;
         }
         parent.pending -= 1;
         if parent.pending == 0 {

@@ -31,7 +31,11 @@ impl Simulation {
     ///   `max_outstanding`;
     /// - per version track, the same accounts as a service's; the version
     ///   weights of a service add up, every running place has a track and
-    ///   every off place none.
+    ///   every off place none;
+    /// - no event is scheduled before the current time;
+    /// - every cache instance's LRU is well linked and within its capacity, a
+    ///   dead one holds nothing, and the time series counts the same cache
+    ///   reads as the run.
     pub fn check_invariants(&self) -> Result<(), String> {
         let occupied = self
             .calls
@@ -48,6 +52,7 @@ impl Simulation {
         let parked = self.check_detached_and_parked(&occupied)?;
         self.check_queues(&parked)?;
         self.check_versions()?;
+        self.check_caches()?;
         if let Some(t) = self.queue.peek_time() {
             if t < self.now {
                 return Err(format!(

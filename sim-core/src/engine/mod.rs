@@ -22,6 +22,7 @@ mod analysis;
 mod arrivals;
 mod autoscale;
 pub mod budget;
+mod caches;
 mod calls;
 mod chaos;
 mod client;
@@ -143,6 +144,8 @@ pub struct Simulation {
     work: Stream,
     behaviour: Stream,
     ids: Stream,
+    /// Keys and the read/write coin (drawn only in runs with keys).
+    keys: Stream,
     /// Whether requests send their mirror copies and async calls.
     detached: Stream,
     scratch: Vec<crate::behaviour::Launch>,
@@ -162,6 +165,8 @@ pub struct Simulation {
     versions: versions::Versions,
     /// Deployments started so far, and their state.
     rollouts: deploy::Rollouts,
+    /// The LRUs of caches with a capacity, and what they did.
+    caches: caches::Caches,
 }
 
 /// What a run's stated limits cut short: calls refused because too many were
@@ -236,6 +241,7 @@ impl Simulation {
             work: Stream::new(cfg.seed, Purpose::Work),
             behaviour: Stream::new(cfg.seed, Purpose::Behaviour),
             ids: Stream::new(cfg.seed, Purpose::Ids),
+            keys: Stream::new(cfg.seed, Purpose::Keys),
             detached: Stream::new(cfg.seed, Purpose::Detached),
             scratch: Vec::with_capacity(16),
             // One row per service, then one per version track (none without versions).
@@ -258,10 +264,20 @@ impl Simulation {
             scaler: autoscale::Autoscaler::new(&topo),
             versions: versions::Versions::new(&topo, cfg.seed),
             rollouts: deploy::Rollouts::default(),
+            caches: caches::Caches::new(&topo),
             topo,
             cfg,
             args,
         };
+        let keyed = sim.topo.entry_traffic.iter().any(|t| t.keys.is_some())
+            || sim
+                .topo
+                .services
+                .iter()
+                .any(|s| s.deps.iter().any(|d| d.keys.is_some()));
+        if keyed {
+            sim.calls.carry_keys();
+        }
         for e in 0..sim.topo.entry_points.len() {
             sim.next_arrival(e as u32);
         }
@@ -398,6 +414,7 @@ impl Simulation {
         }
         if self.live.is_none() {
             self.live = Some(vec![Window::default(); self.topo.instances.len()]);
+            self.caches.start_window();
         }
     }
 
@@ -516,8 +533,17 @@ impl Simulation {
             let c = self
                 .calls
                 .alloc(Call::new(NONE, NONE, inst, e as u16, self.now, trace, span));
-            self.calls[c].sampled = self.spans.admit(trace);
+            if self.spans.admit(trace) {
+                self.calls[c].flags |= flag::SAMPLED;
+            }
             self.calls[c].track = track;
+            if let Some(src) = self.topo.entry_traffic[e as usize].keys {
+                let (key, write) = src.draw(&mut self.keys);
+                self.calls.set_key(c, key);
+                if write {
+                    self.calls[c].flags |= flag::WRITE;
+                }
+            }
             self.on_arrive(c);
         } else {
             // Nothing is listed in discovery: the client cannot even connect.

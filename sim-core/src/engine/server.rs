@@ -4,7 +4,7 @@
 
 use super::calls::flag;
 use super::{Kind, Simulation, NONE, NO_TRACK};
-use crate::behaviour::{self, StageOutcome};
+use crate::behaviour::{self, Access, StageOutcome};
 use crate::metrics::{Reason, SpanRecord, END_TO_END, NO_VERSION};
 use crate::topology::{InstanceId, ServiceId};
 
@@ -156,11 +156,23 @@ impl Simulation {
             // The version's bug: the request fails after its work, before its calls.
             self.calls[c].reason = Reason::Injected as u8;
         }
+        // Only a run with keys has caches with a capacity (a keyless request
+        // may not reach one): the others skip all of this on one flag.
+        let access = if self.calls.keyed() {
+            if self.calls[c].stage == 0 && self.topo.services[sid as usize].cache.is_some() {
+                // A cache with a capacity looks the key up (or sets it) once its work is done.
+                self.serve_cache(c, inst, sid);
+            }
+            self.access(c)
+        } else {
+            Access::Unkeyed
+        };
         let mut out = std::mem::take(&mut self.scratch);
         loop {
             let call = &self.calls[c];
             let outcome = StageOutcome {
                 any_failed: call.stage_failed,
+                missed: call.has(flag::STAGE_MISSED),
             };
             let svc = &self.topo.services[sid as usize];
             let first = call.stage == 0 && !call.replica;
@@ -169,6 +181,7 @@ impl Simulation {
                     svc,
                     call.stage,
                     call.replica,
+                    access,
                     outcome,
                     &mut self.behaviour,
                     &mut out,
@@ -193,6 +206,7 @@ impl Simulation {
             let call = &mut self.calls[c];
             call.stage += 1;
             call.stage_failed = false;
+            call.flags &= !flag::STAGE_MISSED;
             call.peer_failures = 0;
             call.pending = waited;
             for &l in &out {
@@ -254,7 +268,7 @@ impl Simulation {
             }
         }
         self.calls[c].flags |= flag::RESPONDED;
-        if call.sampled {
+        if call.has(flag::SAMPLED) {
             let version = if call.track == NO_TRACK {
                 NO_VERSION
             } else {

@@ -17,13 +17,23 @@ pub fn header() -> String {
     h
 }
 
-/// The header of a run whose architecture has versions: one more column,
-/// `version`, empty on a service's own row and on end_to_end, and the
-/// version's name (or `baseline`, a canary's baseline group) on the rows
-/// that follow the services, one per version of each versioned service.
-pub fn header_with_versions() -> String {
-    header() + ",version"
+/// Columns a run with caches with a capacity adds after [`header`]'s: reads
+/// that found their key and reads that did not, per cache (and every cache's
+/// end to end; 0 for other services). Files without such caches keep exactly
+/// [`header`]'s columns.
+pub const CACHE_COLUMNS: &str = ",cache_hits,cache_misses";
+
+/// Whether metrics.csv of a run of `topo` has [`CACHE_COLUMNS`].
+pub fn has_cache_columns(topo: &Topology) -> bool {
+    topo.services.iter().any(|s| s.cache.is_some())
 }
+
+/// The column a run whose architecture has versions adds last (after the
+/// cache columns when there are some): `version`, empty on a service's own
+/// row and on end_to_end, and the version's name (or `baseline`, a canary's
+/// baseline group) on the rows that follow the services, one per version of
+/// each versioned service. Files without versions keep their columns.
+pub const VERSION_COLUMN: &str = ",version";
 
 /// Quotes a CSV field when it needs it (RFC 4180).
 fn field(s: &str) -> String {
@@ -48,6 +58,8 @@ pub struct CsvWriter {
     instances: Vec<u32>,
     /// Per version track (the rows after the services): (service, version label).
     tracks: Vec<(u32, String)>,
+    /// The run has caches with a capacity: two more columns.
+    caches: bool,
 }
 
 impl CsvWriter {
@@ -83,16 +95,19 @@ impl CsvWriter {
                     (t.service, label)
                 })
                 .collect(),
+            caches: has_cache_columns(topo),
         }
     }
 
     /// Writes the header line.
     pub fn header<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
-        if self.tracks.is_empty() {
-            writeln!(w, "{}", header())
+        let caches = if self.caches { CACHE_COLUMNS } else { "" };
+        let version = if self.tracks.is_empty() {
+            ""
         } else {
-            writeln!(w, "{}", header_with_versions())
-        }
+            VERSION_COLUMN
+        };
+        writeln!(w, "{}{caches}{version}", header())
     }
 
     /// Writes closed rows (as [`Series::drain_rows`] hands them out, in order).
@@ -151,6 +166,9 @@ impl CsvWriter {
             row.p99 as f64 / 1e6,
             row.instances
         )?;
+        if self.caches {
+            write!(w, ",{},{}", row.hits, row.misses)?;
+        }
         if self.tracks.is_empty() {
             writeln!(w)
         } else {

@@ -45,9 +45,41 @@ pub struct Summary {
     /// autoscales or the file gives a price).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity: Option<CapacitySummary>,
+    /// Per cache with a capacity: reads, hits, misses and hit rate (present
+    /// only when the file gives a cache a capacity).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caches: Option<BTreeMap<String, CacheSummary>>,
     /// What each deployment did (present only when the run had one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployments: Option<Vec<super::deployments::DeploymentSummary>>,
+}
+
+/// What one cache with a capacity did over the run, all its instances together.
+#[derive(Debug, Clone, Serialize)]
+pub struct CacheSummary {
+    /// Entries one instance holds.
+    pub capacity: u32,
+    /// `one`, or `every_zone`.
+    pub copies: &'static str,
+    /// Time to live of an entry in seconds (absent: until evicted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_s: Option<f64>,
+    /// Reads answered (hits and misses).
+    pub gets: u64,
+    /// Reads that found their key.
+    pub hits: u64,
+    /// Reads that did not (expired entries included).
+    pub misses: u64,
+    /// hits / gets (0 without reads), to 6 decimals.
+    pub hit_rate: f64,
+    /// Of the misses, entries past their TTL.
+    pub expired: u64,
+    /// Keys set: writes, and refills after a miss.
+    pub sets: u64,
+    /// Entries pushed out of a full instance.
+    pub evictions: u64,
+    /// Entries held at the end, over all instances.
+    pub entries: u64,
 }
 
 /// Instance-hours and cost of a run.
@@ -252,6 +284,44 @@ fn add_versions(sim: &Simulation, services: &mut BTreeMap<String, ServiceSummary
     }
 }
 
+/// The caches section, when the file gives a cache a capacity.
+fn caches(sim: &Simulation) -> Option<BTreeMap<String, CacheSummary>> {
+    let counts = sim.cache_counts();
+    if counts.is_empty() {
+        return None;
+    }
+    let topo = sim.topology();
+    Some(
+        topo.services
+            .iter()
+            .enumerate()
+            .filter_map(|(sid, s)| {
+                let cfg = s.cache?;
+                let c = counts[sid];
+                Some((
+                    s.name.clone(),
+                    CacheSummary {
+                        capacity: cfg.capacity,
+                        copies: match cfg.copies {
+                            crate::cache::Copies::One => "one",
+                            crate::cache::Copies::EveryZone => "every_zone",
+                        },
+                        ttl_s: cfg.ttl.map(|t| t as f64 / 1e9),
+                        gets: c.gets(),
+                        hits: c.hits,
+                        misses: c.misses,
+                        hit_rate: libm::round(c.hit_rate() * 1e6) / 1e6,
+                        expired: c.expired,
+                        sets: c.sets,
+                        evictions: c.evictions,
+                        entries: sim.cache_entries(sid as u32) as u64,
+                    },
+                ))
+            })
+            .collect(),
+    )
+}
+
 /// The capacity section, when the file scales or prices anything.
 fn capacity(sim: &Simulation) -> Option<CapacitySummary> {
     let topo = sim.topology();
@@ -351,6 +421,7 @@ impl Summary {
                     .collect()
             }),
             capacity: capacity(sim),
+            caches: caches(sim),
             deployments: super::deployments::deployments(sim),
             failure_process: sim.failure_counts().map(|f| FailuresSummary {
                 acceleration: f.acceleration,

@@ -168,9 +168,27 @@ impl Session {
         })
     }
 
-    /// The topology message: services, instances, regions, zones, state names.
+    /// The topology message: services, instances, regions, zones, state
+    /// names, and the scenario's timeline — each fault in words with its
+    /// start and end (the page marks them upcoming, active or healed) and the
+    /// discovery poll interval (the page marks the polls).
     pub fn topology_json(&self) -> Value {
-        topology_json(self.sim.topology())
+        let mut t = topology_json(self.sim.topology());
+        let sc = self.sim.scenario();
+        let secs = |n: Nanos| n as f64 / 1e9;
+        t["faults"] = sc
+            .faults
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "at_s": secs(f.at),
+                    "until_s": f.until.map(secs),
+                    "what": crate::fault::describe::what(f, self.sim.topology()),
+                })
+            })
+            .collect();
+        t["discovery_poll_s"] = secs(sc.discovery_poll).into();
+        t
     }
 
     /// The simulation (read-only).

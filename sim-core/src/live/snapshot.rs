@@ -147,6 +147,14 @@ impl Snapshotter {
             .collect();
         self.rows_seen = rows.len();
         self.last = now;
+        // Caches with a capacity (only in runs that have them): each
+        // instance's hit rate over the window (null without reads) and how
+        // full it is, so a cold cache shows as one.
+        let caches: Vec<Value> = sim
+            .take_cache_window()
+            .into_iter()
+            .map(|(id, hit, full)| json!([id, hit.map(r3), r3(full)]))
+            .collect();
         let mut snapshot = json!({
             "t_ms": r3(now as f64 / 1e6),
             "window_ms": r3(window_s * 1e3),
@@ -178,6 +186,10 @@ impl Snapshotter {
             }
             snapshot["version"] = json!(version);
             snapshot["baseline"] = json!(baseline);
+        }
+        if !caches.is_empty() {
+            snapshot["cache_fields"] = json!(["instance", "hit_rate", "full"]);
+            snapshot["caches"] = Value::Array(caches);
         }
         snapshot
     }

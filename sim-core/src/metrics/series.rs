@@ -34,6 +34,11 @@ pub struct Row {
     pub p99: u64,
     /// Instances paid for at the bucket's end (every service's, end to end).
     pub instances: u32,
+    /// Reads of a cache with a capacity that found their key in the bucket
+    /// (every cache's, end to end).
+    pub hits: u64,
+    /// Reads of a cache with a capacity that did not.
+    pub misses: u64,
 }
 
 impl Row {
@@ -49,6 +54,8 @@ impl Row {
             p90: 0,
             p99: 0,
             instances: 0,
+            hits: 0,
+            misses: 0,
         }
     }
 
@@ -66,6 +73,8 @@ struct Live {
     latency: LazyHistogram,
     /// Instances paid for now.
     instances: u32,
+    hits: u64,
+    misses: u64,
     /// Something happened in the current bucket (the service is on the active list).
     active: bool,
 }
@@ -79,6 +88,8 @@ impl Live {
             // 2 significant digits are plenty for a per-second chart.
             latency: LazyHistogram::new(2),
             instances: 0,
+            hits: 0,
+            misses: 0,
             active: false,
         }
     }
@@ -94,6 +105,8 @@ impl Live {
             p90: self.latency.value_at_quantile(0.9),
             p99: self.latency.value_at_quantile(0.99),
             instances: self.instances,
+            hits: self.hits,
+            misses: self.misses,
         }
     }
 
@@ -102,6 +115,8 @@ impl Live {
         self.ok = 0;
         self.failures = [0; 6];
         self.latency.reset();
+        self.hits = 0;
+        self.misses = 0;
         self.active = false;
     }
 }
@@ -129,6 +144,10 @@ pub struct Series {
     retain_services: bool,
     /// Rows handed out by [`Series::drain_rows`] so far.
     drained: usize,
+    /// Services whose rows are kept for charts whatever happens to the
+    /// others (empty: none), and those rows.
+    follow: Vec<bool>,
+    followed: Vec<Row>,
     /// Per service, the first bucket in which it failed requests itself.
     first_failure: Vec<Option<FirstFailure>>,
 }
@@ -182,8 +201,25 @@ impl Series {
             end_to_end: Vec::new(),
             retain_services: true,
             drained: 0,
+            follow: Vec::new(),
+            followed: Vec::new(),
             first_failure: vec![None; services],
         }
+    }
+
+    /// Keeps every closed row of `services` (from now on) for charts, even
+    /// when service rows are drained or not kept: a few services' rows, one
+    /// per bucket in which each did something.
+    pub fn follow(&mut self, services: &[u32]) {
+        self.follow = vec![false; self.live.len()];
+        for &s in services {
+            self.follow[s as usize] = true;
+        }
+    }
+
+    /// The followed services' closed rows, bucket by bucket.
+    pub fn followed_rows(&self) -> &[Row] {
+        &self.followed
     }
 
     /// Stops keeping per-service rows (the live view only charts end to end).
@@ -259,6 +295,16 @@ impl Series {
         l.latency.record(latency);
     }
 
+    /// Counts a read of cache `service` (a cache with a capacity), found or not.
+    #[inline]
+    pub fn cache_read(&mut self, service: u32, hit: bool) {
+        for s in [service, END_TO_END] {
+            let l = self.slot(s);
+            l.hits += u64::from(hit);
+            l.misses += u64::from(!hit);
+        }
+    }
+
     /// Closes every bucket that ends at or before `now`.
     pub fn advance(&mut self, now: Nanos) {
         while self.next_boundary() <= now {
@@ -269,7 +315,10 @@ impl Series {
     /// Closes the current bucket (end of run), if anything happened in it.
     pub fn finish(&mut self) {
         let e2e = &self.live[self.live.len() - 1];
-        let e2e_busy = e2e.requests > 0 || e2e.ok > 0 || e2e.failures.iter().any(|&f| f > 0);
+        let e2e_busy = e2e.requests > 0
+            || e2e.ok > 0
+            || e2e.failures.iter().any(|&f| f > 0)
+            || e2e.hits + e2e.misses > 0;
         if e2e_busy || !self.active.is_empty() {
             self.close();
         }
@@ -286,6 +335,9 @@ impl Series {
             }
             if self.retain_services {
                 self.rows.push(l.row(bucket, s));
+            }
+            if self.follow.get(s as usize).copied().unwrap_or(false) {
+                self.followed.push(l.row(bucket, s));
             }
             l.reset();
         }
@@ -332,6 +384,21 @@ impl Series {
             requests + l.requests,
             answered + l.ok + l.failures.iter().sum::<u64>(),
         ))
+    }
+
+    /// (hits, misses) of cache `service` over the run so far, as
+    /// [`Series::totals`] (None once rows were drained or not kept).
+    pub fn cache_totals(&self, service: u32) -> Option<(u64, u64)> {
+        if !self.retain_services || self.drained > 0 {
+            return None;
+        }
+        let l = &self.live[service as usize];
+        Some(
+            self.rows
+                .iter()
+                .filter(|r| r.service == service)
+                .fold((l.hits, l.misses), |(h, m), r| (h + r.hits, m + r.misses)),
+        )
     }
 
     /// Closed rows not yet drained, bucket by bucket: the services that did

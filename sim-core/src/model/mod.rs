@@ -5,6 +5,7 @@ mod autoscale;
 mod parse;
 mod policy;
 mod spec;
+mod state;
 mod validate;
 mod versions;
 mod waiting;
@@ -16,6 +17,7 @@ pub use policy::{
     RetrySpec, MAX_RETRIES,
 };
 pub use spec::*;
+pub use state::{CacheSpec, CopiesSpec, KeysSpec};
 pub use validate::{validate, Limits, LIMITS};
 pub use versions::{
     check_versions, start_counts, DefectSpec, LeakSpec, VersionSpec, MAX_VERSIONED_SERVICES,

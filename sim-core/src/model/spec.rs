@@ -78,6 +78,11 @@ pub struct Traffic {
     /// A rate that changes over time, in requests per second; replaces `rate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<ProfileSpec>,
+    /// The keys requests read or write (a keyspace with Zipf popularity and a
+    /// share of writes); each request keeps its key down its call path.
+    /// Absent: requests carry no key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<super::KeysSpec>,
 }
 
 /// The rate when neither the file nor the run gives one.
@@ -94,8 +99,8 @@ impl Traffic {
         self.arrival.unwrap_or_default()
     }
 
-    /// This (an entry point's own `traffic`) over `top`: `arrival` key by key,
-    /// `rate` and `profile` as one shape.
+    /// This (an entry point's own `traffic`) over `top`: `arrival` and `keys`
+    /// key by key, `rate` and `profile` as one shape.
     #[must_use]
     pub fn over(&self, top: &Traffic) -> Traffic {
         let shaped = self.rate.is_some() || self.profile.is_some();
@@ -107,6 +112,7 @@ impl Traffic {
             } else {
                 top.profile.clone()
             },
+            keys: self.keys.clone().or_else(|| top.keys.clone()),
         }
     }
 }
@@ -302,6 +308,12 @@ pub struct ServiceSpec {
     /// Stores with a self-dependency: peers each request is replicated to (default 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<u32>,
+    /// A cache-like service's capacity per instance (an LRU, optional TTL)
+    /// and layout (one copy, or a copy in every zone as EVCache): its hit
+    /// rate then emerges from the keys requests carry. Absent: the data-access
+    /// layer's fixed `hit_rate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<super::CacheSpec>,
     /// Autoscaling per region, as Kubernetes' Horizontal Pod Autoscaler does
     /// it; `count` is where it starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -400,6 +412,10 @@ pub struct CallSpec {
     /// fail, and retry in another zone.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub zone_aware: bool,
+    /// Each call draws its own key from this keyspace (instead of carrying
+    /// the caller's request's key on). Boxed: most dependencies have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Box<super::KeysSpec>>,
     /// Shadow traffic (Envoy's `request_mirror_policies`): this percentage, in
     /// (0, 100], of the requests the caller handles is copied to this service,
     /// fire-and-forget; the caller never waits for the copy and never sees its
@@ -450,6 +466,7 @@ impl DependencySpec {
                 bulkhead: None,
                 fallback: false,
                 zone_aware: false,
+                keys: None,
                 mirror: None,
                 is_async: false,
             },

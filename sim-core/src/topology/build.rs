@@ -179,7 +179,7 @@ impl Topology {
             let mut deps = Vec::new();
             let mut ring = false;
             let (mut client_slots, mut zone_aware) = (0u16, false);
-            for d in s.dependencies.iter().flatten() {
+            for (j, d) in s.dependencies.iter().flatten().enumerate() {
                 let name = d.service();
                 if name == "eureka" {
                     continue;
@@ -200,8 +200,15 @@ impl Topology {
                     Edge::Call => {}
                 }
                 let o = d.options();
-                let cache_like =
-                    behaviour::is_cache_like(spec.services[target as usize].package, name);
+                let at = format!("services[{sid}] \"{}\".dependencies[{j}].keys", s.name);
+                let keys = o.keys.as_ref().map(|k| k.check(&at)).transpose()?;
+                let callee = &spec.services[target as usize];
+                let cache_like = behaviour::is_cache_like(callee.package, name);
+                let copies = match callee.cache.as_ref().map(|c| c.copies) {
+                    None => 0,
+                    Some(crate::model::CopiesSpec::One) => 1,
+                    Some(crate::model::CopiesSpec::EveryZone) => spec.zones as u8,
+                };
                 let mut policy = Policy::from_spec(&o);
                 if policy.needs_slot() {
                     policy.slot = client_slots;
@@ -218,9 +225,17 @@ impl Topology {
                     weight: o.weight,
                     cache_like,
                     policy,
+                    keys,
+                    copies,
                     detached,
                 });
             }
+            let cache = s
+                .cache
+                .as_ref()
+                .map(|c| c.check(&format!("services[{sid}] \"{}\".cache", s.name)))
+                .transpose()?;
+            let keyed_caches = role == Role::DataAccess && deps.iter().any(|d| d.copies > 0);
             let per_region_peers = per_region.saturating_sub(1);
             let ring_replicas = if ring {
                 s.replicas
@@ -259,6 +274,8 @@ impl Topology {
                 autoscale,
                 price_per_hour: s.price_per_hour.or(spec.price_per_hour).unwrap_or(0.0),
                 versions,
+                cache,
+                keyed_caches,
             });
         }
 
@@ -306,6 +323,7 @@ impl Topology {
         }
 
         let entry_traffic = entry_traffic(spec, &services, &entry_points)?;
+        super::state::check(spec, &services, &entry_points, &entry_traffic)?;
 
         let regions = (0..max_regions as usize)
             .map(|r| {
@@ -386,9 +404,18 @@ fn entry_traffic(
                 (Some(_), false) => Rate::Profile(shared.clone().expect("the top-level profile")),
                 (None, _) => Rate::Flat(t.rate()),
             };
+            let at = if own.is_some_and(|o| o.keys.is_some()) {
+                format!(
+                    "services[{e}] \"{}\".traffic.keys",
+                    spec.services[e as usize].name
+                )
+            } else {
+                "traffic.keys".to_string()
+            };
             Ok(EntryTraffic {
                 arrival: t.arrival(),
                 rate,
+                keys: t.keys.as_ref().map(|k| k.check(&at)).transpose()?,
             })
         })
         .collect()

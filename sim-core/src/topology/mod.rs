@@ -10,6 +10,7 @@ mod build;
 mod versions;
 
 pub use versions::{to_ppm, Defect, Track, Version, PPM};
+mod state;
 
 use petgraph::graph::DiGraph;
 
@@ -76,6 +77,11 @@ pub struct Dependency {
     pub cache_like: bool,
     /// Timeouts, retries, breaker, bulkhead, fallback, zone awareness.
     pub policy: Policy,
+    /// Each call draws its own key here (None: it carries its request's key on).
+    pub keys: Option<crate::keys::KeySource>,
+    /// Copies of each key the target keeps per region when it is a cache with
+    /// a capacity: 1, or the zones for a copy in every zone; 0 for any other target.
+    pub copies: u8,
     /// Nobody waits for it: a mirror (whose percentage is `probability`) or
     /// an async call ([`crate::behaviour::Detached`]).
     pub detached: Option<Detached>,
@@ -139,6 +145,11 @@ pub struct Service {
     /// Its versions (empty: the service has none). A versioned service's
     /// `per_region` places are twice `initial`, the versions' counts.
     pub versions: Vec<Version>,
+    /// A cache with a capacity: an LRU per instance ([`crate::cache`]).
+    pub cache: Option<crate::cache::CacheConfig>,
+    /// A data-access layer whose caches have a capacity: keyed reads and
+    /// writes follow EVCache's look-aside plan ([`crate::behaviour`]).
+    pub keyed_caches: bool,
 }
 
 impl Service {

@@ -38,6 +38,9 @@ pub fn check(path: &str, t: &Traffic) -> Result<(), InputError> {
         }
         compile(&format!("{path}.profile"), p)?;
     }
+    if let Some(k) = &t.keys {
+        k.check(&format!("{path}.keys"))?;
+    }
     Ok(())
 }
 

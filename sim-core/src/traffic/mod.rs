@@ -71,6 +71,8 @@ pub struct EntryTraffic {
     /// The rate: flat, or a profile (shared between the entry points that
     /// inherit the top-level one, so a 10,000-point profile is held once).
     pub rate: Rate,
+    /// The keys its requests carry, if any.
+    pub keys: Option<crate::keys::KeySource>,
 }
 
 /// A flat rate or a profile.
@@ -327,30 +329,18 @@ fn advance_diurnal(
     // G(x), the amount in [t, t + x): increasing, and G(p) = per_cycle > left.
     let g = |x: f64| mid * x + amp / w * sin_step(th, w * x);
     let rate = |x: f64| mid + amp * libm::cos(th + w * x);
-    let (mut lo, mut hi) = (0.0f64, p);
     let r0 = rate(0.0);
-    let mut x = (if r0 > 0.0 { left / r0 } else { left / mid }).min(p);
-    // Newton, falling back to bisection when a step leaves the bracket.
-    for _ in 0..200 {
-        let gx = g(x) - left;
-        if gx > 0.0 {
-            hi = x;
-        } else {
-            lo = x;
-        }
-        let d = rate(x);
-        let newton = x - gx / d;
-        let next = if d > 0.0 && newton > lo && newton < hi {
-            newton
-        } else {
-            f64::midpoint(lo, hi)
-        };
-        let done = (next - x).abs() < 0.25 || hi - lo < 0.5;
-        x = next;
-        if done {
-            break;
-        }
-    }
+    let x0 = (if r0 > 0.0 { left / r0 } else { left / mid }).min(p);
+    // Newton, falling back to bisection when a step leaves the bracket [0, p];
+    // done within a quarter of a nanosecond.
+    let x = crate::solve::increasing_root(
+        x0,
+        0.0,
+        p,
+        200,
+        |x| (g(x) - left, rate(x)),
+        |step, width| step < 0.25 || width < 0.5,
+    );
     Some(t.saturating_add(x.clamp(0.0, p) as Nanos))
 }
 
