@@ -12,7 +12,7 @@ use std::path::Path;
 /// Directories whose files are embedded (the include patterns pick among them).
 const ROOTS: &[&str] = &["../web", "../architectures"];
 /// Below web/, only these are embedded; the rest (node_modules, tests) is not stamped.
-const WEB_PARTS: &[&str] = &["index.html", "style.css", "js", "pkg", "vendor"];
+const WEB_PARTS: &[&str] = &["index.html", "split.html", "style.css", "js", "pkg", "vendor"];
 
 fn stamp(path: &Path, h: &mut DefaultHasher) {
     let Ok(meta) = std::fs::metadata(path) else {

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::{json, Value};
-use sim_core::error::compact;
 use sim_core::lesson::{hypothesis, parse_lesson, Lesson};
 
 use crate::archs;
@@ -372,7 +371,7 @@ fn table(l: &Lesson, ran: &[Ran], outcomes: &[hypothesis::Outcome]) -> String {
             .iter()
             .map(|x| match hypothesis::metric(&x.summary, path) {
                 Ok(v) if path.ends_with("success") => format!("{:.3} %", v * 100.0),
-                Ok(v) => compact(v),
+                Ok(v) => hypothesis::figure(v),
                 Err(_) => "-".into(),
             })
             .collect();

@@ -10,7 +10,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifacts, startServer, startBrowser, openPage, sleep } from './harness.mjs';
+import { artifacts, startServer, startBrowser, openPage, sleep, bigArchitecture } from './harness.mjs';
 
 const WAIT = { timeout: 60000 };
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -69,6 +69,22 @@ async function zoneOutage(browser, url, errors) {
   } finally { await page.close(); }
 }
 
+// Frames per second of the death-star view of a 600-service architecture.
+async function deathStar(browser, url, errors, seconds) {
+  const page = await openPage(browser, `${url}/?arch=netflixoss&seed=1`, errors);
+  try {
+    const doc = bigArchitecture(600);
+    await page.setInputFiles('#file', { name: 'deathstar600.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+    await page.waitForFunction(() => window.microsim.topology()?.arch === 'deathstar600' && document.body.dataset.ready === '1', null, WAIT);
+    await page.evaluate(() => window.microsim.setMode('deathstar'));
+    await sleep(1000);
+    const services = await page.evaluate(() => window.microsim.nodeCount());
+    const rate = await measureFps(page, seconds);
+    const timings = await page.evaluate(() => window.microsim.timings());
+    return { services, ...rate, ms_per_frame: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, round(v, 2)])) };
+  } finally { await page.close(); }
+}
+
 const server = await startServer();
 const browser = await startBrowser();
 const errors = [];
@@ -77,6 +93,7 @@ try {
   report.scale_1000 = await scale(browser, server.url, errors, 1000, 3);
   report.scale_8400 = await scale(browser, server.url, errors, 8400, 2);
   report.default = await zoneOutage(browser, server.url, errors);
+  report.deathstar_600 = await deathStar(browser, server.url, errors, 3);
 } finally {
   await browser.close();
   server.stop();

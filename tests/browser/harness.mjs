@@ -70,3 +70,27 @@ export async function openPage(browser, url, errors) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A death-star-sized architecture: n services (one instance each) in tiers —
+// an edge, ten front services, then mid-tier services and stores — each
+// calling three services of the next tiers, chosen by a seeded LCG.
+export function bigArchitecture(n = 600, seed = 7) {
+  let x = seed;
+  const rand = () => { x = (x * 1103515245 + 12345) % 2147483648; return x / 2147483648; };
+  const name = (i) => `svc${String(i).padStart(3, '0')}`;
+  const tiers = [[0], [], [], []];
+  for (let i = 1; i < n; i++) tiers[i <= 10 ? 1 : i <= n * 0.45 ? 2 : 3].push(i);
+  const services = [];
+  for (let t = 0; t < tiers.length; t++) {
+    for (const i of tiers[t]) {
+      const next = tiers[t + 1] ?? [];
+      const deps = t === 0 ? next.map(name) : [...new Set(Array.from({ length: Math.min(3, next.length) }, () => name(next[Math.floor(rand() * next.length)])))];
+      services.push({
+        name: name(i), package: deps.length ? 'karyon' : 'store', count: 1, regions: 1,
+        ...(deps.length ? { dependencies: deps } : {}),
+        service_time: { dist: 'exponential', mean_ms: 0.5 },
+      });
+    }
+  }
+  return { arch: `deathstar${n}`, description: `${n} services in tiers, for the death-star view`, traffic: { rate: 5 }, services };
+}

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repo, artifacts, MICROSIM, startServer, startBrowser, openPage, sleep } from './harness.mjs';
+import { repo, artifacts, MICROSIM, startServer, startBrowser, openPage, sleep, bigArchitecture } from './harness.mjs';
 
 let server, browser;
 const errors = [];
@@ -90,6 +90,27 @@ test('a lesson opens with its story, runs its first run, and a click runs the ot
     await page.waitForFunction(() => window.microsim.topology()?.arch === 'netflixoss-resilient' && document.body.dataset.ready === '1', null, WAIT);
     assert.equal(await page.inputValue('#scenario'), 'zone-outage');
     assert.match(await page.getAttribute('#lesson-panel button[data-run="resilient"]', 'class'), /current/);
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
+test('split screen runs two engines with one seed, and their figures differ as the lesson says', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await page.goto(`${server.url}/split.html?lesson=zone-outage`);
+    await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60000 });
+    assert.deepEqual(await page.evaluate(() => [window.microsim.topology(0).arch, window.microsim.topology(1).arch]), ['netflixoss', 'netflixoss-resilient']);
+    assert.match(await page.textContent('#title'), /A zone goes down/);
+    await page.evaluate(() => window.microsim.setSpeed(10));
+    // past the outage (20 s to 40 s) and a discovery poll
+    await page.waitForFunction(() => window.microsim.virtualMs(0) > 45000 && window.microsim.virtualMs(1) > 45000, null, { timeout: 90000 });
+    const [a, b] = await page.evaluate(() => [window.microsim.state(0).end_to_end, window.microsim.state(1).end_to_end]);
+    // the same traffic (one seed), different outcomes: the plain one loses requests, the resilient one hardly any
+    assert.ok(Math.abs(a.requests - b.requests) <= 0.02 * a.requests, `${a.requests} ${b.requests}`);
+    assert.ok(a.failed > 100, `plain failed ${a.failed}`);
+    assert.ok(b.failed < a.failed / 10, `resilient failed ${b.failed} vs ${a.failed}`);
+    await shot(page, 'split-zone-outage');
   } finally { await page.close(); }
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });
@@ -298,6 +319,44 @@ test('5,000 instances render and clicking one kills that one', async () => {
     const down = await page.evaluate(() => window.microsim.snapshot().state.filter((_, i) => window.microsim.instanceStateName(i) !== 'up').length);
     assert.equal(down, 1, 'only the clicked instance is down');
     await shot(page, '5-5000-instances');
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
+test('the death-star view draws 600 services on a ring and keeps animating', async () => {
+  const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=1`, errors);
+  try {
+    const doc = bigArchitecture(600);
+    await page.setInputFiles('#file', { name: 'deathstar600.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+    await page.waitForFunction(() => window.microsim.topology()?.arch === 'deathstar600' && document.body.dataset.ready === '1', null, { timeout: 60000 });
+    await page.evaluate(() => window.microsim.setMode('deathstar'));
+    assert.equal(await page.evaluate(() => window.microsim.nodeCount()), 600);
+    await page.waitForFunction(() => window.microsim.state().end_to_end.requests > 0, null, WAIT);
+    const f0 = await page.evaluate(() => window.microsim.frames());
+    await page.waitForFunction((f) => window.microsim.frames() > f + 30, f0, WAIT);
+    // every service sits on the ring
+    const radii = await page.evaluate(() => window.microsim.view.renderer().nodes.map((d) => Math.hypot(d.x, d.y)));
+    assert.ok(Math.max(...radii) - Math.min(...radii) < 1e-6);
+    await shot(page, 'deathstar-600');
+    await page.evaluate(() => window.microsim.setMode('deathstar'));
+    await page.goto(`${server.url}/?arch=netflixoss-resilient&seed=1&view=deathstar`);
+    await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60000 });
+    assert.equal(await page.inputValue('#mode'), 'deathstar');
+    await shot(page, 'deathstar-netflixoss-resilient');
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
+test('focus shows one service with what it calls and what calls it', async () => {
+  const page = await openPage(browser, `${server.url}/?arch=netflixoss&seed=1&view=services`, errors);
+  try {
+    await page.selectOption('#focus', 'subscriber');
+    // subscriber, what it calls (evcache, cassandra), what calls it (homepage, login, recommendations)
+    await page.waitForFunction(() => window.microsim.nodeCount() === 6, null, WAIT);
+    assert.match(page.url(), /focus=subscriber/);
+    await shot(page, 'focus-subscriber');
+    await page.selectOption('#focus', '');
+    await page.waitForFunction(() => window.microsim.nodeCount() === window.microsim.topology().services.length, null, WAIT);
   } finally { await page.close(); }
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });

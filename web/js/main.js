@@ -18,7 +18,7 @@ const ui = {
   file: $('file'), play: $('play'), step: $('step'), speed: $('speed'), mode: $('mode'),
   region: $('f-region'), zone: $('f-zone'), service: $('f-service'), percent: $('f-percent'), ms: $('f-ms'),
   hang: $('hang'), forSel: $('f-for'), panel: $('panel'), vtime: $('vtime'), fps: $('fps'), engineLabel: $('engine'),
-  tooltip: $('tooltip'), error: $('error'), lesson: $('lesson'), lessonPanel: $('lesson-panel'),
+  tooltip: $('tooltip'), error: $('error'), lesson: $('lesson'), lessonPanel: $('lesson-panel'), focus: $('focus'),
 };
 
 let engine = null;
@@ -133,6 +133,9 @@ function fillFaultPickers() {
   setOptions(ui.service, names);
   if (names.includes(keep)) ui.service.value = keep;
   else if (names.includes('subscriber')) ui.service.value = 'subscriber';
+  setOptions(ui.focus, ['', ...names], ['all services', ...names]);
+  setFocus(names.includes(params.get('focus')) && !focusSet ? params.get('focus') : '');
+  focusSet = true;
 }
 
 function onSnapshot(snap) {
@@ -232,10 +235,32 @@ for (const el of [ui.arch, ui.scenario, ui.seed, ui.scale, ui.regions]) {
 }
 $('fit').onclick = () => view.fit();
 
+// Focus: one service, what it calls and what calls it — how to see one
+// service's dependencies among hundreds.
+let focusSet = false; // the URL's focus applies to the first topology only
+function setFocus(name) {
+  const s = topo?.services.find((x) => x.name === name);
+  ui.focus.value = s ? name : '';
+  model.focus = s ? new Set([s.id, ...s.deps, ...topo.services.filter((o) => o.deps.includes(s.id)).map((o) => o.id)]) : null;
+  view.dirty = true;
+  view.fit();
+  const p = new URLSearchParams(location.search);
+  if (s) p.set('focus', name); else p.delete('focus');
+  history.replaceState(null, '', `${location.pathname}?${p}`);
+}
+ui.focus.onchange = () => setFocus(ui.focus.value);
+
 // Lessons ------------------------------------------------------------------
 
 function showLesson() {
   ui.lessonPanel.replaceChildren(...lessonPanel(lesson?.doc, runLesson, lesson?.run));
+  if (lesson && lesson.doc.runs.length > 1) {
+    const a = document.createElement('a');
+    a.href = `split.html?lesson=${encodeURIComponent(lesson.name)}`;
+    a.id = 'split-link';
+    a.textContent = 'open the first two runs side by side';
+    ui.lessonPanel.querySelector('.runs')?.append(a);
+  }
   ui.lessonPanel.hidden = !lesson;
 }
 
@@ -321,6 +346,7 @@ window.microsim = {
   view, // the renderer, for debugging
   virtualMs: () => engine?.nowMs() ?? 0,
   setMode: (m) => { view.setMode(m); ui.mode.value = m; },
+  setFocus,
   pause: () => setPaused(true),
   play: () => setPaused(false),
   ...faults,

@@ -27,6 +27,7 @@ export class SnapshotModel {
     this.err = new Float32Array(n);
     this.lat = new Float32Array(n);
     this.visible = new Uint8Array(n).fill(1);
+    this.focus = null; // a Set of service ids: only they are drawn (focus mode)
     this.edges = new Map(); // a * n + b -> {a, b, rps, err}, smoothed
     this.svcRps = new Float32Array(S);
     this.svcErr = new Float32Array(S);

@@ -8,7 +8,9 @@ import { COLORS } from './palette.js';
 // dashed when nobody waits for the calls (mirrors, async); with a hovered node,
 // its edges lit and the rest faint. style: {alpha, width, widthLit} (alpha
 // and line width factors when nothing is hovered / for lit edges).
-export function strokeTraffic(ctx, edges, P, { px, hover, alpha, width, widthLit, include }) {
+// bend (0..1): each edge a curve pulled that far towards the origin (the
+// death star's bundles); absent, straight lines.
+export function strokeTraffic(ctx, edges, P, { px, hover, alpha, width, widthLit, include, bend }) {
   const hovering = hover >= 0;
   const buckets = new Map();
   for (const e of edges.values()) {
@@ -28,7 +30,14 @@ export function strokeTraffic(ctx, edges, P, { px, hover, alpha, width, widthLit
     ctx.lineWidth = w * px * (lit ? widthLit : width);
     ctx.setLineDash(dashed ? DASH.map((d) => d * px) : []);
     ctx.beginPath();
-    for (const e of list) { const p = P[e.a], q = P[e.b]; ctx.moveTo(p.x, p.y); ctx.lineTo(q.x, q.y); }
+    for (const e of list) {
+      const p = P[e.a], q = P[e.b];
+      ctx.moveTo(p.x, p.y);
+      if (bend) {
+        const k = 1 - bend;
+        ctx.quadraticCurveTo(((p.x + q.x) / 2) * k, ((p.y + q.y) / 2) * k, q.x, q.y);
+      } else ctx.lineTo(q.x, q.y);
+    }
     ctx.stroke();
   }
   ctx.setLineDash([]);

@@ -24,16 +24,17 @@ export class InstancesRenderer {
 
   bounds() {
     const { tx, ty } = this.layout;
-    return boundsOf(Array.from(tx, (x, i) => ({ x, y: ty[i] })), SPACING * 4);
+    const shown = Array.from(tx, (x, i) => ({ x, y: ty[i], i })).filter((p) => !this.model.focus || this.shows(p.i));
+    return boundsOf(shown, SPACING * 4);
   }
 
   nodeOfInstance(id) { return id; }
   pickKind() { return 'instance'; }
-  shows(i) { return this.model.visible[i] === 1; }
+  shows(i) { const m = this.model; return m.visible[i] === 1 && (!m.focus || m.focus.has(m.serviceOf[i])); }
   edges() { return this.model.edges; }
-  showsEdge(e) { return this.model.visible[e.a] === 1 && this.model.visible[e.b] === 1; }
+  showsEdge(e) { return this.shows(e.a) && this.shows(e.b); }
   count() { return this.model.n; }
-  visibleCount() { let c = 0; for (let i = 0; i < this.model.n; i++) c += this.model.visible[i]; return c; }
+  visibleCount() { let c = 0; for (let i = 0; i < this.model.n; i++) c += this.shows(i) ? 1 : 0; return c; }
 
   radius(i) { const m = this.model; return BASE_R + Math.min(3, Math.sqrt(m.rps[i] + m.err[i]) * 0.4); }
   color(i) { const m = this.model; return healthColor(m.stateName(i), m.rps[i], m.err[i]); }

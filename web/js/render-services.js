@@ -22,15 +22,15 @@ export class ServicesRenderer {
   // Switching to this view: restart the layout and run it far enough to fit.
   activate() { this.sim.alpha(1); settle(this.sim, FIT_TICKS); }
 
-  bounds() { return boundsOf(this.nodes, 60); }
+  bounds() { return boundsOf(this.nodes.filter((d) => this.shows(d.index)), 60); }
 
   nodeOfInstance(id) { return this.model.serviceOf[id]; }
   pickKind() { return 'service'; }
-  shows() { return true; }
+  shows(s) { return !this.model.focus || this.model.focus.has(s); }
   edges() { return this.model.svcEdges; }
-  showsEdge() { return true; }
+  showsEdge(e) { return this.shows(e.a) && this.shows(e.b); }
   count() { return this.model.S; }
-  visibleCount() { return this.model.S; }
+  visibleCount() { return this.model.focus ? this.model.focus.size : this.model.S; }
 
   // down / zombie (no instance up; zombie if any hangs), degraded (some not
   // up), else the instances' own: up. Places an autoscaler keeps off do not count.
@@ -58,17 +58,20 @@ export class ServicesRenderer {
     ctx.strokeStyle = 'rgba(140,150,170,0.25)';
     ctx.lineWidth = px;
     ctx.beginPath();
-    for (const l of this.layout.links) { ctx.moveTo(l.source.x, l.source.y); ctx.lineTo(l.target.x, l.target.y); }
+    for (const l of this.layout.links) {
+      if (!this.shows(l.source.index) || !this.shows(l.target.index)) continue;
+      ctx.moveTo(l.source.x, l.source.y); ctx.lineTo(l.target.x, l.target.y);
+    }
     ctx.stroke();
-    strokeTraffic(ctx, this.edges(), P, { px, hover, alpha: 0.55, width: 1.5, widthLit: 1.5 });
+    strokeTraffic(ctx, this.edges(), P, { px, hover, alpha: 0.55, width: 1.5, widthLit: 1.5, include: (e) => this.showsEdge(e) });
     fillNodes(ctx, this.model.S, P, {
-      k, color: (s) => this.color(s), radius: (s) => this.radius(s), dim: (s) => hover >= 0 && !near.has(s),
+      k, include: (s) => this.shows(s), color: (s) => this.color(s), radius: (s) => this.radius(s), dim: (s) => hover >= 0 && !near.has(s),
     });
     ctx.fillStyle = COLORS.label;
     ctx.font = `${12 * px}px system-ui, sans-serif`;
     ctx.textAlign = 'center';
     const services = this.model.topo.services;
-    for (const d of P) ctx.fillText(services[d.index].name, d.x, d.y + this.radius(d.index) + 13 * px);
+    for (const d of P) if (this.shows(d.index)) ctx.fillText(services[d.index].name, d.x, d.y + this.radius(d.index) + 13 * px);
     if (hover >= 0 && P[hover]) hoverRing(ctx, P[hover], this.radius(hover), px);
   }
 }

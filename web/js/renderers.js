@@ -4,8 +4,10 @@
 
 import { InstancesRenderer } from './render-instances.js';
 import { ServicesRenderer } from './render-services.js';
+import { DeathStarRenderer } from './render-deathstar.js';
 
 export const RENDERERS = {
   instances: InstancesRenderer,
   services: ServicesRenderer,
+  deathstar: DeathStarRenderer,
 };

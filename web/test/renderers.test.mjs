@@ -75,3 +75,32 @@ test('instances view: colour by state name and error share; neighbours by traffi
   assert.deepEqual([...r.neighbours(0)].sort(), [0, 5, 6]);
   assert.ok(r.radius(3) > r.radius(7), 'traffic makes a dot bigger');
 });
+
+test('the death star puts services on one ring by call depth and bends calls through the middle', async () => {
+  const { ringLayout, BUNDLE } = await import('../js/render-deathstar.js');
+  const { topo, make } = setup();
+  const r = make('deathstar');
+  const radii = r.nodes.map((d) => Math.hypot(d.x, d.y));
+  for (const q of radii) assert.ok(Math.abs(q - r.R) < 1e-9, 'every service on the ring');
+  const levels = serviceLevels(topo.services);
+  const { nodes } = ringLayout(topo.services, levels);
+  // walking the ring from the top, call depth never decreases
+  const byAngle = [...nodes].sort((a, b) => a.angle - b.angle).map((d) => levels[d.index]);
+  for (let i = 1; i < byAngle.length; i++) assert.ok(byAngle[i] >= byAngle[i - 1], `${byAngle}`);
+  assert.ok(BUNDLE > 0 && BUNDLE < 1);
+  assert.ok(r.sim.alpha() < r.sim.alphaMin(), 'fixed positions: settled at once');
+});
+
+test('focus shows one service and its neighbours in every view', () => {
+  const { topo, model, make } = setup();
+  const s = topo.services.find((x) => x.deps.length > 0);
+  model.focus = new Set([s.id, ...s.deps]);
+  for (const name of Object.keys(RENDERERS)) {
+    const r = make(name);
+    const shown = [...Array(r.count()).keys()].filter((i) => r.shows(i));
+    const services = new Set(shown.map((i) => r.pickKind() === 'instance' ? model.serviceOf[i] : i));
+    assert.deepEqual([...services].sort(), [...model.focus].sort(), name);
+    assert.equal(r.visibleCount(), shown.length, name);
+  }
+  model.focus = null;
+});

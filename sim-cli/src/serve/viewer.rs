@@ -24,6 +24,7 @@ const _STAMP: &str = env!("MICROSIM_EMBED_STAMP");
 #[derive(RustEmbed)]
 #[folder = "../web/"]
 #[include = "index.html"]
+#[include = "split.html"]
 #[include = "style.css"]
 #[include = "js/*.js"]
 #[include = "pkg/*.js"]

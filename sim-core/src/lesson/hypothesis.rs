@@ -157,17 +157,28 @@ pub fn evaluate<'a>(
     })
 }
 
+/// A figure as a hypothesis shows it: availabilities just below 1 with six
+/// decimals (0.999888 and 0.999869 differ; "1" and "1" would not), the rest
+/// in three significant digits.
+pub fn figure(x: f64) -> String {
+    if x > 0.99 && x < 1.0 {
+        format!("{x:.6}")
+    } else {
+        compact(x)
+    }
+}
+
 /// The hypothesis in words with its figures: "0.9996 ≥ 0.999".
 pub fn describe(h: &HypothesisSpec, o: &Outcome) -> String {
     let rhs = match &h.value {
-        ValueSpec::Number(_) => compact(o.expected),
+        ValueSpec::Number(_) => figure(o.expected),
         ValueSpec::Figure(f) if (f.times - 1.0).abs() < f64::EPSILON => {
-            format!("{} ({}'s {})", compact(o.expected), f.run, f.metric)
+            format!("{} ({}'s {})", figure(o.expected), f.run, f.metric)
         }
         ValueSpec::Figure(f) => format!(
             "{} ({} × {}'s {})",
-            compact(o.expected),
-            compact(f.times),
+            figure(o.expected),
+            figure(f.times),
             f.run,
             f.metric
         ),
@@ -176,7 +187,7 @@ pub fn describe(h: &HypothesisSpec, o: &Outcome) -> String {
         "{}'s {} = {} {} {}",
         h.run,
         h.metric,
-        compact(o.observed),
+        figure(o.observed),
         h.comparison.sign(),
         rhs
     )

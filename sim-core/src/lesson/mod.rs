@@ -38,8 +38,9 @@ use crate::run::RunOptions;
 
 pub use hypothesis::{metric, Comparison, Outcome};
 
-/// Most runs in one lesson: a lesson compares, it is not a sweep.
-pub const MAX_RUNS: usize = 4;
+/// Most runs in one lesson: a lesson compares (up to the ten steps of a
+/// migration), it is not a sweep.
+pub const MAX_RUNS: usize = 10;
 /// Most hypotheses in one lesson.
 pub const MAX_HYPOTHESES: usize = 20;
 /// Most paragraphs of story, and of things to look for.
@@ -67,7 +68,7 @@ pub struct LessonSpec {
     /// seed, so they see the same traffic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
-    /// The runs, compared side by side (1 to 4).
+    /// The runs, compared side by side (1 to 10).
     pub runs: Vec<RunEntry>,
     /// What the runs must show (1 to 20).
     pub hypotheses: Vec<HypothesisSpec>,
