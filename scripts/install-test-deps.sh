@@ -5,6 +5,7 @@
 #   rustfmt, clippy           rustup components
 #   wasm32 target, wasm-bindgen-cli, web/'s npm packages   scripts/install-web-deps.sh
 #   graphviz                  apt (the DOT reader)
+#   mdbook                    cargo install, pinned (the workshop guide)
 #   python3-venv              apt, only when `python3 -m venv` cannot make a venv
 #   .venv                     pip, exactly tests/readers/requirements.txt
 #   chromium                  apt: Debian's, for the browser tests (playwright's
@@ -86,6 +87,17 @@ fi
 
 # 3. Graphviz, the DOT reader (Debian's).
 have dot || apt_install graphviz
+
+# 3b. mdBook for the workshop guide, at a pinned version (without its
+#     serve/watch features: a smaller build, about 3 minutes of CPU).
+mdbook_version=0.5.4
+step="cargo install mdbook --version $mdbook_version"
+if [ "$(mdbook --version 2>/dev/null)" != "mdbook v$mdbook_version" ]; then
+  echo "==> $step"
+  cargo install mdbook --version "$mdbook_version" --no-default-features --features search --force ||
+    fail "$step" "cargo could not build mdbook (its message is above)" \
+      "check network access to crates.io, then run this again"
+fi
 
 # 4. The Python readers, in .venv, at exactly the pinned versions: reinstalled
 #    whenever tests/readers/requirements.txt's content changes (a hash).

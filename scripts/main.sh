@@ -35,6 +35,14 @@ cargo build --release -p sim-cli ||
   fail "$step" "microsim did not build (the compiler's message is above)" \
     "fix the error above; 'rustup update stable' if it says the Rust version is too old"
 
+# The workshop guide (/docs/), when mdbook is there (scripts/test.sh installs
+# it); built from this binary's lessons, then embedded by a rebuild.
+if command -v mdbook >/dev/null 2>&1 && bash scripts/build-guide.sh; then
+  cargo build --release -q -p sim-cli
+else
+  echo "$me: the workshop guide is not built (no mdbook; scripts/install-test-deps.sh installs it): /docs/ will say so" >&2
+fi
+
 # microsim explains its own refusals (exit 2: one paragraph naming the place and a fix).
 step="microsim run --out out $*"
 ./target/release/microsim run --out out "$@" ||

@@ -27,7 +27,11 @@ cargo test -p sim-wasm --target wasm32-unknown-unknown --release  # reuses the r
 step "bench smoke run (no timing assertions)"
 cargo run --release -q -p sim-cli -- bench --scales 1 --duration 1s --rate 1000 --build-instances 0
 
-step "exports read back by real readers (networkx, graphviz, opentelemetry-proto, jsonschema, csv)"
+step "workshop guide: chapters from the lessons and schemas, mdbook build (docs/guide/book)"
+cargo build --release -q -p sim-cli
+bash scripts/build-guide.sh
+
+step "exports read back by real readers (networkx, graphviz, opentelemetry-proto, jsonschema, csv), and every command of the guide"
 cargo build --release -q -p sim-cli
 .venv/bin/python -m pytest -q -rs tests/readers
 

@@ -178,4 +178,29 @@ fn serves_the_built_in_viewer_from_an_empty_directory() {
     );
     let (status, sc) = get(s.port, "/architectures/scenarios/zone-outage.json");
     assert_eq!((status, sc.contains("zone_outage")), (200, true), "{sc}");
+    let (status, lesson) = get(s.port, "/architectures/lessons/zone-outage.json");
+    assert_eq!((status, lesson.contains("\"hypotheses\"")), (200, true));
+
+    // The workshop guide at /docs/, when the tree had it built
+    // (scripts/build-guide.sh); otherwise a page that says how.
+    let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/guide/book");
+    let (status, page) = get(s.port, "/docs/");
+    if book.join("index.html").is_file() {
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("microsim workshop"), "{page}");
+        let (status, chapter) = get(s.port, "/docs/lessons/zone-outage.html");
+        assert_eq!(status, 200);
+        assert!(chapter.contains("A zone goes down"));
+    } else {
+        assert_eq!(status, 503, "{page}");
+        assert!(page.contains("scripts/build-guide.sh"), "{page}");
+    }
+    assert_eq!(get(s.port, "/docs").0, 301);
+    for path in [
+        "/docs/../Cargo.toml",
+        "/docs/src/intro.md",
+        "/docs/book.toml",
+    ] {
+        assert!(matches!(get(s.port, path).0, 404 | 503), "{path}");
+    }
 }

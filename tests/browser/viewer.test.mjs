@@ -115,6 +115,22 @@ test('split screen runs two engines with one seed, and their figures differ as t
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });
 
+test('the Hystrix panel shows a circuit opening under failing-dependency', async () => {
+  const page = await openPage(browser, `${server.url}/?arch=netflixoss-resilient&scenario=failing-dependency&seed=1&hystrix=homepage`, errors);
+  try {
+    const before = await page.evaluate(() => window.microsim.hystrix());
+    assert.deepEqual(before.map((c) => c.dep).sort(), ['recommendations', 'subscriber']);
+    assert.ok(before.every((c) => c.circuit === 'closed'), JSON.stringify(before));
+    await page.selectOption('#speed', '10');
+    // recommendations fails every request from 10 s: homepage's breakers open
+    await page.waitForFunction(() => window.microsim.hystrix().some((c) => c.dep === 'recommendations' && c.circuit === 'open'), null, { timeout: 60000 });
+    const after = await page.evaluate(() => window.microsim.hystrix());
+    assert.equal(after.find((c) => c.dep === 'subscriber').circuit, 'closed');
+    await shot(page, 'hystrix-open');
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
 test('an unknown ?arch= says so and runs nothing else', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   try {

@@ -6,6 +6,7 @@ import { GraphView } from './view.js';
 import { RENDERERS } from './renderers.js';
 import { renderPanel, RECENT_S } from './panel.js';
 import { lessonPanel, firstRun } from './lesson.js';
+import { HystrixBoard, hystrixCards } from './hystrix.js';
 import { Timeline } from './timeline.js';
 import { WasmEngine } from './engine-wasm.js';
 import { SocketEngine } from './engine-socket.js';
@@ -34,6 +35,7 @@ let source = { kind: 'named' }; // or {kind: 'file-arch', text, name} / {kind: '
 const view = new GraphView($('graph'), { onHover: showTooltip });
 const model = view.model; // what the snapshots say, per instance and service
 const timeline = new Timeline($('timeline'));
+const hystrix = new HystrixBoard();
 
 function showError(msg) {
   ui.error.textContent = String(msg);
@@ -108,6 +110,7 @@ async function load() {
   lastSnap = null;
   view.setTopology(topo, { seed: s.seed });
   timeline.clear();
+  hystrix.clear();
   timeline.setScenario(topo.faults, topo.discovery_poll_s);
   fillFaultPickers();
   const label = kind === 'replay' ? `replaying ${source.name}` : kind === 'native' ? 'engine: native (microsim serve)' : source.kind === 'file-arch' ? `wasm · ${source.name}` : 'engine: wasm';
@@ -134,6 +137,10 @@ function fillFaultPickers() {
   if (names.includes(keep)) ui.service.value = keep;
   else if (names.includes('subscriber')) ui.service.value = 'subscriber';
   setOptions(ui.focus, ['', ...names], ['all services', ...names]);
+  const callers = topo.services.filter((s) => s.deps.length).map((s) => s.name);
+  const hxKeep = $('hx-service').value;
+  setOptions($('hx-service'), callers);
+  $('hx-service').value = callers.includes(params.get('hystrix')) ? params.get('hystrix') : callers.includes(hxKeep) ? hxKeep : callers.includes('homepage') ? 'homepage' : callers[0] ?? '';
   setFocus(names.includes(params.get('focus')) && !focusSet ? params.get('focus') : '');
   focusSet = true;
 }
@@ -142,6 +149,7 @@ function onSnapshot(snap) {
   lastSnap = snap;
   view.update(snap);
   timeline.add(snap.timeline);
+  hystrix.add(snap);
   updatePanel();
   if (hovered) showTooltip(hovered); // a kill or a fault changes what it says
 }
@@ -149,6 +157,8 @@ function onSnapshot(snap) {
 function updatePanel() {
   ui.vtime.textContent = `t = ${((lastSnap?.t_ms ?? 0) / 1000).toFixed(1)} s`;
   renderPanel(ui.panel, { topo, snap: lastSnap, model, recent: timeline.recent(RECENT_S) });
+  const sid = topo?.services.findIndex((s) => s.name === $('hx-service').value) ?? -1;
+  $('hystrix').replaceChildren(...(sid >= 0 && lastSnap && !lastSnap.replay ? hystrixCards(hystrix.rows(topo, model, lastSnap, sid)) : []));
 }
 
 // Shown instead of the topology's state name, where it says more.
@@ -249,6 +259,7 @@ function setFocus(name) {
   history.replaceState(null, '', `${location.pathname}?${p}`);
 }
 ui.focus.onchange = () => setFocus(ui.focus.value);
+$('hx-service').onchange = () => updatePanel();
 
 // Lessons ------------------------------------------------------------------
 
@@ -347,6 +358,7 @@ window.microsim = {
   virtualMs: () => engine?.nowMs() ?? 0,
   setMode: (m) => { view.setMode(m); ui.mode.value = m; },
   setFocus,
+  hystrix: () => [...document.querySelectorAll('#hystrix .hx-card')].map((c) => ({ dep: c.dataset.dep, circuit: c.dataset.circuit })),
   pause: () => setPaused(true),
   play: () => setPaused(false),
   ...faults,

@@ -32,6 +32,13 @@ const _STAMP: &str = env!("MICROSIM_EMBED_STAMP");
 #[include = "vendor/*.js"]
 struct Assets;
 
+/// The workshop guide (docs/guide/book, built by `scripts/build-guide.sh`),
+/// served at `/docs/`.
+#[derive(RustEmbed)]
+#[folder = "../docs/guide/"]
+#[include = "book/**/*"]
+struct Guide;
+
 /// What the page cannot work without; web/pkg and web/vendor are built by
 /// `scripts/build-web.sh` (the rest is in the repository).
 const NEEDED: &[&str] = &[
@@ -85,6 +92,25 @@ pub async fn answer(req: Request) -> Response {
             .into_response();
     }
     let path = req.uri().path();
+    if path == "/docs" {
+        return (
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, "/docs/")],
+        )
+            .into_response();
+    }
+    if let Some(rest) = path.strip_prefix("/docs/") {
+        let name = if rest.is_empty() || rest.ends_with('/') {
+            format!("book/{rest}index.html")
+        } else {
+            format!("book/{rest}")
+        };
+        return match Guide::get(&name) {
+            Some(file) => file_response(&req, file),
+            None if Guide::get("book/index.html").is_none() => guide_missing(),
+            None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+        };
+    }
     let name = if path == "/" {
         let missing = missing();
         if !missing.is_empty() {
@@ -98,6 +124,20 @@ pub async fn answer(req: Request) -> Response {
     let Some(file) = Assets::get(name) else {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     };
+    file_response(&req, file)
+}
+
+/// `/docs/` when the binary was built without the guide.
+fn guide_missing() -> Response {
+    let page = "<!doctype html><meta charset=\"utf-8\"><title>microsim guide: not built</title>\
+        <h1>The workshop guide was not built into this microsim</h1>\
+        <p>Fix: in the microsim source tree run <code>scripts/build-guide.sh</code> \
+        (it needs <code>mdbook</code>), then <code>cargo build --release -p sim-cli</code>.</p>";
+    (StatusCode::SERVICE_UNAVAILABLE, Html(page)).into_response()
+}
+
+/// An embedded file, with its type, an ETag and `no-cache` (HEAD: its length).
+fn file_response(req: &Request, file: rust_embed::EmbeddedFile) -> Response {
     let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..12]));
     let fresh = req
         .headers()
