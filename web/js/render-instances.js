@@ -3,10 +3,11 @@
 // instance's state (the topology's names) and its error share, size traffic.
 
 import { SPACING, instanceLayout, boundsOf } from './layout.js';
-import { healthColor } from './palette.js';
+import { COLORS, healthColor } from './palette.js';
 import { strokeTraffic, fillNodes, hoverRing } from './paint.js';
 
 const BASE_R = 3.2;
+const LABELS_MAX = 60; // services beyond which the instance view names none
 
 export class InstancesRenderer {
   static label = 'instances';
@@ -58,7 +59,25 @@ export class InstancesRenderer {
       k, include: (i) => this.shows(i), color: (i) => this.color(i), radius: (i) => this.radius(i),
       dim: (i) => hover >= 0 && !near.has(i),
     });
+    this.drawServiceLabels(ctx, px);
     if (hover >= 0 && P[hover]) hoverRing(ctx, P[hover], this.radius(hover), px);
+  }
+
+  // Each service's name at the centre of its shown instances, so a hairball
+  // still says who is who (up to LABELS_MAX services).
+  drawServiceLabels(ctx, px) {
+    const m = this.model, P = this.nodes;
+    if (m.S > LABELS_MAX) return;
+    const sx = new Float64Array(m.S), sy = new Float64Array(m.S), n = new Uint32Array(m.S);
+    for (let i = 0; i < m.n; i++) {
+      if (!this.shows(i)) continue;
+      const s = m.serviceOf[i];
+      sx[s] += P[i].x; sy[s] += P[i].y; n[s]++;
+    }
+    ctx.font = `${11 * px}px system-ui, sans-serif`;
+    ctx.textAlign = 'center';
+    ctx.fillStyle = COLORS.label;
+    for (let s = 0; s < m.S; s++) if (n[s]) ctx.fillText(m.topo.services[s].name, sx[s] / n[s], sy[s] / n[s] - 8 * px);
   }
 
   drawRegions(ctx, px) {
