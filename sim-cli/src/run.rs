@@ -293,11 +293,13 @@ pub fn simulate(
     out: Option<&std::path::Path>,
 ) -> Result<(Finished, usize), Fail> {
     let mut staging = out.map(Staging::begin).transpose()?;
+    // One writer for the whole run: it carries each row's instances over
+    // the buckets in which the row was idle.
+    let mut csv = sim_core::export::csv::CsvWriter::new(spec.topology(), spec.options().bucket);
     let mut metrics = match &mut staging {
         Some(o) => {
             let mut w = o.create(OutputFile::Metrics.name())?;
-            sim_core::export::csv::CsvWriter::new(spec.topology(), spec.options().bucket)
-                .header(&mut w)
+            csv.header(&mut w)
                 .map_err(|e| o.failed(OutputFile::Metrics.name(), &e))?;
             Some(w)
         }
@@ -308,8 +310,7 @@ pub fn simulate(
             return Ok(());
         };
         let rows = sim.series_mut().drain_rows();
-        sim_core::export::csv::CsvWriter::new(sim.topology(), sim.series().width())
-            .rows(w, &rows)
+        csv.rows(w, &rows)
             .map_err(|e| {
                 Fail::input(format!(
                     "cannot write metrics.csv: {e}. Fix: check that the folder is writable and the disk has room."

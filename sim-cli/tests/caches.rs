@@ -89,6 +89,23 @@ fn bad_keys_and_caches_exit_2_naming_the_file_path_and_fix() {
         &["run", keyless.to_str().unwrap()],
         &["keyless.json", "\"evcache\".cache", "dal → evcache"],
     );
+    // A cache with a capacity running versions: a keyed read goes to the
+    // instance holding its key, so a split by version weight cannot hold.
+    let f = file(
+        tmp.path(),
+        "versioned.json",
+        ok_keys,
+        r#"{"capacity":100},"versions":[{"name":"v1"},{"name":"v2"}]"#,
+    );
+    refused(
+        &["run", &f],
+        &[
+            "versioned.json",
+            "at services[0] \"evcache\".versions",
+            "cannot run versions",
+            "remove \"versions\" from the cache",
+        ],
+    );
 }
 
 #[test]

@@ -38,6 +38,9 @@ pub enum Purpose {
     /// Keys and the read/write coin of keyed requests ([`crate::keys`]):
     /// drawn only in runs whose file declares `keys`.
     Keys = 9,
+    /// Which version of a service a call goes to, and which requests a
+    /// version's defect fails: drawn only for services with versions.
+    Versions = 10,
 }
 
 /// One random stream.

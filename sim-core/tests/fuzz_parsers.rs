@@ -253,6 +253,87 @@ fn corrupted_judgements_never_panic() {
     assert!(accepted > 100 && rejected > 100, "{accepted} {rejected}");
 }
 
+const VERSIONS_ARCH: &str = include_str!("../../architectures/change-in-flight.json");
+
+const DEPLOYMENTS: [&str; 4] = [
+    include_str!("../../architectures/scenarios/canary.json"),
+    include_str!("../../architectures/scenarios/red-black.json"),
+    r#"{"discovery_poll":"2s","deployments":[
+        {"at":"1s","deploy":{"service":"api","version":"v2","instances":2,"startup":"1s"}},
+        {"at":"2s","shift":{"service":"api","weights":{"v1":50,"v2":50},"over":"3s"}},
+        {"at":"6s","rollback":{"service":"api"}},
+        {"at":"7s","rolling":{"service":"api","version":"v3","batch":2,"startup":"1s"}}]}"#,
+    r#"{"discovery_poll":"2s","deployments":[{"at":"1s","canary":{
+        "service":"api","canary":"v2","baseline":"v1","instances":1,"startup":"1s",
+        "steps":[{"set_weight":10},{"pause":"2s"},{"set_weight":50},{"pause":"2s"}],
+        "analysis":{"step":"1s","metrics":[{"metric":"error_rate"},{"metric":"latency_p99"}]}}}]}"#,
+];
+
+/// Runs `arch` (and `scenario`) for `secs` at 50 requests a second; Ok(true)
+/// when it ran with its invariants kept, false when refused as bad input of
+/// one of the `bad` parts (a corrupted architecture may also leave the
+/// scenario naming what is no longer there).
+fn run_checked(arch: &str, scenario: Option<&str>, secs: u64, bad: &[Part]) -> bool {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let o = RunOptions {
+            duration: secs * sim_core::duration::SEC,
+            rate: Some(50.0),
+            record_graph: false,
+            ..Default::default()
+        };
+        let spec = RunSpec::new(
+            Input::new("arch.json", arch),
+            scenario.map(|s| Input::new("scenario.json", s)),
+            o,
+        )?;
+        let mut sim = spec.simulation();
+        sim.run();
+        Ok::<_, RunError>(sim.check_invariants())
+    }));
+    match r {
+        Ok(Ok(Ok(()))) => true,
+        Ok(Ok(Err(broken))) => panic!("invariant broken ({broken}) by:\n{arch}\n{scenario:?}"),
+        Ok(Err(e)) => {
+            assert!(bad.contains(&e.part), "{e}");
+            false
+        }
+        Err(_) => panic!("panicked on:\n{arch}\n{scenario:?}"),
+    }
+}
+
+/// Corrupted versions (odd counts, weights, defects, leaks) and corrupted
+/// deployments (odd weights, steps, analyses) that still parse are run and
+/// must keep the invariants: tracks, places and weights included.
+#[test]
+fn corrupted_versions_and_deployments_keep_the_invariants() {
+    let mut rng = Stream::new(21, Purpose::Faults);
+    let (mut ran, mut refused) = (0, 0);
+    for _ in 0..1500 {
+        let text = mutate(VERSIONS_ARCH, &mut rng);
+        if run_checked(
+            &text,
+            Some(DEPLOYMENTS[2]),
+            12,
+            &[Part::Architecture, Part::Scenario],
+        ) {
+            ran += 1;
+        } else {
+            refused += 1;
+        }
+    }
+    for seed in DEPLOYMENTS {
+        for _ in 0..1500 {
+            let text = mutate(seed, &mut rng);
+            if run_checked(VERSIONS_ARCH, Some(&text), 12, &[Part::Scenario]) {
+                ran += 1;
+            } else {
+                refused += 1;
+            }
+        }
+    }
+    assert!(ran > 100 && refused > 100, "{ran} {refused}");
+}
+
 /// Corrupted lessons are refused or accepted, never a panic, and the figures
 /// a hypothesis names are looked up in any summary without one.
 #[test]

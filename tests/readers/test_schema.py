@@ -95,6 +95,25 @@ def test_mirrors_async_calls_and_nonblocking_servers_are_published():
                                             {"service": "b", "async": True, "probability": 0.5}]}]})
 
 
+def test_versions_and_deployments_are_published():
+    ARCH.validate({"arch": "t", "services": [
+        {"name": "a", "package": "karyon", "count": 4, "versions": [
+            {"name": "v1", "count": 3, "weight": 90},
+            {"name": "v2", "count": 1, "weight": 10, "service_time": {"dist": "constant", "mean_ms": 5},
+             "concurrency": 4, "queue": 10,
+             "defect": {"errors_percent": 5, "add_ms": 10, "leak_per_minute": {"errors_percent": 1, "add_ms": 2}}}]}]})
+    analysis = {"step": "10s", "window": "60s", "marginal": 75, "pass": 95,
+                "metrics": [{"metric": "error_rate"}, {"metric": "latency_p99", "direction": "either"}]}
+    SCENARIO.validate({"discovery_poll": "5s", "deployments": [
+        {"at": "1s", "deploy": {"service": "a", "version": "v2", "instances": 2, "startup": "5s"}},
+        {"at": "2s", "shift": {"service": "a", "weights": {"v1": 50, "v2": 50}, "over": "10s"}},
+        {"at": "3s", "rollback": {"service": "a"}},
+        {"at": "4s", "red_black": {"service": "a", "version": "v2", "startup": "5s", "analysis": analysis}},
+        {"at": "5s", "rolling": {"service": "a", "version": "v2", "batch": 1, "startup": "5s"}},
+        {"at": "6s", "canary": {"service": "a", "canary": "v2", "baseline": "v1", "instances": 1,
+                                "steps": [{"set_weight": 5}, {"pause": "60s"}], "analysis": analysis}}]})
+
+
 def test_every_traffic_key_and_profile_form_is_published():
     for profile in [{"steps": [["0s", 100], ["30s", 400]]}, {"ramp": [["0s", 0], ["1m", 400]]},
                     {"diurnal": {"period": "10m", "min": 50, "max": 400, "peak_at": "5m"}},
@@ -151,6 +170,10 @@ BAD_ARCHS = [
                                "services": [{"name": "a", "package": "karyon", "count": 1}]}),
     ("profile point not a pair", {"arch": "t", "traffic": {"profile": {"steps": [["0s"]]}},
                                   "services": [{"name": "a", "package": "karyon", "count": 1}]}),
+    ("unknown version key", {"arch": "t", "services": [
+        {"name": "a", "package": "karyon", "count": 1, "versions": [{"name": "v1", "counts": 1}]}]}),
+    ("unknown defect key", {"arch": "t", "services": [
+        {"name": "a", "package": "karyon", "count": 1, "versions": [{"name": "v1", "defect": {"errors": 5}}]}]}),
     ("unknown diurnal key", {"arch": "t", "traffic": {"profile": {"diurnal": {"period": "1m", "min": 1, "max": 2, "peak": "1s"}}},
                              "services": [{"name": "a", "package": "karyon", "count": 1}]}),
 ]
@@ -171,6 +194,10 @@ BAD_SCENARIOS = [
     ("unknown mode", {"faults": [{"at": "1s", "kill": {"service": "homepage", "mode": "melt"}}]}),
     ("missing at", {"faults": [{"kill": {"service": "homepage"}}]}),
     ("flash crowd without a factor", {"faults": [{"at": "1s", "flash_crowd": {"entry": "www"}}]}),
+    ("two deployment actions", {"deployments": [{"at": "1s", "rollback": {"service": "api"},
+                                                 "deploy": {"service": "api", "version": "v2"}}]}),
+    ("unknown step", {"deployments": [{"at": "1s", "canary": {"service": "api", "canary": "v2", "baseline": "v1",
+                                                              "steps": [{"set_weights": 5}]}}]}),
     ("unknown flash crowd key", {"faults": [{"at": "1s", "flash_crowd": {"factor": 2, "entries": "www"}}]}),
 ]
 

@@ -12,6 +12,15 @@ pub fn microsim(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Checks that a run was refused as bad input: exit 2, one paragraph naming
+/// `file` and every `want` with a fix, and nothing written to `out_dir`.
+#[allow(dead_code)] // not every test file refuses input
+pub fn assert_refused(out: &Output, file: &str, want: &[&str], out_dir: &std::path::Path) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(file), "names the file {file}: {err}");
+    check_refusal(out, file, want, out_dir);
+}
+
 /// Expects exit 2, one paragraph containing every `want` and a fix, and no
 /// output directory.
 #[allow(dead_code)] // not every test file refuses input
@@ -21,12 +30,19 @@ pub fn refused(args: &[&str], want: &[&str]) {
     let mut all = args.to_vec();
     all.extend(["-q", "--out", out_dir.to_str().unwrap()]);
     let out = microsim(&all);
+    check_refusal(&out, &format!("{all:?}"), want, &out_dir);
+}
+
+/// What every refusal shares: exit 2, one paragraph with every `want` and a
+/// fix, no partial output (`what` labels the failure messages).
+#[allow(dead_code)]
+fn check_refusal(out: &Output, what: &str, want: &[&str], out_dir: &std::path::Path) {
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{all:?}: {err}");
+    assert_eq!(out.status.code(), Some(2), "{what}: {err}");
     for w in want {
         assert!(err.contains(w), "expected {w:?} in: {err}");
     }
-    assert!(err.contains("Fix:"), "{err}");
+    assert!(err.contains("Fix:"), "a suggestion is given: {err}");
     assert_eq!(err.trim_end().lines().count(), 1, "one paragraph: {err}");
-    assert!(!out_dir.exists(), "no partial output for {all:?}");
+    assert!(!out_dir.exists(), "no partial output for {what}: {err}");
 }

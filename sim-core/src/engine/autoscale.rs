@@ -130,12 +130,9 @@ impl Autoscaler {
     pub(super) fn new(topo: &Topology) -> Autoscaler {
         let mut a = Autoscaler::default();
         for (sid, s) in topo.services.iter().enumerate() {
-            let start = if s.autoscale.is_some() {
-                s.initial
-            } else {
-                s.per_region
-            };
-            let n = start * s.regions;
+            // `initial` is `per_region` unless places beyond it are laid out
+            // (an autoscaler's up to max, a versioned service's second group).
+            let n = s.initial * s.regions;
             a.capacity.push(Capacity {
                 now: n,
                 min: n,
@@ -232,6 +229,15 @@ impl Autoscaler {
     /// Capacity of every service.
     pub(super) fn capacity(&self) -> &[Capacity] {
         &self.capacity
+    }
+
+    /// Service `sid` has `n` instances paid for from `now` (a deployment
+    /// started or stopped some).
+    pub(super) fn set_paid(&mut self, sid: ServiceId, n: u32, now: Nanos) {
+        let c = &mut self.capacity[sid as usize];
+        if c.now != n {
+            c.set(n, now);
+        }
     }
 }
 

@@ -45,6 +45,33 @@ pub const PER_PROFILE_POINT: usize = size_of::<crate::duration::Nanos>() + size_
 pub const PER_FAILING: usize = size_of::<Event>();
 /// Bytes per instance when failures are on: whether it is failed now.
 pub const PER_INSTANCE_FAILURES: usize = size_of::<bool>();
+/// Bytes per place of a service with versions, beyond its cost as an
+/// instance (twice `count` places per region are laid out, so counted as
+/// instances): its track, its phase and when it last became ready.
+pub const PER_VERSION_PLACE: usize =
+    size_of::<u8>() + size_of::<super::autoscale::Phase>() + size_of::<crate::duration::Nanos>();
+/// Bytes per routing track (one per version of a service, plus its canary
+/// baseline group): its figures, its time-series slot, its weight, running
+/// sum, instances paid and version, and which judge samples it. Its latency
+/// histograms, like a service's, come with its first answer
+/// ([`PER_BUSY_SERVICE`]). At most 9 per service (8 versions and a
+/// baseline), 8 services with versions.
+pub const PER_TRACK: usize = size_of::<Stats>() + size_of::<Row>() + 3 * size_of::<u32>() + 1 + 8;
+/// Bytes per deployment started (a scenario's or the viewer's), kept for
+/// summary.json: its plan, state and report. At most
+/// [`super::deploy::MAX_ROLLOUTS`] a run.
+pub const PER_DEPLOYMENT: usize = size_of::<super::deploy::RolloutState>();
+/// Bytes per verdict kept in a deployment's report, plus
+/// [`PER_METRIC_RESULT`] per metric judged (at most 16); a canary gives at
+/// most one per pause (100 steps), red/black one.
+pub const PER_VERDICT: usize = size_of::<super::analysis::VerdictRecord>();
+/// Bytes per metric of a verdict.
+pub const PER_METRIC_RESULT: usize = size_of::<crate::canary::MetricResult>();
+/// Bytes per sample a judge holds while its deployment runs (per group, per
+/// metric, per step of the interval: at most 10,000 steps and 16 metrics,
+/// 2.6 MB for one judge); an ended deployment drops them.
+pub const PER_SAMPLE: usize = size_of::<f64>();
+
 /// Bytes per time-series row kept (the end-to-end row of every bucket; service
 /// rows are streamed to metrics.csv or not kept).
 pub const PER_ROW: usize = size_of::<Row>();
@@ -93,6 +120,14 @@ impl Estimate {
             topology += per_caller * s.instance_count() as usize;
         }
         topology += topo.entry_points.len() * PER_ENTRY_POINT;
+        let tracks = topo.tracks().len();
+        let places: usize = topo
+            .services
+            .iter()
+            .filter(|s| !s.versions.is_empty())
+            .map(|s| s.instance_count() as usize)
+            .sum();
+        topology += tracks * PER_TRACK + places * PER_VERSION_PLACE;
         let mut profiles: Vec<*const crate::traffic::Profile> = Vec::new();
         for t in &topo.entry_traffic {
             if let crate::traffic::Rate::Profile(p) = &t.rate {
@@ -131,7 +166,7 @@ impl Estimate {
         let buckets = (o.duration.saturating_add(o.drain) / o.bucket.max(1)) as usize + 1;
         Estimate {
             topology,
-            histograms: topo.services.len() * PER_BUSY_SERVICE,
+            histograms: (topo.services.len() + tracks) * PER_BUSY_SERVICE,
             calls_at_limit: o.max_calls as usize * per_call,
             series: buckets * PER_ROW,
             caches,
@@ -171,6 +206,11 @@ mod tests {
         );
         let per_service = PER_SERVICE;
         assert!(per_service < 1024, "{per_service}");
+        // Versions and deployments, as the README's table states them.
+        assert_eq!(PER_VERSION_PLACE, 10);
+        assert_eq!(PER_TRACK, 269, "a Row holds the cache columns too");
+        assert_eq!(PER_DEPLOYMENT, 688);
+        assert_eq!((PER_VERDICT, PER_METRIC_RESULT), (72, 152));
     }
 
     #[test]

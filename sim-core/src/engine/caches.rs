@@ -155,7 +155,8 @@ impl Simulation {
         let id =
             self.topo.instances_in(svc, r).start + owner(key, s.per_region, self.topo.zones, zone);
         match &self.chaos.views[svc as usize] {
-            Some(v) if v.region(r).binary_search(&id).is_err() => None,
+            // Track 0: a cache with a capacity has no versions (refused by the model).
+            Some(v) if v.region(0, r).binary_search(&id).is_err() => None,
             _ => Some(id),
         }
     }

@@ -28,27 +28,37 @@ pub(super) struct ServiceFault {
     error_fault: u32,
 }
 
-/// The instances of one service that discovery lists, per region slot and,
-/// within it, per zone (so zone-aware callers keep their affinity after deaths).
+/// The instances of one service that discovery lists, per routing track (a
+/// version's group; one track for a service without versions), region slot
+/// and, within it, zone (so zone-aware callers keep their affinity after
+/// deaths).
 #[derive(Debug, Clone)]
 pub(super) struct View {
     zones: usize,
-    /// Index `r * (zones + 1) + z` for zone z of region slot r; `z = zones` is the whole region.
+    regions: usize,
+    /// Index `(t * regions + r) * (zones + 1) + z` for zone z of region slot
+    /// r in track t; `z = zones` is the whole region.
     lists: Box<[Vec<InstanceId>]>,
 }
 
 impl View {
-    /// Listed instances of region slot `r`.
     #[inline]
-    pub fn region(&self, r: u32) -> &[InstanceId] {
-        &self.lists[r as usize * (self.zones + 1) + self.zones]
+    fn at(&self, t: u32, r: u32) -> usize {
+        (t as usize * self.regions + r as usize) * (self.zones + 1)
     }
 
-    /// Listed instances of zone `z` in region slot `r` (empty for an unknown zone).
+    /// Listed instances of track `t` in region slot `r`.
     #[inline]
-    pub fn zone(&self, r: u32, z: u8) -> &[InstanceId] {
+    pub fn region(&self, t: u32, r: u32) -> &[InstanceId] {
+        &self.lists[self.at(t, r) + self.zones]
+    }
+
+    /// Listed instances of track `t` in zone `z` of region slot `r` (empty
+    /// for an unknown zone).
+    #[inline]
+    pub fn zone(&self, t: u32, r: u32, z: u8) -> &[InstanceId] {
         if (z as usize) < self.zones {
-            &self.lists[r as usize * (self.zones + 1) + z as usize]
+            &self.lists[self.at(t, r) + z as usize]
         } else {
             &[]
         }
@@ -56,7 +66,7 @@ impl View {
 
     /// Region slots.
     pub fn regions(&self) -> u32 {
-        (self.lists.len() / (self.zones + 1)) as u32
+        self.regions as u32
     }
 }
 
@@ -140,7 +150,7 @@ impl Simulation {
                     .filter(|&id| {
                         let x = self.topo.instances[id as usize];
                         self.inst[id as usize].down == 0
-                            && self.scaler.phase(&self.topo, id) == Phase::Ready
+                            && self.phase(id) == Phase::Ready
                             && region.is_none_or(|r| x.region == r)
                             && zone.is_none_or(|z| x.zone == z)
                     })
@@ -254,7 +264,7 @@ impl Simulation {
             let x = self.topo.instances[id as usize];
             let placed = self.topo.services[x.service as usize].placement == Placement::Zoned;
             if self.inst[id as usize].down == 0
-                && self.scaler.phase(&self.topo, id) == Phase::Ready
+                && self.phase(id) == Phase::Ready
                 && (placed || service.is_some())
             {
                 self.kill(id, mode, end);
@@ -404,11 +414,7 @@ impl Simulation {
 
     /// Discovery must re-list `id`'s service at the next poll.
     pub(super) fn changed(&mut self, id: InstanceId) {
-        let sid = self.topo.instances[id as usize].service;
-        if !self.chaos.dirty[sid as usize] {
-            self.chaos.dirty[sid as usize] = true;
-            self.chaos.dirty_list.push(sid);
-        }
+        self.relist(id);
         if !self.chaos.poll_pending {
             let poll = self.chaos.scenario.discovery_poll.max(1);
             let t = (self.now / poll + 1).saturating_mul(poll);
@@ -420,31 +426,50 @@ impl Simulation {
         }
     }
 
+    /// `id`'s service is re-listed at the next poll, without scheduling one
+    /// (for a poll made at once: a scheduled one would stay queued).
+    pub(super) fn relist(&mut self, id: InstanceId) {
+        let sid = self.topo.instances[id as usize].service;
+        if !self.chaos.dirty[sid as usize] {
+            self.chaos.dirty[sid as usize] = true;
+            self.chaos.dirty_list.push(sid);
+        }
+    }
+
     /// Callers fetch the registry: services that changed are re-listed from
     /// the instances' states now (zombies included: they still heartbeat).
     pub(super) fn discovery_poll(&mut self) {
         self.chaos.poll_pending = false;
         for sid in std::mem::take(&mut self.chaos.dirty_list) {
             self.chaos.dirty[sid as usize] = false;
-            // Places an autoscaler has off, starting or retiring are not listed.
+            // Places an autoscaler or a deployment has off, starting or
+            // retiring are not listed.
             self.retired_delisted(sid);
+            self.versions_delisted(sid);
             let s = &self.topo.services[sid as usize];
-            let (inst, topo, scaler) = (&self.inst, &self.topo, &self.scaler);
+            let (inst, topo, scaler, versions) =
+                (&self.inst, &self.topo, &self.scaler, &self.versions);
             let listed = |i: InstanceId| {
                 let st = &inst[i as usize];
-                (st.down == 0 || st.hang) && scaler.phase(topo, i) == Phase::Ready
+                (st.down == 0 || st.hang)
+                    && super::versions::phase_of(scaler, versions, topo, i) == Phase::Ready
             };
             let all = self.topo.instances_in(sid, 0).start..s.first + s.instance_count();
-            if all.clone().all(listed) {
+            // A versioned service always lists per track.
+            let fleet = versions.fleet_of(sid).map(|f| &versions.fleets[f]);
+            if fleet.is_none() && all.clone().all(listed) {
                 self.chaos.views[sid as usize] = None;
                 continue;
             }
             let zones = self.topo.zones as usize;
-            let mut lists = vec![Vec::new(); s.regions as usize * (zones + 1)];
+            let regions = s.regions as usize;
+            let tracks = fleet.map_or(1, super::versions::Fleet::tracks);
+            let mut lists = vec![Vec::new(); tracks * regions * (zones + 1)];
             for r in 0..s.regions {
                 for i in self.topo.instances_in(sid, r) {
                     if listed(i) {
-                        let base = r as usize * (zones + 1);
+                        let t = fleet.map_or(0, |_| versions.track_of(topo, i) as usize);
+                        let base = (t * regions + r as usize) * (zones + 1);
                         lists[base + zones].push(i);
                         let z = self.topo.instances[i as usize].zone as usize;
                         if z < zones {
@@ -455,9 +480,11 @@ impl Simulation {
             }
             self.chaos.views[sid as usize] = Some(View {
                 zones,
+                regions,
                 lists: lists.into_boxed_slice(),
             });
         }
+        self.rollouts_polled();
     }
 
     fn service_range(&self, sid: ServiceId) -> std::ops::Range<InstanceId> {

@@ -8,7 +8,7 @@
 
 use super::calls::flag;
 use super::routing::Prefs;
-use super::{Call, Kind, Simulation, NONE, PEER};
+use super::{Call, Kind, Simulation, NONE, NO_TRACK, PEER};
 use crate::behaviour::{self, Launch, OnFailure};
 use crate::duration::{Nanos, SEC};
 use crate::metrics::Reason;
@@ -133,7 +133,7 @@ impl Simulation {
     pub(super) fn launch(&mut self, parent: u32, from: InstanceId, sid: ServiceId, l: Launch) {
         let span = self.ids.next_u64() | 1;
         let p = &self.calls[parent];
-        let (trace, sampled, parent_span) = (p.trace, p.sampled, p.span);
+        let (trace, sampled, parent_span) = (p.trace, p.flags & flag::SAMPLED, p.span);
         let mut detached = false;
         let (to, dep, deadline) = match l {
             Launch::Dep(d) | Launch::Get { dep: d, .. } | Launch::Set { dep: d, .. } => {
@@ -161,7 +161,7 @@ impl Simulation {
         if detached {
             call.flags |= flag::DETACHED;
         }
-        call.sampled = sampled;
+        call.flags |= sampled;
         call.parent_span = parent_span;
         call.deadline = deadline;
         let over = self.over_max_calls();
@@ -212,10 +212,20 @@ impl Simulation {
             };
             let picked =
                 if self.calls.keyed() && self.topo.services[target as usize].cache.is_some() {
-                    // A keyed call to a cache goes to the instance holding its key.
+                    // A keyed call to a cache goes to the instance holding its
+                    // key. A cache with a capacity has no versions (the model
+                    // refuses them), so there is no version track to draw.
                     self.pick_owner(target, me.region, c)
                 } else {
-                    self.pick_instance(target, from, me.region, prefs)
+                    // A versioned target: the version first (by weight), then its instance.
+                    let track = self.pick_track(target);
+                    if track != NO_TRACK {
+                        self.calls[c].track = track;
+                        if call.attempt > 0 {
+                            self.track_retry(c, target);
+                        }
+                    }
+                    self.pick_instance(target, from, me.region, prefs, track)
                 };
             match picked {
                 Some(i) => self.calls[c].inst = i,
@@ -324,6 +334,11 @@ impl Simulation {
         let call = self.calls[c];
         let target = self.target_of(&call);
         let local = call.has(flag::LOCAL);
+        if call.touched != 0 && call.parent != NONE {
+            // Every attempt's reach counts, retried or not; a detached call's
+            // (a mirror's, an async call's) reaches no user's request.
+            self.calls[call.parent].touched |= call.touched;
+        }
         if let Some(pol) = policy_in(&self.topo, &call) {
             if pol.slot != NO_SLOT {
                 let now = self.now;
@@ -352,13 +367,20 @@ impl Simulation {
                 st.requests += 1;
                 self.series.arrival(target);
                 self.calls[c].flags |= flag::COUNTED;
+                if call.track != NO_TRACK {
+                    self.track_request(c, target);
+                }
             }
+            let st = &mut self.stats[target as usize];
             if local {
                 st.local += 1;
             }
             self.calls[c].flags |= flag::RECORDED;
             st.record(self.now - call.sent, reason);
             self.series.answer(target, self.now - call.sent, reason);
+            if call.track != NO_TRACK {
+                self.track_answer(c, target, self.now - call.sent, reason);
+            }
         }
         if reason != 0 {
             if let Some(f) = &mut self.flows {
@@ -421,7 +443,7 @@ impl Simulation {
             call.trace,
             span,
         );
-        next.sampled = call.sampled;
+        next.flags |= call.flags & flag::SAMPLED;
         next.parent_span = call.parent_span;
         next.deadline = call.deadline;
         next.attempt = n as u8;

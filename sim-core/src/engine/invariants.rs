@@ -5,7 +5,7 @@
 //! figure a little.
 
 use super::calls::flag;
-use super::{Call, Simulation, NONE, PEER};
+use super::{Call, Simulation, NONE, NO_TRACK, PEER};
 use crate::metrics::{Stats, END_TO_END};
 use crate::topology::ServiceId;
 
@@ -29,6 +29,9 @@ impl Simulation {
     ///   (which hold no worker: workers are counted apart), only non-blocking
     ///   servers park, and working + queued + parked stays within
     ///   `max_outstanding`;
+    /// - per version track, the same accounts as a service's; the version
+    ///   weights of a service add up, every running place has a track and
+    ///   every off place none;
     /// - no event is scheduled before the current time;
     /// - every cache instance's LRU is well linked and within its capacity, a
     ///   dead one holds nothing, and the time series counts the same cache
@@ -48,6 +51,7 @@ impl Simulation {
         self.check_accounts(&occupied)?;
         let parked = self.check_detached_and_parked(&occupied)?;
         self.check_queues(&parked)?;
+        self.check_versions()?;
         self.check_caches()?;
         if let Some(t) = self.queue.peek_time() {
             if t < self.now {
@@ -76,11 +80,20 @@ impl Simulation {
     fn check_accounts(&self, occupied: &[bool]) -> Result<(), String> {
         let n = self.topo.services.len();
         let mut in_flight = vec![0u64; n];
+        let mut track_flying = vec![0u64; self.versions.stats.len()];
         let mut roots = 0u64;
         for (i, _) in occupied.iter().enumerate().filter(|(_, &o)| o) {
             let c = &self.calls[i as u32];
             if c.has(flag::COUNTED) && !c.has(flag::RECORDED) {
-                in_flight[self.counted_at(c) as usize] += 1;
+                let sid = self.counted_at(c);
+                in_flight[sid as usize] += 1;
+                if c.track != NO_TRACK {
+                    let f = self
+                        .versions
+                        .fleet_of(sid)
+                        .ok_or("a call to a service without versions has a track")?;
+                    track_flying[(self.versions.fleets[f].base + u32::from(c.track)) as usize] += 1;
+                }
             }
             if c.is_root() {
                 roots += 1;
@@ -117,6 +130,21 @@ impl Simulation {
         for (sid, s) in self.stats.iter().enumerate() {
             let name = &self.topo.services[sid].name;
             check(name, s, in_flight[sid], self.series.totals(sid as u32))?;
+        }
+        for (g, (s, track)) in self
+            .versions
+            .stats
+            .iter()
+            .zip(self.topo.tracks())
+            .enumerate()
+        {
+            let svc = &self.topo.services[track.service as usize];
+            let name = match track.version {
+                Some(v) => format!("{} version {}", svc.name, svc.versions[v as usize].name),
+                None => format!("{} baseline group", svc.name),
+            };
+            let series = self.series.totals(self.versions.series_base + g as u32);
+            check(&name, s, track_flying[g], series)?;
         }
         check(
             "end to end",
@@ -214,10 +242,11 @@ impl Simulation {
                     svc.max_outstanding
                 ));
             }
-            if st.busy > svc.concurrency {
+            let (concurrency, _) = self.worker_limits(id as u32, self.topo.instances[id].service);
+            if st.busy > concurrency {
                 return Err(format!(
-                    "instance {id}: {} workers busy, concurrency {}",
-                    st.busy, svc.concurrency
+                    "instance {id}: {} workers busy, concurrency {concurrency}",
+                    st.busy
                 ));
             }
         }

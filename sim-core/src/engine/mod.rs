@@ -18,6 +18,7 @@
 //! instance a caller picks), [`chaos`] (faults, restarts, discovery),
 //! [`failures`] (instances and zones failing by MTBF/MTTR).
 
+mod analysis;
 mod arrivals;
 mod autoscale;
 pub mod budget;
@@ -25,11 +26,13 @@ mod caches;
 mod calls;
 mod chaos;
 mod client;
+mod deploy;
 mod failures;
 mod invariants;
 mod queue;
 mod routing;
 mod server;
+mod versions;
 
 use crate::duration::Nanos;
 use crate::fault::Scenario;
@@ -38,8 +41,10 @@ use crate::rng::{Purpose, Stream};
 use crate::run::RunOptions;
 use crate::topology::{Topology, GLOBAL};
 
+pub use analysis::VerdictRecord;
 pub use autoscale::{Capacity, Phase};
-pub use calls::{flag, Call, CallTable, NONE, PEER};
+pub use calls::{flag, Call, CallTable, NONE, NO_TRACK, PEER};
+pub use deploy::{Outcome, Report, MAX_ROLLOUTS};
 pub use failures::FailureCounts;
 pub use queue::{Event, EventQueue, Kind};
 
@@ -156,6 +161,10 @@ pub struct Simulation {
     limits: Limits,
     /// Autoscaling, and what every service's instances cost.
     scaler: autoscale::Autoscaler,
+    /// Services running several versions, and the traffic split between them.
+    versions: versions::Versions,
+    /// Deployments started so far, and their state.
+    rollouts: deploy::Rollouts,
     /// The LRUs of caches with a capacity, and what they did.
     caches: caches::Caches,
 }
@@ -235,7 +244,8 @@ impl Simulation {
             keys: Stream::new(cfg.seed, Purpose::Keys),
             detached: Stream::new(cfg.seed, Purpose::Detached),
             scratch: Vec::with_capacity(16),
-            series: Series::new(topo.services.len(), cfg.bucket),
+            // One row per service, then one per version track (none without versions).
+            series: Series::new(topo.services.len() + topo.tracks().len(), cfg.bucket),
             // Instance pairs only when the graph files will list instances
             // (the live view turns them on for any size: enable_live).
             flows: cfg.record_graph.then(|| {
@@ -252,6 +262,8 @@ impl Simulation {
             live: None,
             limits: Limits::default(),
             scaler: autoscale::Autoscaler::new(&topo),
+            versions: versions::Versions::new(&topo, cfg.seed),
+            rollouts: deploy::Rollouts::default(),
             caches: caches::Caches::new(&topo),
             topo,
             cfg,
@@ -278,6 +290,8 @@ impl Simulation {
         let counts: Vec<u32> = sim.scaler.capacity().iter().map(|c| c.now).collect();
         sim.series.init_instances(&counts);
         sim.start_autoscaling();
+        sim.start_versions();
+        sim.schedule_deployments();
         if let (Some(accel), Some(figures)) = (sim.cfg.failures, figures) {
             sim.start_failures(figures, accel);
         }
@@ -378,7 +392,7 @@ impl Simulation {
 
     /// What an instance is doing now: up, down (refusing) or a zombie.
     pub fn instance_state(&self, inst: crate::topology::InstanceId) -> InstanceState {
-        match self.scaler.phase(&self.topo, inst) {
+        match self.phase(inst) {
             Phase::Off => return InstanceState::Off,
             Phase::Starting => return InstanceState::Starting,
             Phase::Ready | Phase::Retiring => {}
@@ -466,8 +480,14 @@ impl Simulation {
                 Kind::Restart => self.restart(ev.id),
                 Kind::Discovery => self.discovery_poll(),
                 Kind::Scale => self.evaluate(ev.id),
-                Kind::Ready => self.instance_ready(ev.id),
+                Kind::Ready => {
+                    self.instance_ready(ev.id);
+                    self.version_ready(ev.id);
+                }
                 Kind::Failure => self.on_failure(ev.id),
+                Kind::Deploy => self.deployment_starts(ev.id),
+                Kind::Rollout => self.rollout_timer(ev.id),
+                Kind::Sample => self.sample_tick(ev.id),
             }
         }
         false
@@ -504,11 +524,19 @@ impl Simulation {
             let r = crate::metrics::Reason::Rejected as u8;
             self.end_to_end.record(0, r);
             self.series.answer(END_TO_END, 0, r);
-        } else if let Some(inst) = self.pick_instance(svc, NONE, GLOBAL, routing::Prefs::ANY) {
+        } else if let Some(inst) = {
+            let track = self.pick_track(svc);
+            self.pick_instance(svc, NONE, GLOBAL, routing::Prefs::ANY, track)
+                .map(|i| (i, track))
+        } {
+            let (inst, track) = inst;
             let c = self
                 .calls
                 .alloc(Call::new(NONE, NONE, inst, e as u16, self.now, trace, span));
-            self.calls[c].sampled = self.spans.admit(trace);
+            if self.spans.admit(trace) {
+                self.calls[c].flags |= flag::SAMPLED;
+            }
+            self.calls[c].track = track;
             if let Some(src) = self.topo.entry_traffic[e as usize].keys {
                 let (key, write) = src.draw(&mut self.keys);
                 self.calls.set_key(c, key);

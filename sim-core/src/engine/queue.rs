@@ -49,6 +49,12 @@ pub enum Kind {
     /// Instance `id` (or, past the instances, zone `id − instances`) fails or
     /// is repaired (`RunOptions::failures`).
     Failure,
+    /// Deployment `id` of the scenario starts.
+    Deploy,
+    /// A timer of deployment `id` (a pause, a ramp step, a judge's window) fires.
+    Rollout,
+    /// A sampling step of deployment `id`'s analysis ends.
+    Sample,
 }
 
 /// A scheduled event; 32 bytes (a u128 key aligns to 16), no heap data.

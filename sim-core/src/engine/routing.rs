@@ -1,9 +1,11 @@
 //! Which instance a caller talks to: one of the instances service discovery
 //! lists (all of them until something dies), in the caller's region when the
 //! service is there; zone-aware callers prefer their own zone, avoid instances
-//! they saw fail and retry in another zone.
+//! they saw fail and retry in another zone. For a service with versions the
+//! caller has chosen a track by weight first (`versions.rs`), and picks among
+//! that track's listed instances.
 
-use super::{Simulation, NONE};
+use super::{Simulation, NONE, NO_TRACK};
 use crate::topology::{InstanceId, Placement, ServiceId, ANY_ZONE, GLOBAL};
 
 /// A caller's routing preferences for one pick.
@@ -30,8 +32,9 @@ impl Prefs {
 const ZONE_AWARE_DRAWS: u32 = 4;
 
 impl Simulation {
-    /// Chooses the instance of `svc` that `caller` (in `region`) talks to, or
-    /// None when discovery lists no instance of it anywhere.
+    /// Chooses the instance of `svc` that `caller` (in `region`) talks to, in
+    /// routing track `track` ([`NO_TRACK`] for a service without versions),
+    /// or None when discovery lists no instance of it anywhere.
     #[inline]
     pub(super) fn pick_instance(
         &mut self,
@@ -39,7 +42,13 @@ impl Simulation {
         caller: InstanceId,
         region: u16,
         prefs: Prefs,
+        track: u8,
     ) -> Option<InstanceId> {
+        let t = if track == NO_TRACK {
+            0
+        } else {
+            u32::from(track)
+        };
         let s = &self.topo.services[svc as usize];
         let own = if s.regions == 1 {
             Some(0)
@@ -51,24 +60,24 @@ impl Simulation {
         let r = match (&self.chaos.views[svc as usize], own) {
             (None, Some(r)) => r,
             (None, None) => self.routing.below(s.regions),
-            (Some(v), Some(r)) if !v.region(r).is_empty() => r,
+            (Some(v), Some(r)) if !v.region(t, r).is_empty() => r,
             (Some(v), _) => {
                 // Fail over to a region where something is listed.
                 let live = (0..v.regions())
-                    .filter(|&r| !v.region(r).is_empty())
+                    .filter(|&r| !v.region(t, r).is_empty())
                     .count() as u32;
                 if live == 0 {
                     return None;
                 }
                 let k = self.routing.below(live) as usize;
                 (0..v.regions())
-                    .filter(|&r| !v.region(r).is_empty())
+                    .filter(|&r| !v.region(t, r).is_empty())
                     .nth(k)
                     .expect("counted")
             }
         };
         if !prefs.zone_aware {
-            return Some(self.draw(svc, r, ANY_ZONE));
+            return Some(self.draw(svc, r, ANY_ZONE, t));
         }
         let own_zone = if prefs.zone == prefs.avoid_zone {
             ANY_ZONE
@@ -76,10 +85,10 @@ impl Simulation {
             prefs.zone
         };
         let mut pick = NONE;
-        for t in 0..ZONE_AWARE_DRAWS {
-            let want = if t < 2 { own_zone } else { ANY_ZONE };
-            pick = self.draw(svc, r, want);
-            if t + 1 == ZONE_AWARE_DRAWS {
+        for attempt in 0..ZONE_AWARE_DRAWS {
+            let want = if attempt < 2 { own_zone } else { ANY_ZONE };
+            pick = self.draw(svc, r, want, t);
+            if attempt + 1 == ZONE_AWARE_DRAWS {
                 break;
             }
             let z = self.topo.instances[pick as usize].zone;
@@ -94,14 +103,15 @@ impl Simulation {
         Some(pick)
     }
 
-    /// One listed instance of `svc` in region slot `r`, in `zone` when the
-    /// service has listed instances there (else any listed one of the region).
+    /// One listed instance of track `t` of `svc` in region slot `r`, in
+    /// `zone` when the service has listed instances there (else any listed
+    /// one of the region).
     #[inline]
-    fn draw(&mut self, svc: ServiceId, r: u32, zone: u8) -> InstanceId {
+    fn draw(&mut self, svc: ServiceId, r: u32, zone: u8, t: u32) -> InstanceId {
         if let Some(v) = &self.chaos.views[svc as usize] {
-            let in_zone = v.zone(r, zone);
+            let in_zone = v.zone(t, r, zone);
             let list = if in_zone.is_empty() {
-                v.region(r)
+                v.region(t, r)
             } else {
                 in_zone
             };

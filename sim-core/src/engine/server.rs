@@ -3,9 +3,9 @@
 //! by stage, and answers.
 
 use super::calls::flag;
-use super::{Kind, Simulation, NONE};
+use super::{Kind, Simulation, NONE, NO_TRACK};
 use crate::behaviour::{self, Access, StageOutcome};
-use crate::metrics::{Reason, SpanRecord, END_TO_END};
+use crate::metrics::{Reason, SpanRecord, END_TO_END, NO_VERSION};
 use crate::topology::{InstanceId, ServiceId};
 
 impl Simulation {
@@ -15,12 +15,20 @@ impl Simulation {
         let sid = self.topo.instances[inst as usize].service;
         let call = &mut self.calls[c];
         call.arrived = self.now;
+        let track = call.track;
         if !call.has(flag::COUNTED) {
             // (A caller that timed out before the request arrived has counted it.)
             call.flags |= flag::COUNTED;
             self.stats[sid as usize].requests += 1;
             self.series.arrival(sid);
+            if track != NO_TRACK {
+                self.track_request(c, sid);
+            }
         }
+        if track != NO_TRACK {
+            self.track_arrival(c);
+        }
+        let call = &mut self.calls[c];
         self.scaler.arrival(&self.topo, inst);
         let st = self.inst[inst as usize];
         call.gen = st.gen;
@@ -55,26 +63,27 @@ impl Simulation {
         }
         let inst = self.calls[c].inst;
         let sid = self.topo.instances[inst as usize].service;
-        let svc = &self.topo.services[sid as usize];
         if self.calls[c].replica {
             // Replica writes run in their own stage (Cassandra's MUTATION stage),
             // not in the pool that coordinators hold while they wait for replicas:
             // sharing one pool would let a single slow peer deadlock the ring.
-            let t = self.now + svc.service_time.sample(&mut self.work);
+            let t = self.now + self.work_time(inst, sid);
             self.queue.push(t, Kind::WorkDone, c);
             return;
         }
+        let (concurrency, queue) = self.worker_limits(inst, sid);
+        let svc = &self.topo.services[sid as usize];
         let st = &mut self.inst[inst as usize];
         if svc.nonblocking && st.busy + st.queued + st.parked >= svc.max_outstanding {
             // An event loop's cap on what it holds (Envoy's max_requests).
             self.calls[c].reason = Reason::Rejected as u8;
             self.respond(c, false);
-        } else if st.busy < svc.concurrency {
+        } else if st.busy < concurrency {
             st.busy += 1;
-            let t = self.now + svc.service_time.sample(&mut self.work);
+            let t = self.now + self.work_time(inst, sid);
             self.queue.push(t, Kind::WorkDone, c);
             self.scaler.load(&self.topo, inst, 1, 1, self.now);
-        } else if st.queued < svc.queue {
+        } else if st.queued < queue {
             st.queued += 1;
             self.link_tail(inst, c);
             self.scaler.load(&self.topo, inst, 0, 1, self.now);
@@ -139,6 +148,14 @@ impl Simulation {
         }
         let inst = self.calls[c].inst;
         let sid = self.topo.instances[inst as usize].service;
+        if self.calls[c].stage == 0
+            && self.calls[c].track != NO_TRACK
+            && self.calls[c].reason == 0
+            && self.defect_fails(c)
+        {
+            // The version's bug: the request fails after its work, before its calls.
+            self.calls[c].reason = Reason::Injected as u8;
+        }
         // Only a run with keys has caches with a capacity (a keyless request
         // may not reach one): the others skip all of this on one flag.
         let access = if self.calls.keyed() {
@@ -240,6 +257,9 @@ impl Simulation {
                 self.stats[sid as usize].degraded += 1;
             }
             self.series.answer(sid, took, call.reason);
+            if call.track != NO_TRACK {
+                self.track_answer(c, sid, took, call.reason);
+            }
             if let Some(w) = &mut self.live {
                 let w = &mut w[call.inst as usize];
                 w.answered += 1;
@@ -248,7 +268,14 @@ impl Simulation {
             }
         }
         self.calls[c].flags |= flag::RESPONDED;
-        if call.sampled {
+        if call.has(flag::SAMPLED) {
+            let version = if call.track == NO_TRACK {
+                NO_VERSION
+            } else {
+                self.versions
+                    .version_of_track(sid, call.track)
+                    .unwrap_or(NO_VERSION)
+            };
             self.spans.record(SpanRecord {
                 trace: call.trace,
                 span: call.span,
@@ -257,6 +284,7 @@ impl Simulation {
                 start: call.arrived,
                 end: self.now,
                 reason: call.reason,
+                version,
                 detached: self.detached_kind(&call),
             });
         }
@@ -271,6 +299,9 @@ impl Simulation {
                 self.end_to_end.degraded += 1;
             }
             self.series.answer(END_TO_END, took, call.reason);
+            if call.touched != 0 {
+                self.touched_request(call.touched, call.reason != 0);
+            }
             self.calls.free(c);
         } else if !self.chaos.cut(&self.topo, call.inst, call.caller) {
             let hop = self.topo.latency(call.inst, call.caller);
@@ -322,10 +353,7 @@ impl Simulation {
             st.tail = NONE;
         }
         st.queued -= 1;
-        let t = self.now
-            + self.topo.services[sid as usize]
-                .service_time
-                .sample(&mut self.work);
+        let t = self.now + self.work_time(inst, sid);
         self.queue.push(t, Kind::WorkDone, next);
     }
 }

@@ -17,9 +17,9 @@ pub fn header() -> String {
     h
 }
 
-/// Columns a run with caches with a capacity adds at the end: reads that
-/// found their key and reads that did not, per cache (and every cache's end
-/// to end; 0 for other services). Files without such caches keep exactly
+/// Columns a run with caches with a capacity adds after [`header`]'s: reads
+/// that found their key and reads that did not, per cache (and every cache's
+/// end to end; 0 for other services). Files without such caches keep exactly
 /// [`header`]'s columns.
 pub const CACHE_COLUMNS: &str = ",cache_hits,cache_misses";
 
@@ -27,6 +27,13 @@ pub const CACHE_COLUMNS: &str = ",cache_hits,cache_misses";
 pub fn has_cache_columns(topo: &Topology) -> bool {
     topo.services.iter().any(|s| s.cache.is_some())
 }
+
+/// The column a run whose architecture has versions adds last (after the
+/// cache columns when there are some): `version`, empty on a service's own
+/// row and on end_to_end, and the version's name (or `baseline`, a canary's
+/// baseline group) on the rows that follow the services, one per version of
+/// each versioned service. Files without versions keep their columns.
+pub const VERSION_COLUMN: &str = ",version";
 
 /// Quotes a CSV field when it needs it (RFC 4180).
 fn field(s: &str) -> String {
@@ -41,33 +48,51 @@ fn field(s: &str) -> String {
 /// instead of being built in memory. The series keeps rows only for services
 /// that did something in a bucket; this writer fills in the zeros, so the file
 /// has one row per service per bucket, services in id order, then end to end.
-pub struct CsvWriter<'a> {
-    topo: &'a Topology,
+pub struct CsvWriter {
+    /// Service names, in id order.
+    names: Vec<String>,
     width: crate::duration::Nanos,
-    /// Next service id due in the current bucket.
+    /// Next row id due in the current bucket (services, then version tracks).
     next: u32,
-    /// Instances of each service as its last row said (idle services keep theirs).
+    /// Instances of each row as its last row said (idle rows keep theirs).
     instances: Vec<u32>,
+    /// Per version track (the rows after the services): (service, version label).
+    tracks: Vec<(u32, String)>,
     /// The run has caches with a capacity: two more columns.
     caches: bool,
 }
 
-impl<'a> CsvWriter<'a> {
-    /// A writer for a run of `topo` with buckets `width` ns wide.
-    pub fn new(topo: &'a Topology, width: crate::duration::Nanos) -> Self {
+impl CsvWriter {
+    /// A writer for a run of `topo` with buckets `width` ns wide. Keep one
+    /// for the whole run: it remembers each row's instances for the buckets
+    /// in which the row was idle.
+    pub fn new(topo: &Topology, width: crate::duration::Nanos) -> Self {
         CsvWriter {
-            topo,
+            names: topo.services.iter().map(|s| s.name.clone()).collect(),
             width,
             next: 0,
             instances: topo
                 .services
                 .iter()
-                .map(|s| {
-                    if s.autoscale.is_some() {
-                        s.initial * s.regions
-                    } else {
-                        s.instance_count()
+                .map(|s| s.initial * s.regions)
+                .chain(topo.tracks().iter().map(|t| match t.version {
+                    Some(v) => {
+                        topo.services[t.service as usize].versions[v as usize].count
+                            * topo.services[t.service as usize].regions
                     }
+                    None => 0,
+                }))
+                .collect(),
+            tracks: topo
+                .tracks()
+                .iter()
+                .map(|t| {
+                    let s = &topo.services[t.service as usize];
+                    let label = t.version.map_or_else(
+                        || "baseline".to_string(),
+                        |v| s.versions[v as usize].name.clone(),
+                    );
+                    (t.service, label)
                 })
                 .collect(),
             caches: has_cache_columns(topo),
@@ -76,15 +101,20 @@ impl<'a> CsvWriter<'a> {
 
     /// Writes the header line.
     pub fn header<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
-        let extra = if self.caches { CACHE_COLUMNS } else { "" };
-        writeln!(w, "{}{extra}", header())
+        let caches = if self.caches { CACHE_COLUMNS } else { "" };
+        let version = if self.tracks.is_empty() {
+            ""
+        } else {
+            VERSION_COLUMN
+        };
+        writeln!(w, "{}{caches}{version}", header())
     }
 
     /// Writes closed rows (as [`Series::drain_rows`] hands them out, in order).
     pub fn rows<W: Write + ?Sized>(&mut self, w: &mut W, rows: &[Row]) -> io::Result<()> {
         for row in rows {
             let upto = if row.service == END_TO_END {
-                self.topo.services.len() as u32
+                (self.names.len() + self.tracks.len()) as u32
             } else {
                 row.service
             };
@@ -107,10 +137,14 @@ impl<'a> CsvWriter<'a> {
     }
 
     fn line<W: Write + ?Sized>(&self, w: &mut W, row: &Row) -> io::Result<()> {
-        let name = if row.service == END_TO_END {
-            "end_to_end"
+        let services = self.names.len() as u32;
+        let (name, version) = if row.service == END_TO_END {
+            ("end_to_end", "")
+        } else if row.service < services {
+            (self.names[row.service as usize].as_str(), "")
         } else {
-            self.topo.services[row.service as usize].name.as_str()
+            let (sid, label) = &self.tracks[(row.service - services) as usize];
+            (self.names[*sid as usize].as_str(), label.as_str())
         };
         write!(
             w,
@@ -135,7 +169,11 @@ impl<'a> CsvWriter<'a> {
         if self.caches {
             write!(w, ",{},{}", row.hits, row.misses)?;
         }
-        writeln!(w)
+        if self.tracks.is_empty() {
+            writeln!(w)
+        } else {
+            writeln!(w, ",{}", field(version))
+        }
     }
 }
 

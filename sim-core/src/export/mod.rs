@@ -4,6 +4,7 @@
 
 pub mod cause;
 pub mod csv;
+pub mod deployments;
 pub mod dot;
 pub mod flows;
 pub mod graph;

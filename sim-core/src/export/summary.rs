@@ -49,6 +49,9 @@ pub struct Summary {
     /// only when the file gives a cache a capacity).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caches: Option<BTreeMap<String, CacheSummary>>,
+    /// What each deployment did (present only when the run had one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployments: Option<Vec<super::deployments::DeploymentSummary>>,
 }
 
 /// What one cache with a capacity did over the run, all its instances together.
@@ -195,6 +198,14 @@ pub struct ServiceSummary {
     pub reached: u64,
     /// Response time in ms.
     pub latency_ms: LatencySummary,
+    /// A service with versions: the same figures per version, for the calls
+    /// its callers sent to that version (present only with versions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<BTreeMap<String, ServiceSummary>>,
+    /// A canary's baseline group: the fresh group of the old version the
+    /// canary was compared with (present only when one ran).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Box<ServiceSummary>>,
 }
 
 /// Response-time statistics in milliseconds (to the microsecond).
@@ -245,6 +256,30 @@ impl ServiceSummary {
                     s.latency.max() as f64
                 }),
             },
+            versions: None,
+            baseline: None,
+        }
+    }
+}
+
+/// Each versioned service's figures per version (and its baseline group's,
+/// when one ran) added to its summary.
+fn add_versions(sim: &Simulation, services: &mut BTreeMap<String, ServiceSummary>) {
+    let topo = sim.topology();
+    for (track, st) in topo.tracks().iter().zip(sim.track_stats()) {
+        let svc = &topo.services[track.service as usize];
+        let Some(s) = services.get_mut(&svc.name) else {
+            continue;
+        };
+        match track.version {
+            Some(v) => {
+                s.versions.get_or_insert_with(BTreeMap::new).insert(
+                    svc.versions[v as usize].name.clone(),
+                    ServiceSummary::of(st),
+                );
+            }
+            None if st.requests > 0 => s.baseline = Some(Box::new(ServiceSummary::of(st))),
+            None => {}
         }
     }
 }
@@ -304,11 +339,7 @@ fn capacity(sim: &Simulation) -> Option<CapacitySummary> {
         .iter()
         .zip(sim.capacity())
         .map(|(s, c)| {
-            let start = if s.autoscale.is_some() {
-                s.initial * s.regions
-            } else {
-                s.instance_count()
-            };
+            let start = s.initial * s.regions;
             let hours = c.instance_hours(end);
             (
                 s.name.clone(),
@@ -339,16 +370,18 @@ impl Summary {
     pub fn of(sim: &Simulation) -> Self {
         let topo = sim.topology();
         let dur: Nanos = sim.config().duration;
+        let mut services: BTreeMap<String, ServiceSummary> = topo
+            .services
+            .iter()
+            .zip(sim.service_stats())
+            .map(|(svc, st)| (svc.name.clone(), ServiceSummary::of(st)))
+            .collect();
+        add_versions(sim, &mut services);
         Summary {
             seed: sim.config().seed,
             duration_s: dur as f64 / 1e9,
             end_to_end: ServiceSummary::of(sim.end_to_end()),
-            services: topo
-                .services
-                .iter()
-                .zip(sim.service_stats())
-                .map(|(svc, st)| (svc.name.clone(), ServiceSummary::of(st)))
-                .collect(),
+            services,
             arch: topo.arch.clone(),
             instances: topo.instances.len(),
             events: sim.events(),
@@ -389,6 +422,7 @@ impl Summary {
             }),
             capacity: capacity(sim),
             caches: caches(sim),
+            deployments: super::deployments::deployments(sim),
             failure_process: sim.failure_counts().map(|f| FailuresSummary {
                 acceleration: f.acceleration,
                 years: dur as f64 / 1e9 * f.acceleration

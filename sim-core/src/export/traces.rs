@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use crate::behaviour::Detached;
-use crate::metrics::{Reason, SpanRecord, Spans};
+use crate::metrics::{Reason, SpanRecord, Spans, NO_VERSION};
 use crate::topology::Topology;
 
 fn hex16(x: u64) -> String {
@@ -39,6 +39,18 @@ fn where_(topo: &Topology, s: &SpanRecord) -> (String, String, String) {
     )
 }
 
+/// The name of the version that served a span (None: a service without versions).
+fn version<'t>(topo: &'t Topology, s: &SpanRecord) -> Option<&'t str> {
+    if s.version == NO_VERSION {
+        return None;
+    }
+    let sid = topo.instances[s.instance as usize].service;
+    topo.services[sid as usize]
+        .versions
+        .get(s.version as usize)
+        .map(|v| v.name.as_str())
+}
+
 /// The `Host` of a mirrored request: Envoy suffixes the shadow copy's with "-shadow".
 fn shadow_host(s: &SpanRecord, service: &str) -> Option<String> {
     (s.detached == Some(Detached::Mirror)).then(|| format!("{service}-shadow"))
@@ -55,6 +67,9 @@ fn zipkin_span(topo: &Topology, s: &SpanRecord) -> Value {
     });
     if let Some(r) = Reason::from_code(s.reason) {
         tags["error"] = json!(r.name());
+    }
+    if let Some(v) = version(topo, s) {
+        tags["version"] = json!(v);
     }
     if let Some(host) = shadow_host(s, &service) {
         tags["http.host"] = json!(host);
@@ -90,6 +105,10 @@ fn otlp_span(topo: &Topology, s: &SpanRecord) -> Value {
         attr("cloud.availability_zone", zone),
         attr("microsim.service", service),
     ];
+    if let Some(v) = version(topo, s) {
+        // OpenTelemetry's semantic convention for the version of a service.
+        attributes.push(attr("service.version", v.to_string()));
+    }
     if let Some(host) = host {
         attributes.push(attr("http.host", host));
     }
@@ -193,6 +212,7 @@ mod tests {
             start,
             end,
             reason: 0,
+            version: NO_VERSION,
             detached: None,
         };
         assert_eq!(micros(&s(1_500, 2_100)), (1, 2));

@@ -4,6 +4,7 @@
 //! The file format (docs/formats.md) is parsed in [`scenario`]; the engine applies
 //! each [`Fault`] at its `at` time and heals it at `until`.
 
+pub mod deploy;
 pub mod describe;
 pub mod scenario;
 
@@ -132,6 +133,8 @@ pub struct Scenario {
     pub replace_after: Option<Nanos>,
     /// Faults, in file order.
     pub faults: Vec<Fault>,
+    /// Deployments, in file order.
+    pub deployments: Vec<deploy::Deployment>,
 }
 
 impl Default for Scenario {
@@ -140,6 +143,7 @@ impl Default for Scenario {
             discovery_poll: DEFAULT_DISCOVERY_POLL,
             replace_after: None,
             faults: Vec::new(),
+            deployments: Vec::new(),
         }
     }
 }
@@ -190,4 +194,46 @@ pub fn parse_live_fault(
     })?;
     let f = sc.faults.into_iter().next().expect("one fault");
     Ok((f.action, f.until.map(|u| u - f.at)))
+}
+
+/// Reads one deployment as the scenario format writes it, without `at` (it
+/// starts now): `{"canary": {"service": "api", "canary": "v2", "baseline":
+/// "v1", "steps": [...]}}`. The live `deploy` command uses it, so what the
+/// viewer's deploy control asks for is checked exactly as a scenario file
+/// is; error paths are relative to the deployment (`canary.baseline`).
+pub fn parse_live_deployment(
+    deployment: &serde_json::Value,
+    topo: &crate::topology::Topology,
+) -> Result<deploy::Rollout, crate::error::InputError> {
+    let mut v = deployment.clone();
+    let Some(obj) = v.as_object_mut() else {
+        return Err(
+            crate::error::InputError::at("", "a deployment must be a JSON object.")
+                .hint("e.g. {\"red_black\": {\"service\": \"api\", \"version\": \"v2\"}}"),
+        );
+    };
+    if obj.contains_key("at") {
+        return Err(crate::error::InputError::at(
+            "at",
+            "a live deployment starts now and takes no \"at\".",
+        )
+        .hint("leave \"at\" out."));
+    }
+    obj.insert("at".into(), "0s".into());
+    let text = serde_json::json!({ "deployments": [v] }).to_string();
+    let sc = load_scenario(&text, topo).map_err(|mut e| {
+        e.position = None;
+        e.path = e
+            .path
+            .strip_prefix("deployments[0]")
+            .map(|p| p.trim_start_matches('.').to_string())
+            .unwrap_or(e.path);
+        e
+    })?;
+    Ok(sc
+        .deployments
+        .into_iter()
+        .next()
+        .expect("one deployment")
+        .action)
 }

@@ -11,7 +11,7 @@
 //! is an [`InputError`] at its JSON path with the known names as a hint, before
 //! anything runs.
 
-mod resolve;
+pub(super) mod resolve;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,11 @@ pub struct ScenarioSpec {
     /// The faults, each with its start time and one action.
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+    /// Changes in flight: deployments of a service's versions, each with its
+    /// start time and one action (deploy, shift, rollback, red_black,
+    /// rolling, canary).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<super::deploy::DeploymentSpec>,
 }
 
 /// One fault as written: when, for how long, and exactly one action key.
@@ -255,7 +260,7 @@ impl FaultSpec {
 }
 
 /// Parses a duration at a JSON path, refusing zero when `positive`.
-fn duration_at(path: &str, text: &str, positive: bool) -> Result<Nanos, InputError> {
+pub(super) fn duration_at(path: &str, text: &str, positive: bool) -> Result<Nanos, InputError> {
     let d = parse_duration(text).map_err(|mut e| {
         e.path = path.to_string();
         e
@@ -318,10 +323,28 @@ impl ScenarioSpec {
             .enumerate()
             .map(|(i, f)| resolve_fault(topo, i, f))
             .collect::<Result<_, _>>()?;
+        if self.deployments.len() > super::deploy::MAX_DEPLOYMENTS {
+            return Err(InputError::at(
+                "deployments",
+                format!(
+                    "{} deployments; a scenario has at most {}.",
+                    self.deployments.len(),
+                    super::deploy::MAX_DEPLOYMENTS
+                ),
+            )
+            .hint("split the run, or keep the deployments that matter."));
+        }
+        let deployments = self
+            .deployments
+            .iter()
+            .enumerate()
+            .map(|(i, d)| super::deploy::resolve(topo, i, d))
+            .collect::<Result<_, _>>()?;
         Ok(Scenario {
             discovery_poll,
             replace_after,
             faults,
+            deployments,
         })
     }
 }
@@ -414,6 +437,19 @@ impl Scenario {
     /// Refuses a fault that starts at or after the end of a run lasting `duration`:
     /// it would silently do nothing.
     pub fn check_within(&self, duration: Nanos) -> Result<(), InputError> {
+        if let Some(i) = self.deployments.iter().position(|d| d.at >= duration) {
+            return Err(InputError::at(
+                format!("deployments[{i}].at"),
+                format!(
+                    "deployment {i} starts at {}, when the run is over.",
+                    format_duration(self.deployments[i].at)
+                ),
+            )
+            .hint(format!(
+                "the run lasts {}; start it earlier or give the run a longer duration.",
+                format_duration(duration)
+            )));
+        }
         match self.faults.iter().position(|f| f.at >= duration) {
             None => Ok(()),
             Some(i) => Err(InputError::at(

@@ -3,6 +3,7 @@
 //! same messages with the same words.
 //!
 //! `{"type":"fault","fault":{...a scenario fault without "at"...}}`,
+//! `{"type":"deploy","deploy":{...a scenario deployment without "at"...}}`,
 //! `{"type":"kill","instance":12,"hang":false}`, `{"type":"heal"}`,
 //! `{"type":"speed","x":2}`, `{"type":"pause"}`, `{"type":"play"}`,
 //! `{"type":"step","ms":1000}`.
@@ -17,6 +18,12 @@ pub enum Command {
     Fault {
         /// The fault, e.g. `{"zone_outage": {"region": "us-east-1", "zone": "zoneA"}}`.
         fault: serde_json::Value,
+    },
+    /// Start a deployment now (a scenario deployment without `at`), e.g. a
+    /// canary or a red/black push of a version.
+    Deploy {
+        /// The deployment, e.g. `{"red_black": {"service": "api", "version": "v2"}}`.
+        deploy: serde_json::Value,
     },
     /// Kill one instance now (click-to-kill): refusing, or a zombie when `hang`.
     Kill {

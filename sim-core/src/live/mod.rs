@@ -267,6 +267,12 @@ impl Session {
                 self.sim.inject(action, lasts);
                 self.due = true;
             }
+            Command::Deploy { deploy } => {
+                let plan = fault::parse_live_deployment(&deploy, self.sim.topology())
+                    .map_err(|e| format!("deploy: {e}"))?;
+                self.sim.deploy(plan).map_err(|e| format!("deploy: {e}"))?;
+                self.due = true;
+            }
             Command::Kill { instance, hang } => {
                 let n = self.sim.topology().instances.len();
                 if instance as usize >= n {

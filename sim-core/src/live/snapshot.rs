@@ -35,6 +35,15 @@ pub fn topology_json(topo: &Topology) -> Value {
                 "entry": topo.entry_points.contains(&(i as u32)),
             })
         })
+        .zip(&topo.services)
+        .map(|(mut v, s)| {
+            // Only a service with versions says so: other files' topology
+            // is unchanged. A snapshot's `version` indexes this list.
+            if !s.versions.is_empty() {
+                v["versions"] = json!(s.versions.iter().map(|x| x.name.as_str()).collect::<Vec<_>>());
+            }
+            v
+        })
         .collect();
     let instances: Vec<Value> = (0..topo.instances.len() as InstanceId)
         .map(|id| {
@@ -146,7 +155,7 @@ impl Snapshotter {
             .into_iter()
             .map(|(id, hit, full)| json!([id, hit.map(r3), r3(full)]))
             .collect();
-        let mut snap = json!({
+        let mut snapshot = json!({
             "t_ms": r3(now as f64 / 1e6),
             "window_ms": r3(window_s * 1e3),
             "state": state,
@@ -158,11 +167,31 @@ impl Snapshotter {
             "timeline": timeline,
             "summary": serde_json::to_value(Summary::of(sim)).expect("summary serializes"),
         });
-        if !caches.is_empty() {
-            snap["cache_fields"] = json!(["instance", "hit_rate", "full"]);
-            snap["caches"] = Value::Array(caches);
+        if !sim.topology().tracks().is_empty() {
+            // Per instance, the index of its version in its service's
+            // `versions` (−1: no versions, or a place that is off), and
+            // whether it is a canary's baseline group; the deployments and
+            // their verdicts are in the summary's `deployments`.
+            let (mut version, mut baseline) = (Vec::with_capacity(n), Vec::new());
+            for id in 0..n as InstanceId {
+                match sim.instance_version(id) {
+                    Some((v, b)) => {
+                        version.push(i64::from(v));
+                        if b {
+                            baseline.push(id);
+                        }
+                    }
+                    None => version.push(-1),
+                }
+            }
+            snapshot["version"] = json!(version);
+            snapshot["baseline"] = json!(baseline);
         }
-        snap
+        if !caches.is_empty() {
+            snapshot["cache_fields"] = json!(["instance", "hit_rate", "full"]);
+            snapshot["caches"] = Value::Array(caches);
+        }
+        snapshot
     }
 }
 
@@ -218,5 +247,35 @@ mod tests {
         assert!(sim.is_up(0));
         sim.run();
         sim.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn a_versioned_service_shows_its_versions_and_each_instance_its_version() {
+        let arch = r#"{"arch":"t","traffic":{"rate":100},"services":[
+            {"name":"a","package":"karyon","count":2,
+             "versions":[{"name":"v1"},{"name":"v2","count":1}]}]}"#;
+        let spec = RunSpec::new(Input::new("t", arch), None, RunOptions::default()).unwrap();
+        let topo_json = topology_json(spec.topology());
+        assert_eq!(topo_json["services"][0]["versions"], json!(["v1", "v2"]));
+        let mut sim = spec.simulation();
+        sim.enable_live();
+        sim.run_until(SEC);
+        let s = Snapshotter::new().snapshot(&mut sim);
+        // Two places per instance of count: v1 on the first, v2 on the
+        // second, the rest off.
+        assert_eq!(s["version"], json!([0, 1, -1, -1]));
+        assert_eq!(s["baseline"], json!([]));
+        // Files without versions keep their snapshot's keys.
+        let plain = r#"{"arch":"t","services":[{"name":"a","package":"karyon","count":2}]}"#;
+        let spec = RunSpec::new(Input::new("t", plain), None, RunOptions::default()).unwrap();
+        assert!(topology_json(spec.topology())["services"][0]
+            .get("versions")
+            .is_none());
+        let mut sim = spec.simulation();
+        sim.enable_live();
+        assert!(Snapshotter::new()
+            .snapshot(&mut sim)
+            .get("version")
+            .is_none());
     }
 }

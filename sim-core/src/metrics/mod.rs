@@ -13,5 +13,5 @@ mod stats;
 pub use flows::{Flow, Flows, Place, PlaceFlow};
 pub use histogram::LazyHistogram;
 pub use series::{Row, Series, END_TO_END};
-pub use spans::{SpanRecord, Spans};
+pub use spans::{SpanRecord, Spans, NO_VERSION};
 pub use stats::{Reason, Stats};

@@ -271,6 +271,13 @@ impl Series {
         *e2e = (*e2e + n).saturating_sub(old);
     }
 
+    /// Track `id` (a row after the services: one version of a service) now
+    /// has `n` instances paid for; its service's own row counts them already,
+    /// so the end-to-end total is left alone.
+    pub fn set_track_instances(&mut self, id: u32, n: u32) {
+        self.slot(id).instances = n;
+    }
+
     /// Counts a request arriving at `service`.
     #[inline]
     pub fn arrival(&mut self, service: u32) {

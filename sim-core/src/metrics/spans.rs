@@ -23,10 +23,15 @@ pub struct SpanRecord {
     pub end: Nanos,
     /// 0 ok, else a [`super::Reason`] code.
     pub reason: u8,
+    /// Index of the version the serving instance ran, or [`NO_VERSION`].
+    pub version: u8,
     /// Nobody waited for this call (a mirror or an async call): its span may
     /// outlive its parent's, and the exports mark it so.
     pub detached: Option<crate::behaviour::Detached>,
 }
+
+/// [`SpanRecord::version`] of a span served by a service without versions.
+pub const NO_VERSION: u8 = u8::MAX;
 
 /// Spans kept at most, whatever the traces' fan-out: about 48 MB.
 pub const MAX_SPANS: usize = 1_000_000;

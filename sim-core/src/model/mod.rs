@@ -7,6 +7,7 @@ mod policy;
 mod spec;
 mod state;
 mod validate;
+mod versions;
 mod waiting;
 
 pub use autoscale::{check_price, Autoscale, AutoscaleSpec, ScaleMetric};
@@ -18,6 +19,10 @@ pub use policy::{
 pub use spec::*;
 pub use state::{CacheSpec, CopiesSpec, KeysSpec};
 pub use validate::{validate, Limits, LIMITS};
+pub use versions::{
+    check_versions, start_counts, DefectSpec, LeakSpec, VersionSpec, MAX_VERSIONED_SERVICES,
+    MAX_VERSIONS, MAX_VERSION_NAME,
+};
 pub use waiting::{
     check as check_waiting, max_outstanding, DEFAULT_MAX_OUTSTANDING, MAX_OUTSTANDING,
 };

@@ -321,6 +321,12 @@ pub struct ServiceSpec {
     /// What one instance costs an hour (overrides the file's `price_per_hour`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_per_hour: Option<f64>,
+    /// Versions running at once, each with its instances, its share of the
+    /// traffic, and optionally its own work and a defect; a scenario's
+    /// `deployments` change them during the run. Twice `count` places per
+    /// region are laid out up front.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<super::VersionSpec>>,
     /// How an instance waits on its calls: "blocking" (thread-per-request, the
     /// default: the worker is held until every call has answered) or
     /// "nonblocking" (an event loop: the worker does the `service_time` work,

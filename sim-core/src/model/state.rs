@@ -205,6 +205,15 @@ pub fn check_service(i: usize, s: &ServiceSpec) -> Result<(), InputError> {
         )
         .hint("remove autoscale, or the cache's capacity."));
     }
+    if s.versions.is_some() {
+        // A keyed call goes to the instance holding its key, whatever the
+        // weights: a version split would either be ignored or scatter keys.
+        return Err(InputError::at(
+            at("versions"),
+            "a cache with a capacity cannot run versions: a keyed read goes to the instance holding its key, not to a version by weight.",
+        )
+        .hint("remove \"versions\" from the cache (deploy the services that read it), or remove its \"cache\" capacity."));
+    }
     Ok(())
 }
 

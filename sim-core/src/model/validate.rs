@@ -157,6 +157,9 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
         if let Some(a) = &s.autoscale {
             a.check(&at("autoscale"), s)?;
         }
+        if let Some(v) = &s.versions {
+            super::check_versions(&at("versions"), s, v)?;
+        }
         if let Some(p) = s.price_per_hour {
             super::check_price(&at("price_per_hour"), p)?;
         }
@@ -276,6 +279,8 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
         super::check_waiting(i, s)?;
     }
 
+    super::versions::check_versioned_services(spec)?;
+
     if let Some(v) = spec.victim.as_deref().filter(|v| !v.is_empty()) {
         if !names.contains_key(v) {
             let mut e = InputError::at(
@@ -320,7 +325,7 @@ fn check_range(at: &str, v: f64, lo: f64, hi: f64, unit: &str) -> Result<(), Inp
     .hint("change the value to a sensible one."))
 }
 
-fn check_dist(at: &str, d: &DistSpec) -> Result<(), InputError> {
+pub(super) fn check_dist(at: &str, d: &DistSpec) -> Result<(), InputError> {
     let max = LIMITS.max_ms;
     let key = |k: &str| format!("{at}.{k}");
     let positive_ms = |k: &str, v: f64| check_range(&key(k), v, f64::MIN_POSITIVE, max, "ms");

@@ -98,8 +98,27 @@ impl Topology {
             };
             let at = format!("services[{i}] \"{}\".autoscale", s.name);
             let auto = s.autoscale.as_ref().map(|a| a.check(&at, s)).transpose()?;
-            let (per_region, initial, auto) = match auto {
-                Some(mut a) if placement == Placement::Zoned => {
+            // A versioned service runs the versions' counts and lays out twice
+            // as many places: room for a second full group (a red/black push).
+            let versioned = s
+                .versions
+                .as_ref()
+                .filter(|_| placement == Placement::Zoned)
+                .map(|v| {
+                    crate::model::start_counts(s.count as u32, v)
+                        .into_iter()
+                        .map(|c| {
+                            if c == 0 {
+                                0
+                            } else {
+                                scale(f64::from(c)) as u128
+                            }
+                        })
+                        .sum::<u128>()
+                });
+            let (per_region, initial, auto) = match (auto, versioned) {
+                (_, Some(n)) => (2 * n, n.min(u128::from(u32::MAX)) as u32, None),
+                (Some(mut a), None) if placement == Placement::Zoned => {
                     // Scaled as the count is, and kept in order after rounding.
                     a.min = scale(f64::from(a.min)).min(f64::from(u32::MAX)) as u32;
                     a.max = (scale(f64::from(a.max)).min(f64::from(u32::MAX)) as u32).max(a.min);
@@ -225,6 +244,11 @@ impl Topology {
             } else {
                 0
             };
+            let service_time = s
+                .service_time
+                .as_ref()
+                .map_or_else(|| role.default_service_time(), Dist::from_spec);
+            let versions = super::versions::compile(s, scale, &service_time);
             services.push(Service {
                 name: s.name.clone(),
                 package: s.package,
@@ -233,10 +257,7 @@ impl Topology {
                 regions,
                 per_region,
                 first,
-                service_time: s
-                    .service_time
-                    .as_ref()
-                    .map_or_else(|| role.default_service_time(), Dist::from_spec),
+                service_time,
                 concurrency: s.concurrency.unwrap_or(u32::MAX),
                 queue: s.queue.unwrap_or(u32::MAX),
                 has_detached: deps.iter().any(|d| d.detached.is_some()),
@@ -252,6 +273,7 @@ impl Topology {
                 initial,
                 autoscale,
                 price_per_hour: s.price_per_hour.or(spec.price_per_hour).unwrap_or(0.0),
+                versions,
                 cache,
                 keyed_caches,
             });

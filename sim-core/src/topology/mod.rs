@@ -7,6 +7,9 @@
 //! global node (DNS). `--scale` multiplies counts, `--regions` multiplies regions.
 
 mod build;
+mod versions;
+
+pub use versions::{to_ppm, Defect, Track, Version, PPM};
 mod state;
 
 use petgraph::graph::DiGraph;
@@ -132,12 +135,16 @@ pub struct Service {
     pub zone_aware: bool,
     /// Instances per region serving at the start: `per_region`, unless the
     /// service autoscales, when `per_region` is its `max` (every place is laid
-    /// out up front, the ones beyond the start off until scaled out).
+    /// out up front, the ones beyond the start off until scaled out), or has
+    /// versions, when `per_region` is twice this.
     pub initial: u32,
     /// Autoscaling settings (min and max scaled as counts are).
     pub autoscale: Option<crate::model::Autoscale>,
     /// What one instance costs an hour (0: not priced).
     pub price_per_hour: f64,
+    /// Its versions (empty: the service has none). A versioned service's
+    /// `per_region` places are twice `initial`, the versions' counts.
+    pub versions: Vec<Version>,
     /// A cache with a capacity: an LRU per instance ([`crate::cache`]).
     pub cache: Option<crate::cache::CacheConfig>,
     /// A data-access layer whose caches have a capacity: keyed reads and

@@ -96,7 +96,10 @@ fn fraction(path: &str, percent: f64) -> Result<f64, InputError> {
 }
 
 /// "use one of: a, b." or "did you mean \"a\"?".
-fn suggest<'a>(word: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> String {
+pub(in crate::fault) fn suggest<'a>(
+    word: &str,
+    known: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
     match did_you_mean(word, known.clone()) {
         Some(best) => format!("did you mean \"{best}\"?"),
         None => format!(
@@ -106,7 +109,11 @@ fn suggest<'a>(word: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> 
     }
 }
 
-fn service(topo: &Topology, path: &str, name: &str) -> Result<ServiceId, InputError> {
+pub(in crate::fault) fn service(
+    topo: &Topology,
+    path: &str,
+    name: &str,
+) -> Result<ServiceId, InputError> {
     topo.service_id(name).ok_or_else(|| {
         InputError::at(
             path,
