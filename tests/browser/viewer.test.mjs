@@ -131,6 +131,30 @@ test('the Hystrix panel shows a circuit opening under failing-dependency', async
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });
 
+test('deploying a defective version as a canary: rings on its instances, verdicts on the timeline, rolled back', async () => {
+  const page = await openPage(browser, `${server.url}/?arch=change-in-flight&seed=1`, errors);
+  try {
+    assert.equal(await page.locator('#deploy-group').isVisible(), true);
+    await page.selectOption('#d-service', 'api');
+    await page.selectOption('#d-version', 'v2');
+    await page.selectOption('#d-strategy', 'canary');
+    await page.selectOption('#speed', '10');
+    await page.click('#deploy');
+    // the canary's instance starts (10 s), is listed at the next poll, and shows its version
+    await page.waitForFunction(() => {
+      const t = window.microsim.topology();
+      return t.instances.some((_, id) => window.microsim.instanceVersion(id) === 1);
+    }, null, { timeout: 60000 });
+    await shot(page, 'canary-rings');
+    // v2 fails 20 % of its requests: the judge fails it and it is rolled back
+    await page.waitForFunction(() => (window.microsim.state().deployments ?? []).some((d) => d.outcome === 'rolled_back'), null, { timeout: 120000 });
+    // and the next snapshot puts the judge's failing verdict on the timeline
+    await page.waitForFunction(() => window.microsim.verdicts().some((v) => v.verdict === 'fail'), null, WAIT);
+    await shot(page, 'canary-rolled-back');
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
 test('an unknown ?arch= says so and runs nothing else', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   try {

@@ -15,6 +15,7 @@ export class LiveEngine {
   }
 
   fault(fault) { this.command({ type: 'fault', fault }); }
+  deploy(deploy) { this.command({ type: 'deploy', deploy }); }
   kill(instance, hang) { this.command({ type: 'kill', instance, hang: !!hang }); }
   heal() { this.command({ type: 'heal' }); }
   setSpeed(x) { this.command({ type: 'speed', x }); }

@@ -137,6 +137,7 @@ function fillFaultPickers() {
   if (names.includes(keep)) ui.service.value = keep;
   else if (names.includes('subscriber')) ui.service.value = 'subscriber';
   setOptions(ui.focus, ['', ...names], ['all services', ...names]);
+  fillDeploy();
   const callers = topo.services.filter((s) => s.deps.length).map((s) => s.name);
   const hxKeep = $('hx-service').value;
   setOptions($('hx-service'), callers);
@@ -149,6 +150,7 @@ function onSnapshot(snap) {
   lastSnap = snap;
   view.update(snap);
   timeline.add(snap.timeline);
+  timeline.setVerdicts(snap.summary?.deployments);
   hystrix.add(snap);
   updatePanel();
   if (hovered) showTooltip(hovered); // a kill or a fault changes what it says
@@ -174,7 +176,9 @@ function showTooltip(p) {
   } else {
     const [name, svc] = topo.instances[p.id];
     const state = model.stateName(p.id);
-    text = `${name}\n${topo.services[svc].name} · ${STATE_TEXT[state] ?? state}\n${model.rps[p.id].toFixed(1)} req/s · ${model.err[p.id].toFixed(1)} err/s · ${model.lat[p.id].toFixed(1)} ms\nclick: kill`;
+    const v = model.version?.[p.id] ?? -1;
+    const version = v >= 0 && topo.services[svc].versions ? ` · ${topo.services[svc].versions[v]}` : '';
+    text = `${name}\n${topo.services[svc].name}${version} · ${STATE_TEXT[state] ?? state}\n${model.rps[p.id].toFixed(1)} req/s · ${model.err[p.id].toFixed(1)} err/s · ${model.lat[p.id].toFixed(1)} ms\nclick: kill`;
   }
   const rect = $('stage').getBoundingClientRect();
   const canvasRect = $('graph').getBoundingClientRect();
@@ -259,6 +263,35 @@ function setFocus(name) {
   history.replaceState(null, '', `${location.pathname}?${p}`);
 }
 ui.focus.onchange = () => setFocus(ui.focus.value);
+
+// Deploy: a version of a versioned service pushed live, as a canary (with a
+// baseline of the first version and Kayenta's judge) or red/black; the judge
+// rolls a worse version back, and its verdicts appear on the timeline.
+function fillDeploy() {
+  const versioned = topo.services.filter((s) => (s.versions ?? []).length > 1);
+  $('deploy-group').hidden = !versioned.length;
+  setOptions($('d-service'), versioned.map((s) => s.name));
+  fillVersions();
+}
+function fillVersions() {
+  const s = topo?.services.find((x) => x.name === $('d-service').value);
+  const later = (s?.versions ?? []).slice(1);
+  setOptions($('d-version'), later);
+}
+$('d-service').onchange = fillVersions;
+function deployment(service, version, strategy) {
+  const s = topo.services.find((x) => x.name === service);
+  const analysis = { step: '5s', metrics: [{ metric: 'error_rate' }, { metric: 'latency_mean' }] };
+  if (strategy === 'red_black') return { red_black: { service, version, startup: '10s', analysis: { ...analysis, window: '30s' } } };
+  return {
+    canary: {
+      service, canary: version, baseline: s.versions[0], instances: 1, startup: '10s',
+      steps: [{ set_weight: 5 }, { pause: '30s' }, { set_weight: 25 }, { pause: '30s' }], analysis,
+    },
+  };
+}
+const deploy = (service, version, strategy) => act(() => engine.deploy(deployment(service, version, strategy)));
+$('deploy').onclick = () => deploy($('d-service').value, $('d-version').value, $('d-strategy').value);
 $('hx-service').onchange = () => updatePanel();
 
 // Lessons ------------------------------------------------------------------
@@ -358,6 +391,9 @@ window.microsim = {
   virtualMs: () => engine?.nowMs() ?? 0,
   setMode: (m) => { view.setMode(m); ui.mode.value = m; },
   setFocus,
+  deploy,
+  verdicts: () => timeline.verdicts.slice(),
+  instanceVersion: (id) => model.version?.[id] ?? -1,
   hystrix: () => [...document.querySelectorAll('#hystrix .hx-card')].map((c) => ({ dep: c.dataset.dep, circuit: c.dataset.circuit })),
   pause: () => setPaused(true),
   play: () => setPaused(false),

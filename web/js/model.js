@@ -28,6 +28,7 @@ export class SnapshotModel {
     this.lat = new Float32Array(n);
     this.visible = new Uint8Array(n).fill(1);
     this.focus = null; // a Set of service ids: only they are drawn (focus mode)
+    this.version = null; // per instance, its version's index in its service's `versions` (-1: none); null without versions
     this.edges = new Map(); // a * n + b -> {a, b, rps, err}, smoothed
     this.svcRps = new Float32Array(S);
     this.svcErr = new Float32Array(S);
@@ -74,6 +75,7 @@ export class SnapshotModel {
     if (snap.visible) for (let i = 0; i < n; i++) this.visible[i] = snap.visible[i] ? 1 : 0;
     else if (this.offCode >= 0) for (let i = 0; i < n; i++) this.visible[i] = this.state[i] === this.offCode ? 0 : 1;
     this.updateEdges(snap.edges || []);
+    this.version = Array.isArray(snap.version) ? snap.version : null;
     this.cache.clear();
     for (const [i, hit, full] of snap.caches || []) this.cache.set(i, { hit, full });
     this.aggregateServices();

@@ -7,6 +7,8 @@ import { COLORS, healthColor } from './palette.js';
 import { strokeTraffic, fillNodes, hoverRing } from './paint.js';
 
 const BASE_R = 3.2;
+// Ring colours of versions 2, 3, … of a service (the first has none).
+export const VERSION_COLORS = ['#d2a8ff', '#f0883e', '#79c0ff', '#ff7b72'];
 const LABELS_MAX = 60; // services beyond which the instance view names none
 
 export class InstancesRenderer {
@@ -59,8 +61,26 @@ export class InstancesRenderer {
       k, include: (i) => this.shows(i), color: (i) => this.color(i), radius: (i) => this.radius(i),
       dim: (i) => hover >= 0 && !near.has(i),
     });
+    this.drawVersionRings(ctx, px);
     this.drawServiceLabels(ctx, px);
     if (hover >= 0 && P[hover]) hoverRing(ctx, P[hover], this.radius(hover), px);
+  }
+
+  // A ring in its version's colour around every instance that runs a version
+  // other than its service's first (the stable one): a canary, a red/black
+  // group, a rolling batch.
+  drawVersionRings(ctx, px) {
+    const m = this.model, P = this.nodes;
+    if (!m.version) return;
+    ctx.lineWidth = 1.6 * px;
+    for (let i = 0; i < m.n; i++) {
+      const v = m.version[i];
+      if (!(v > 0) || !this.shows(i)) continue;
+      ctx.strokeStyle = VERSION_COLORS[(v - 1) % VERSION_COLORS.length];
+      ctx.beginPath();
+      ctx.arc(P[i].x, P[i].y, this.radius(i) + 2.5 * px, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
   }
 
   // Each service's name at the centre of its shown instances, so a hairball

@@ -13,6 +13,7 @@ export class Timeline {
     this.rows = [];
     this.faults = []; // [{at_s, until_s, what}]
     this.poll = 0; // discovery poll interval, s
+    this.verdicts = []; // the canary judge's: [{t_s, verdict}]
     new ResizeObserver(() => this.draw()).observe(canvas);
   }
 
@@ -23,6 +24,13 @@ export class Timeline {
     this.faults = Array.isArray(faults) ? faults : [];
     this.poll = Number(pollS) > 0 ? Number(pollS) : 0;
     this.draw();
+  }
+
+  // The judge's verdicts so far (summary.json's deployments[].verdicts).
+  setVerdicts(deployments) {
+    const v = [];
+    for (const d of deployments ?? []) for (const x of d.verdicts ?? []) v.push({ t_s: x.t_s, verdict: x.verdict, version: d.version });
+    if (v.length !== this.verdicts.length) { this.verdicts = v; this.draw(); }
   }
 
   // Each fault's state at virtual time t: upcoming, active or healed.
@@ -103,6 +111,13 @@ export class Timeline {
         ctx.beginPath(); ctx.moveTo(x(p), pad.t); ctx.lineTo(x(p), pad.t + H); ctx.stroke();
       }
       ctx.setLineDash([]);
+    }
+    const VERDICT = { pass: '#30a46c', marginal: '#f5a524', fail: '#e5484d' };
+    for (const v of this.verdicts) {
+      if (v.t_s < t0) continue;
+      ctx.fillStyle = VERDICT[v.verdict] ?? '#8b949e';
+      const X = x(v.t_s);
+      ctx.beginPath(); ctx.moveTo(X - 4, pad.t); ctx.lineTo(X + 4, pad.t); ctx.lineTo(X, pad.t + 7); ctx.fill();
     }
     const next = this.faults.filter((f) => f.at_s >= now).sort((p, q) => p.at_s - q.at_s)[0];
     if (next) {
