@@ -38,7 +38,9 @@ def lesson_chapter(name, doc):
     runs = doc["runs"]
     for r in runs:
         sc = f" --scenario {r['scenario']}" if r.get("scenario") else ""
-        lines.append(f"microsim run {r['architecture']}{sc}")
+        # the run's options as `microsim run` flags (duration, regions, failures, ...)
+        flags = "".join(f" --{k.replace('_', '-')} {v}" for k, v in (r.get("options") or {}).items())
+        lines.append(f"microsim run {r['architecture']}{sc}{flags}")
     lines += ["```", ""]
     if len(runs) > 1:
         lines += [f"In the viewer: `?lesson={name}`, or side by side: `split.html?lesson={name}`.", ""]

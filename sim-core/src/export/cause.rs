@@ -40,7 +40,10 @@ pub fn faults(sim: &Simulation) -> Vec<String> {
 /// which any did, most failures first (empty when none did).
 pub fn first_failures(sim: &Simulation) -> Vec<FirstFailure> {
     let series = sim.series();
-    let firsts = series.first_failures();
+    let services = &sim.topology().services;
+    // The series may track more than the services (a version's own rows
+    // come after them): only services name a root cause.
+    let firsts = &series.first_failures()[..services.len().min(series.first_failures().len())];
     let Some(bucket) = firsts.iter().flatten().map(|f| f.bucket).min() else {
         return Vec::new();
     };
@@ -51,7 +54,7 @@ pub fn first_failures(sim: &Simulation) -> Vec<FirstFailure> {
         .filter_map(|(s, f)| {
             let f = (*f)?;
             (f.bucket == bucket).then(|| FirstFailure {
-                service: sim.topology().services[s].name.clone(),
+                service: services[s].name.clone(),
                 reason: f.reason.name(),
                 count: f.count,
                 from_s: f64::from(bucket) * width,
@@ -102,6 +105,28 @@ mod tests {
         assert_eq!(
             faults(&sim),
             ["50 % of requests to db failing (injected) at 10s"]
+        );
+    }
+
+    /// A version's rows follow the services' in the series: they never
+    /// name a root cause, and never index past the services.
+    #[test]
+    fn versions_of_a_service_do_not_confuse_the_root_cause() {
+        let arch = r#"{"arch":"t","services":[{"name":"db","package":"store","count":2,
+            "versions":[{"name":"v1"},{"name":"v2","count":1,"defect":{"errors_percent":50}}]},
+            {"name":"api","package":"karyon","count":2,"dependencies":["db"]}]}"#;
+        let o = RunOptions {
+            duration: 20 * crate::duration::SEC,
+            ..RunOptions::default()
+        };
+        let spec = RunSpec::new(Input::new("a", arch), None, o).unwrap();
+        let mut sim = spec.simulation();
+        sim.run();
+        let first = first_failures(&sim);
+        assert_eq!(first.len(), 1, "{first:?}");
+        assert_eq!(
+            (first[0].service.as_str(), first[0].reason),
+            ("db", "injected")
         );
     }
 
