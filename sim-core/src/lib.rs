@@ -27,6 +27,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod fault;
+pub mod interval;
 pub mod keys;
 pub mod lesson;
 pub mod live;
@@ -36,6 +37,7 @@ pub mod resilience;
 pub mod rng;
 pub mod run;
 pub mod solve;
+pub mod sweep;
 pub mod topology;
 pub mod traffic;
 

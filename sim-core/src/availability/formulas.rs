@@ -93,25 +93,7 @@ pub fn from_mtbf(mtbf: f64, mttr: f64) -> f64 {
     mtbf / (mtbf + mttr)
 }
 
-/// The 97.5 % quantile of Student's t with `df` degrees of freedom, for 95 %
-/// confidence intervals over a few replications (Cornish–Fisher expansion
-/// around the normal 1.959964; exact table values for the smallest df, where
-/// the expansion is poor).
-pub fn t_975(df: u32) -> f64 {
-    const SMALL: [f64; 5] = [12.706, 4.303, 3.182, 2.776, 2.571];
-    if df == 0 {
-        return f64::INFINITY;
-    }
-    if df <= 5 {
-        return SMALL[df as usize - 1];
-    }
-    let z: f64 = 1.959_963_984_540_054;
-    let d = f64::from(df);
-    let (z3, z5, z7) = (z * z * z, z * z * z * z * z, z * z * z * z * z * z * z);
-    z + (z3 + z) / (4.0 * d)
-        + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * d * d)
-        + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * d * d * d)
-}
+pub use crate::interval::t_975;
 
 #[cfg(test)]
 mod tests {
@@ -155,13 +137,5 @@ mod tests {
         assert!((downtime_per_year_min(0.99999) - 5.2596).abs() < 1e-4);
         assert!((downtime_per_month_min(0.997) - 129.6).abs() < 1e-9);
         assert!((from_mtbf(999.0, 1.0) - 0.999).abs() < 1e-15);
-    }
-
-    #[test]
-    fn student_t_quantiles() {
-        // Tables: t(0.975; 10) = 2.228, 30 → 2.042, 100 → 1.984.
-        for (df, want) in [(10, 2.228), (30, 2.042), (100, 1.984), (3, 3.182)] {
-            assert!((t_975(df) - want).abs() < 2e-3, "{df}: {}", t_975(df));
-        }
     }
 }

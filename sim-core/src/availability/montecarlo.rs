@@ -330,17 +330,8 @@ pub fn estimate(reps: &[Replication]) -> Vec<Estimate> {
     let k = reps.first().map_or(0, |r| r.served.len());
     (0..k)
         .map(|e| {
-            let mean = reps.iter().map(|r| r.served[e]).sum::<f64>() / n as f64;
-            let var = if n > 1 {
-                reps.iter()
-                    .map(|r| (r.served[e] - mean) * (r.served[e] - mean))
-                    .sum::<f64>()
-                    / (n - 1) as f64
-            } else {
-                f64::INFINITY
-            };
-            let half =
-                super::formulas::t_975(n.saturating_sub(1) as u32) * libm::sqrt(var / n as f64);
+            let served: Vec<f64> = reps.iter().map(|r| r.served[e]).collect();
+            let (mean, half) = crate::interval::mean_ci95(&served);
             Estimate {
                 mean,
                 ci95_low: (mean - half).clamp(0.0, 1.0),

@@ -1,0 +1,471 @@
+//! Sweeps: experiments of many runs — architectures × scenarios × overrides ×
+//! seeds — described in one file, expanded into an ordered list of runs, each
+//! run reduced to one row of figures, and the rows of each parameter set
+//! reduced to means with 95 % intervals across its seeds.
+//!
+//! ```json
+//! {"title": "smallest counts that keep four nines under a zone outage",
+//!  "architectures": ["sweep-zones"],
+//!  "scenarios": ["zone-outage"],
+//!  "seeds": {"first": 1, "count": 5},
+//!  "options": {"duration": "60s"},
+//!  "grid": {"services.api.count": [1, 2, 3, 4], "services.db.count": [2, 3]},
+//!  "figures": ["services.db.failed"]}
+//! ```
+//!
+//! This module is the whole of a sweep but the running: the file's format
+//! ([`parse_sweep`]), overrides by path ([`path`]), the expansion into runs
+//! with stable ids ([`plan`]), one run made and reduced to its row ([`row`]),
+//! and the means ([`means`]). The front ends only schedule: `microsim sweep`
+//! runs the jobs on every core with rayon, resumably and by shards; the
+//! Python package maps them over a Dask cluster. Both call
+//! [`plan::Job::run`], so a run's row is the same bytes whoever ran it.
+//!
+//! Architectures and scenarios are names, resolved by the front end (sim-core
+//! reads no files), as a lesson's are.
+
+pub mod means;
+pub mod path;
+pub mod plan;
+pub mod row;
+
+use std::collections::BTreeSet;
+
+use schemars::JsonSchema;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::error::{quoted, InputError};
+use crate::model::{parse_object, Shape};
+use crate::run::{RunOptions, MAX_SEED};
+
+pub use path::OverridePath;
+pub use plan::{Job, Plan};
+pub use row::Row;
+
+/// Most runs one sweep may expand to (each finished run is a row of a few
+/// hundred bytes in memory while the tables are written: 100,000 rows are
+/// about 40 MB; see `engine/budget.rs`).
+pub const MAX_RUNS: usize = 100_000;
+/// Most override paths in a sweep (columns of its tables).
+pub const MAX_PATHS: usize = 32;
+/// Most architectures, and most scenarios, in one sweep.
+pub const MAX_INPUTS: usize = 100;
+/// Most extra figures a sweep may name.
+pub const MAX_FIGURES: usize = 32;
+
+/// A sweep as written.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// What the sweep asks, in one line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Architectures: built-in names (`microsim list`) or files, relative to
+    /// the sweep file (1 to 100).
+    pub architectures: Vec<String>,
+    /// Scenarios: built-in names (`microsim list --scenarios`) or files
+    /// relative to the sweep file; `null` is a run without one (the
+    /// architecture's spigo `victim`, if any). Default: `[null]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<Option<String>>,
+    /// Seeds of every parameter set: a list `[1, 2, 3]`, or `{"first": 1, "count": 30}`.
+    pub seeds: Seeds,
+    /// Run options as the server's `start` takes them (`duration`, `rate`,
+    /// `scale`, `regions`, `failures`, …; not `seed`: the sweep's `seeds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<serde_json::Map<String, Value>>,
+    /// Every combination of these values: a path (`services.api.count`,
+    /// `/services/3/count`, `options.rate`) and its values, numbers or
+    /// strings (any JSON but null). The first path varies slowest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, Vec<Value>>>")]
+    pub grid: Option<Overrides<Vec<Value>>>,
+    /// Parameter sets given one by one: `[{"services.api.count": 2,
+    /// "services.db.count": 3}, …]`. With a grid too, each set is combined
+    /// with every grid combination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<std::collections::BTreeMap<String, Value>>>")]
+    pub list: Option<Vec<Overrides<Value>>>,
+    /// More figures for each row, by their dotted path in summary.json
+    /// (`services.db.failed`); `….success` is ok / requests.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub figures: Vec<String>,
+    /// The chart `microsim sweep` draws from the means: a figure (`y`,
+    /// default `success`) against a path (`x`, default the grid's first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<ChartSpec>,
+}
+
+/// Seeds, listed or counted.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Seeds {
+    /// These seeds, in this order.
+    List(Vec<u64>),
+    /// `count` seeds from `first` on.
+    Range {
+        /// The first seed.
+        first: u64,
+        /// How many.
+        count: u64,
+    },
+}
+
+/// The chart of a sweep.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChartSpec {
+    /// The path along the x axis (one of the overrides; numbers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    /// The figure up the y axis, a column of the rows (`success`, `latency_p99_ms`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
+}
+
+/// Paths and what is set at each, in the order written (JSON objects are
+/// unordered to serde_json's maps; a sweep's columns are not).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overrides<T>(pub Vec<(String, T)>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Overrides<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Ordered<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Ordered<T> {
+            type Value = Overrides<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of paths")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some((k, x)) = m.next_entry::<String, T>()? {
+                    v.push((k, x));
+                }
+                Ok(Overrides(v))
+            }
+        }
+        d.deserialize_map(Ordered(std::marker::PhantomData))
+    }
+}
+
+impl<T: Serialize> Serialize for Overrides<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// Where an override goes: the architecture, or a run option (`options.rate`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A path in the architecture file.
+    Architecture(OverridePath),
+    /// A run option by its JSON name (`rate`, `duration`, `scale`, …).
+    Option(String),
+}
+
+/// A checked sweep: the spec, its override paths in column order, its seeds
+/// and the options every run starts from.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// As written.
+    pub spec: SweepSpec,
+    /// Each override path (grid paths, then list paths not in the grid), as
+    /// written, and where it goes.
+    pub paths: Vec<(String, Target)>,
+    /// The seeds, in order.
+    pub seeds: Vec<u64>,
+    /// The file's options (every run's, before overrides and its seed).
+    pub options: serde_json::Map<String, Value>,
+}
+
+/// JSON Schema of the sweep format (`microsim schema --sweep`).
+pub fn schema() -> Value {
+    serde_json::to_value(schemars::schema_for!(SweepSpec)).expect("schema serializes")
+}
+
+/// Parses and checks a sweep's shape: names, seeds, paths, values, options
+/// and the count of runs. Whether a path fits an architecture is known once
+/// the front end has read it ([`Plan::new`]).
+pub fn parse_sweep(text: &str) -> Result<Sweep, InputError> {
+    let spec: SweepSpec = parse_object(
+        text,
+        Shape {
+            what:
+                "a sweep is one JSON object {\"architectures\": […], \"seeds\": …, \"grid\": {…}}",
+            wrap: "put the sweep in an object with architectures, seeds and a grid or list.",
+        },
+    )?;
+    names(
+        "architectures",
+        &spec.architectures.iter().map(Some).collect::<Vec<_>>(),
+        false,
+    )?;
+    names(
+        "scenarios",
+        &spec
+            .scenarios
+            .iter()
+            .map(Option::as_ref)
+            .collect::<Vec<_>>(),
+        true,
+    )?;
+    let seeds = seeds(&spec.seeds)?;
+    let options = spec.options.clone().unwrap_or_default();
+    if options.contains_key("seed") {
+        return Err(InputError::at(
+            "options.seed",
+            "a sweep's runs take their seeds from `seeds`.",
+        )
+        .hint("remove it, and list the seeds in \"seeds\", e.g. {\"first\": 1, \"count\": 10}."));
+    }
+    RunOptions::from_json(&Value::Object(options.clone()).to_string()).map_err(|mut e| {
+        e.path = if e.path.is_empty() {
+            "options".into()
+        } else {
+            format!("options.{}", e.path)
+        };
+        e
+    })?;
+    let mut paths: Vec<(String, Target)> = Vec::new();
+    let mut sets = 1usize;
+    if let Some(grid) = &spec.grid {
+        if grid.0.is_empty() {
+            return Err(InputError::at("grid", "the grid is empty: it sets nothing.").hint(
+                "give each path its values, e.g. \"grid\": {\"services.api.count\": [1, 2, 3]}, or leave the grid out.",
+            ));
+        }
+        for (p, values) in &grid.0 {
+            let at = format!("grid[{}]", quoted(p));
+            if values.is_empty() {
+                return Err(InputError::at(at, "has no values.")
+                    .hint("list the values to try, e.g. [1, 2, 3], or remove the path."));
+            }
+            for (i, v) in values.iter().enumerate() {
+                value(&format!("{at}[{i}]"), v)?;
+            }
+            sets = sets.saturating_mul(values.len());
+            add_path(&mut paths, &at, p)?;
+        }
+    }
+    if let Some(list) = &spec.list {
+        if list.is_empty() {
+            return Err(InputError::at("list", "the list is empty: it has no parameter set.")
+                .hint("give each set as an object, e.g. [{\"services.api.count\": 2}], or leave the list out."));
+        }
+        for (i, set) in list.iter().enumerate() {
+            for (p, v) in &set.0 {
+                let at = format!("list[{i}][{}]", quoted(p));
+                value(&at, v)?;
+                if spec
+                    .grid
+                    .as_ref()
+                    .is_some_and(|g| g.0.iter().any(|(q, _)| q == p))
+                {
+                    return Err(InputError::at(at, "this path is in the grid too.")
+                        .hint("vary a path in the grid or in the list, not both."));
+                }
+                if !paths.iter().any(|(q, _)| q == p) {
+                    add_path(&mut paths, &at, p)?;
+                }
+            }
+        }
+        sets = sets.saturating_mul(list.len());
+    }
+    if paths.len() > MAX_PATHS {
+        return Err(InputError::at(
+            "grid",
+            format!("{} paths; at most {MAX_PATHS}.", paths.len()),
+        )
+        .hint("vary fewer things at once."));
+    }
+    if spec.figures.len() > MAX_FIGURES {
+        return Err(InputError::at(
+            "figures",
+            format!("{} figures; at most {MAX_FIGURES}.", spec.figures.len()),
+        )
+        .hint("name the figures the experiment needs."));
+    }
+    for (i, f) in spec.figures.iter().enumerate() {
+        crate::lesson::hypothesis::check_path(&format!("figures[{i}]"), f)?;
+    }
+    let runs = sets
+        .saturating_mul(seeds.len())
+        .saturating_mul(spec.architectures.len())
+        .saturating_mul(spec.scenarios.len().max(1));
+    if runs > MAX_RUNS {
+        return Err(InputError::at(
+            "grid",
+            format!("the sweep expands to {runs} runs; at most {MAX_RUNS}."),
+        )
+        .hint("use fewer values, seeds, architectures or scenarios, or split the experiment into sweeps."));
+    }
+    let sweep = Sweep {
+        spec,
+        paths,
+        seeds,
+        options,
+    };
+    sweep.check_chart()?;
+    Ok(sweep)
+}
+
+impl Sweep {
+    /// The scenarios, `[None]` when the file gives none.
+    pub fn scenarios(&self) -> Vec<Option<&str>> {
+        if self.spec.scenarios.is_empty() {
+            vec![None]
+        } else {
+            self.spec.scenarios.iter().map(Option::as_deref).collect()
+        }
+    }
+
+    /// The chart's x path and y figure, when there is something to draw:
+    /// an explicit `chart`, or the grid's first path against `success`.
+    pub fn chart(&self) -> Option<(&str, &str)> {
+        let c = self.spec.chart.as_ref();
+        let x = c
+            .and_then(|c| c.x.as_deref())
+            .or_else(|| self.paths.first().map(|(p, _)| p.as_str()))?;
+        let y = c.and_then(|c| c.y.as_deref()).unwrap_or("success");
+        Some((x, y))
+    }
+
+    fn check_chart(&self) -> Result<(), InputError> {
+        let Some(c) = &self.spec.chart else {
+            return Ok(());
+        };
+        if let Some(x) = &c.x {
+            if !self.paths.iter().any(|(p, _)| p == x) {
+                let known: Vec<&str> = self.paths.iter().map(|(p, _)| p.as_str()).collect();
+                return Err(InputError::at(
+                    "chart.x",
+                    format!("{} is not a path the sweep varies.", quoted(x)),
+                )
+                .hint(format!(
+                    "use one of: {}.",
+                    if known.is_empty() {
+                        "(none: add a grid)".into()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+        }
+        if let Some(y) = &c.y {
+            let columns = row::figure_columns(&self.spec.figures);
+            if !columns.iter().any(|f| f == y) {
+                return Err(InputError::at(
+                    "chart.y",
+                    format!("{} is not a figure of the rows.", quoted(y)),
+                )
+                .hint(format!("use one of: {}.", columns.join(", "))));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn add_path(paths: &mut Vec<(String, Target)>, at: &str, p: &str) -> Result<(), InputError> {
+    let target = if let Some(option) = p.strip_prefix("options.") {
+        if option == "seed" {
+            return Err(InputError::at(at, "the seed is not an override.")
+                .hint("list the seeds in \"seeds\"."));
+        }
+        Target::Option(option.to_string())
+    } else {
+        Target::Architecture(OverridePath::parse(p).map_err(|e| {
+            InputError::at(at, format!("{e}: not a path."))
+                .hint("write keys joined with dots (services.api.count, where `api` is a service's name), or a JSON Pointer (/services/3/count).")
+        })?)
+    };
+    paths.push((p.to_string(), target));
+    Ok(())
+}
+
+fn value(at: &str, v: &Value) -> Result<(), InputError> {
+    if v.is_null() {
+        return Err(InputError::at(at, "null is not a value to set.")
+            .hint("give a number, a string, true/false, or an object; to keep the file's own value, leave the path out of that set."));
+    }
+    if v.to_string().len() > 10_000 {
+        return Err(
+            InputError::at(at, "the value is longer than 10,000 characters.")
+                .hint("set a smaller part of the file at a longer path."),
+        );
+    }
+    Ok(())
+}
+
+fn names(at: &str, list: &[Option<&String>], null_ok: bool) -> Result<(), InputError> {
+    if (!null_ok && list.is_empty()) || list.len() > MAX_INPUTS {
+        return Err(InputError::at(at, format!("{} given; 1 to {MAX_INPUTS}.", list.len()))
+            .hint("name built-in ones (microsim list) or files beside the sweep, e.g. [\"netflixoss\"]."));
+    }
+    let mut seen = BTreeSet::new();
+    for (i, n) in list.iter().enumerate() {
+        let at = format!("{at}[{i}]");
+        match n {
+            None if null_ok => {}
+            None => unreachable!("architectures are strings"),
+            Some(n) if n.trim().is_empty() || n.len() > 1000 => {
+                return Err(InputError::at(at, format!("{} is not a name.", quoted(n)))
+                    .hint("give a built-in name or a file's path."));
+            }
+            Some(_) => {}
+        }
+        if !seen.insert(n) {
+            return Err(InputError::at(at, "is listed twice.").hint("list each once."));
+        }
+    }
+    Ok(())
+}
+
+fn seeds(s: &Seeds) -> Result<Vec<u64>, InputError> {
+    let list: Vec<u64> = match s {
+        Seeds::List(l) => l.clone(),
+        Seeds::Range { first, count } => {
+            if *count > MAX_RUNS as u64 || first.saturating_add(*count) > MAX_SEED + 1 {
+                return Err(InputError::at(
+                    "seeds.count",
+                    format!("{count} seeds from {first} is out of range."),
+                )
+                .hint(format!(
+                    "use at most {MAX_RUNS} seeds, all at most 2^53 − 1."
+                )));
+            }
+            (*first..first + count).collect()
+        }
+    };
+    if list.is_empty() {
+        return Err(InputError::at("seeds", "no seeds: nothing would run.")
+            .hint("give at least one, e.g. [1, 2, 3] or {\"first\": 1, \"count\": 5}."));
+    }
+    let mut seen = BTreeSet::new();
+    for (i, &seed) in list.iter().enumerate() {
+        if seed > MAX_SEED {
+            return Err(InputError::at(
+                format!("seeds[{i}]"),
+                format!("the seed {seed} is larger than 2^53 − 1."),
+            )
+            .hint("use whole numbers between 0 and 9007199254740991."));
+        }
+        if !seen.insert(seed) {
+            return Err(InputError::at(
+                format!("seeds[{i}]"),
+                format!("the seed {seed} is listed twice."),
+            )
+            .hint("list each seed once: a repeated seed repeats a run exactly."));
+        }
+    }
+    Ok(list)
+}
+
+#[cfg(test)]
+mod tests;
