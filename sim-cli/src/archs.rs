@@ -1,6 +1,6 @@
 //! The project's architectures, scenarios and lessons, built into the binary
-//! (every `architectures/*.json`, `architectures/scenarios/*.json` and
-//! `architectures/lessons/*.json` at compile time), so `microsim run netflixoss-resilient --scenario zone-outage` works
+//! (every `architectures/*.json`, `architectures/scenarios/*.json`,
+//! `architectures/lessons/*.json` and `architectures/sweeps/*.json` at compile time), so `microsim run netflixoss-resilient --scenario zone-outage` works
 //! from any directory, with the source tree nowhere near.
 //!
 //! A name is a file's stem. A path that exists always wins over a name, so a
@@ -81,6 +81,16 @@ pub fn lesson(name: &str) -> Option<&'static str> {
     text("lessons", name.strip_suffix(".json").unwrap_or(name))
 }
 
+/// Names of the built-in sweeps, sorted.
+pub fn sweep_names() -> Vec<String> {
+    names_in("sweeps")
+}
+
+/// Looks a built-in sweep up by name.
+pub fn sweep(name: &str) -> Option<&'static str> {
+    text("sweeps", name.strip_suffix(".json").unwrap_or(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +116,7 @@ mod tests {
         assert_eq!(names(), stems(dir));
         assert_eq!(scenario_names(), stems(&dir.join("scenarios")));
         assert_eq!(lesson_names(), stems(&dir.join("lessons")));
+        assert_eq!(sweep_names(), stems(&dir.join("sweeps")));
         assert!(names().len() >= 10 && scenario_names().len() >= 5);
         assert!(built_in(DEFAULT).unwrap().contains("\"arch\""));
         assert_eq!(scenario("zone-outage"), scenario("zone-outage.json"));

@@ -13,8 +13,8 @@ use plotters::style::FontStyle;
 use sim_core::metrics::{Row, Stats, END_TO_END};
 use sim_core::Topology;
 
-const W: u32 = 960;
-const H: u32 = 540;
+pub(crate) const W: u32 = 960;
+pub(crate) const H: u32 = 540;
 
 /// What the charts are drawn from.
 pub struct ChartData<'a> {
@@ -54,7 +54,7 @@ pub fn cache_services(topo: &Topology) -> (Vec<u32>, Vec<u32>) {
 
 type Drawn = Result<(), String>;
 
-fn err<E: std::fmt::Debug>(e: E) -> String {
+pub(crate) fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
@@ -159,7 +159,7 @@ pub struct Overlay<'a> {
 }
 
 /// Colours of overlaid runs, in order.
-const RUN_COLOURS: [RGBColor; 4] = [
+pub(crate) const RUN_COLOURS: [RGBColor; 4] = [
     RGBColor(200, 30, 30),
     RGBColor(30, 90, 200),
     RGBColor(20, 150, 60),
@@ -468,7 +468,7 @@ fn svg(c: Chart, d: &ChartData) -> Result<Vec<u8>, String> {
 
 /// Registers the one font every chart uses, compiled into the binary, so
 /// text is measured (SVG) and drawn (PNG) the same on a machine with no fonts.
-fn register_font() -> Result<(), String> {
+pub(crate) fn register_font() -> Result<(), String> {
     static FONT: Once = Once::new();
     let mut result = Ok(());
     FONT.call_once(|| {

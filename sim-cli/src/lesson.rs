@@ -159,19 +159,20 @@ fn show(l: &Lesson, answer: bool) -> String {
     out
 }
 
-/// Resolves a run's architecture or scenario: a file beside the lesson file,
-/// else a built-in name.
-fn resolve(
-    loaded: &Loaded,
+/// Resolves an architecture or scenario a file names (a lesson's, a
+/// sweep's): a file beside that file, else a built-in name. `shown` names
+/// the naming file in messages, `what` says what it is ("lesson").
+pub fn resolve(
+    (shown, dir, what): (&str, Option<&Path>, &str),
     at: &str,
     name: &str,
     built_in: fn(&str) -> Option<&'static str>,
     names: fn() -> Vec<String>,
 ) -> Result<(String, String), Fail> {
-    if let Some(dir) = &loaded.dir {
+    if let Some(dir) = dir {
         for candidate in [dir.join(name), dir.join(format!("{name}.json"))] {
             if candidate.is_file() {
-                return read_input(&candidate, "lesson's", "netflixoss.json");
+                return read_input(&candidate, &format!("{what}'s"), "netflixoss.json");
             }
         }
     }
@@ -179,8 +180,7 @@ fn resolve(
     match built_in(stem) {
         Some(text) => Ok((format!("{stem}.json"), text.to_string())),
         None => Err(Fail::input(format!(
-            "{}: at {at}: {} is neither a built-in name nor a file beside the lesson. Fix: use one of: {}.",
-            loaded.shown,
+            "{shown}: at {at}: {} is neither a built-in name nor a file beside the {what}. Fix: use one of: {}.",
             sim_core::error::quoted(name),
             names().join(", ")
         ))),
@@ -197,8 +197,9 @@ fn run(a: &RunLessonArgs) -> Result<(), Fail> {
     let l = &loaded.lesson;
     let mut specs = Vec::with_capacity(l.spec.runs.len());
     for (i, r) in l.spec.runs.iter().enumerate() {
+        let from = (loaded.shown.as_str(), loaded.dir.as_deref(), "lesson");
         let arch = resolve(
-            &loaded,
+            from,
             &format!("runs[{i}].architecture"),
             &r.architecture,
             archs::built_in,
@@ -209,7 +210,7 @@ fn run(a: &RunLessonArgs) -> Result<(), Fail> {
             .as_deref()
             .map(|s| {
                 resolve(
-                    &loaded,
+                    from,
                     &format!("runs[{i}].scenario"),
                     s,
                     archs::scenario,

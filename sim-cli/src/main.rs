@@ -15,6 +15,7 @@ mod output;
 mod report;
 mod run;
 mod serve;
+mod sweep;
 mod table;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,8 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Lessons: list them, show one, or run one's runs side by side and check its hypotheses.
     Lesson(lesson::LessonArgs),
+    /// Run a sweep: architectures × scenarios × overrides × seeds, on every core, resumable; rows as CSV and Parquet, means with 95 % intervals.
+    Sweep(sweep::SweepArgs),
     /// Judge baseline and canary samples as Kayenta does (Mann–Whitney per metric, score, verdict).
     Judge(judge::JudgeArgs),
     /// Serve the browser viewer, and stream native simulations to it over a WebSocket (/ws).
@@ -98,21 +101,27 @@ fn clap_exit(e: &clap::Error) -> ! {
 #[derive(clap::Args)]
 struct ListArgs {
     /// The built-in scenarios (for `run --scenario NAME`) instead of the architectures.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "sweeps")]
     scenarios: bool,
+    /// The built-in sweeps (for `microsim sweep NAME`).
+    #[arg(long)]
+    sweeps: bool,
 }
 
 #[derive(clap::Args)]
 struct SchemaArgs {
     /// The scenario file format (`run --scenario`) instead of the architecture format.
-    #[arg(long, conflicts_with_all = ["judge", "lesson"])]
+    #[arg(long, conflicts_with_all = ["judge", "lesson", "sweep"])]
     scenario: bool,
     /// The judgement file format (`microsim judge`).
-    #[arg(long, conflicts_with = "lesson")]
+    #[arg(long, conflicts_with_all = ["lesson", "sweep"])]
     judge: bool,
     /// The lesson file format (`microsim lesson`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "sweep")]
     lesson: bool,
+    /// The sweep file format (`microsim sweep`).
+    #[arg(long)]
+    sweep: bool,
 }
 
 fn main() {
@@ -128,6 +137,8 @@ fn main() {
                 sim_core::canary::input::schema()
             } else if a.lesson {
                 sim_core::lesson::schema()
+            } else if a.sweep {
+                sim_core::sweep::schema()
             } else {
                 sim_core::arch_schema()
             };
@@ -139,10 +150,13 @@ fn main() {
         Command::Judge(a) => judge::judge(&a),
         Command::Lesson(a) => lesson::lesson(&a),
         Command::Compare(a) => compare::compare(&a),
+        Command::Sweep(a) => sweep::sweep(&a),
         Command::Serve(a) => serve::serve(&a),
         Command::List(a) => {
             let names = if a.scenarios {
                 archs::scenario_names()
+            } else if a.sweeps {
+                archs::sweep_names()
             } else {
                 archs::names()
             };
