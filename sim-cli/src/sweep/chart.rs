@@ -28,7 +28,7 @@ pub fn svg(c: &Chart, means: &[MeanRow]) -> Result<Option<String>, String> {
     // Lines: every other column's values, in the sweep's order.
     let mut lines: Vec<(String, Vec<(f64, f64, f64, f64)>)> = Vec::new();
     for m in means {
-        let Some(x) = m.params[c.x].as_ref().and_then(serde_json::Value::as_f64) else {
+        let Some(x) = m.params[c.x].as_deref().and_then(|t| t.parse::<f64>().ok()) else {
             continue;
         };
         let Some((mean, low, high)) = m.figures[c.y.1] else {

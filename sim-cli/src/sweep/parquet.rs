@@ -15,7 +15,6 @@ use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
-use serde_json::Value;
 use sim_core::sweep::row::{figure_kind, param, Kind};
 use sim_core::sweep::Row;
 
@@ -63,13 +62,19 @@ fn texts(it: impl Iterator<Item = Option<String>>) -> Column {
     Column::Text(v, d)
 }
 
-/// A path's values: whole numbers, numbers, or text.
+/// A path's values (JSON text): whole numbers, numbers (read with Rust's
+/// exact parser, as the CSV's text reads), or text.
 fn params(rows: &[Row], c: usize) -> Column {
-    let values = || rows.iter().map(move |r| r.params[c].as_ref());
-    if values().flatten().all(|v| v.as_i64().is_some()) {
-        ints(values().map(|v| v.and_then(Value::as_i64)))
-    } else if values().flatten().all(Value::is_number) {
-        reals(values().map(|v| v.and_then(Value::as_f64)))
+    let values = || rows.iter().map(move |r| r.params[c].as_deref());
+    let number = |t: &str| {
+        (!t.starts_with('"'))
+            .then(|| t.parse::<f64>().ok())
+            .flatten()
+    };
+    if values().flatten().all(|t| t.parse::<i64>().is_ok()) {
+        ints(values().map(|v| v.and_then(|t| t.parse().ok())))
+    } else if values().flatten().all(|t| number(t).is_some()) {
+        reals(values().map(|v| v.and_then(number)))
     } else {
         texts(values().map(|v| v.map(param)))
     }

@@ -12,7 +12,6 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::row::{figure_columns, number, param, write_line, Row};
 
@@ -25,8 +24,8 @@ pub struct MeanRow {
     pub architecture: String,
     /// Its scenario.
     pub scenario: Option<String>,
-    /// Its override values.
-    pub params: Vec<Option<Value>>,
+    /// Its override values, as JSON text.
+    pub params: Vec<Option<String>>,
     /// How many runs (seeds) it holds.
     pub runs: usize,
     /// Per figure: (mean, low, high) of the runs that have it.
@@ -104,7 +103,7 @@ pub fn write_csv<W: Write>(w: &mut W, columns: &[String], means: &[MeanRow]) -> 
         cells.extend(
             m.params
                 .iter()
-                .map(|p| p.as_ref().map_or(String::new(), param)),
+                .map(|p| p.as_deref().map_or(String::new(), param)),
         );
         cells.push(m.runs.to_string());
         for f in &m.figures {

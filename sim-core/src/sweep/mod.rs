@@ -123,6 +123,9 @@ pub struct ChartSpec {
     /// The figure up the y axis, a column of the rows (`success`, `latency_p99_ms`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<String>,
+    /// A level to draw across the chart, e.g. 0.9999 for four nines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
 }
 
 /// Paths and what is set at each, in the order written (JSON objects are
@@ -357,6 +360,12 @@ impl Sweep {
                     }
                 )));
             }
+        }
+        if c.target.is_some_and(|t| !t.is_finite()) {
+            return Err(
+                InputError::at("chart.target", "the target is not a finite number.")
+                    .hint("give the level to draw, e.g. 0.9999."),
+            );
         }
         if let Some(y) = &c.y {
             let columns = row::figure_columns(&self.spec.figures);

@@ -72,16 +72,19 @@ pub struct Job {
     pub scenario: Option<String>,
     /// The seed.
     pub seed: u64,
-    /// One value per path of the sweep (`None`: the file's own).
-    pub params: Vec<Option<Value>>,
+    /// One value per path of the sweep as JSON text (`None`: the file's own).
+    pub params: Vec<Option<String>>,
     /// Extra figures for the row.
     pub figures: Vec<String>,
     /// The architecture as run.
     pub arch_text: String,
     /// The scenario as run.
     pub scenario_text: Option<String>,
-    /// The run's options as JSON, seed included.
-    pub options: Map<String, Value>,
+    /// The run's options as JSON text, seed included. Text, not a map: a
+    /// job sent to another process must run on exactly these numbers, and
+    /// serde_json (without `float_roundtrip`) may read a float back one bit
+    /// off what it wrote; every engine parses this same text once.
+    pub options: String,
 }
 
 impl Plan {
@@ -148,6 +151,7 @@ impl Plan {
         let scenario = self.scenarios[v.scenario].as_ref();
         let mut options = v.options.clone();
         options.insert("seed".into(), seed.into());
+        let options = Value::Object(options).to_string();
         let id = run_id(arch, scenario, &v.arch_text, &options);
         Job {
             run: k as u64,
@@ -156,7 +160,11 @@ impl Plan {
             architecture: arch.name.clone(),
             scenario: scenario.map(|n| n.name.clone()),
             seed,
-            params: v.params.clone(),
+            params: v
+                .params
+                .iter()
+                .map(|p| p.as_ref().map(Value::to_string))
+                .collect(),
             figures: self.figures.clone(),
             arch_text: v.arch_text.clone(),
             scenario_text: scenario.map(|n| n.text.clone()),
@@ -182,8 +190,7 @@ impl Job {
     /// simulation), run to the end, summary.json as every front end writes
     /// it, the figures read from it.
     pub fn run(&self) -> Result<Row, RunError> {
-        let options = RunOptions::from_json(&Value::Object(self.options.clone()).to_string())
-            .map_err(RunError::option)?;
+        let options = RunOptions::from_json(&self.options).map_err(RunError::option)?;
         let spec = RunSpec::new(
             Input::new(&self.architecture, &self.arch_text),
             self.scenario
@@ -356,12 +363,7 @@ fn refused(arch: &str, sweep: &Sweep, params: &[Option<Value>], e: &RunError) ->
 
 /// A run's stable id: the first 16 hex digits of SHA-256 over a versioned,
 /// canonical record of its inputs (serde_json's maps are sorted by key).
-fn run_id(
-    arch: &Named,
-    scenario: Option<&Named>,
-    arch_text: &str,
-    options: &Map<String, Value>,
-) -> String {
+fn run_id(arch: &Named, scenario: Option<&Named>, arch_text: &str, options: &str) -> String {
     let record = serde_json::json!({
         "v": 1,
         "architecture": arch.name,

@@ -62,11 +62,35 @@ pub struct Row {
     pub scenario: Option<String>,
     /// The seed.
     pub seed: u64,
-    /// One value per path (`None`: the file's own).
-    pub params: Vec<Option<Value>>,
+    /// One value per path as JSON text (`None`: the file's own).
+    pub params: Vec<Option<String>>,
     /// [`FIGURES`], then the sweep's own figures (`None`: the summary has
-    /// no such figure, e.g. success without requests).
+    /// no such figure, e.g. success without requests). Written to the
+    /// journal as text, read back with Rust's exact float parser.
+    #[serde(with = "exact")]
     pub figures: Vec<Option<f64>>,
+}
+
+/// Figures as strings in a row's JSON: serde_json (without its
+/// `float_roundtrip` feature) may read a float back one bit off what it
+/// wrote, and a resumed sweep, or one whose rows came back from Dask
+/// workers, must hold the very bits of the run.
+mod exact {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[Option<f64>], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|x| x.map(|x| format!("{x}"))))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Option<f64>>, D::Error> {
+        let v: Vec<Option<String>> = Vec::deserialize(d)?;
+        v.into_iter()
+            .map(|x| {
+                x.map(|t| t.parse::<f64>().map_err(serde::de::Error::custom))
+                    .transpose()
+            })
+            .collect()
+    }
 }
 
 /// The figure columns: [`FIGURES`], then the sweep's own, named by their path.
@@ -137,18 +161,20 @@ impl Row {
         c.extend(
             self.params
                 .iter()
-                .map(|p| p.as_ref().map_or(String::new(), param)),
+                .map(|p| p.as_deref().map_or(String::new(), param)),
         );
         c.extend(self.figures.iter().map(|f| f.map_or(String::new(), number)));
         c
     }
 }
 
-/// A parameter's text: a string as it is, anything else as JSON.
-pub fn param(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+/// A parameter's cell from its JSON text: a string as it is, anything else
+/// as its JSON.
+pub fn param(json: &str) -> String {
+    if json.starts_with('"') {
+        serde_json::from_str(json).unwrap_or_else(|_| json.to_string())
+    } else {
+        json.to_string()
     }
 }
 
