@@ -38,8 +38,8 @@ pub struct SweepArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Run only slice I of N (0-based: 0/4 … 3/4): every N-th run from I.
-    #[arg(long, value_name = "I/N", value_parser = shard_arg)]
-    pub shard: Option<(usize, usize)>,
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
     /// Threads (default: every core).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -51,12 +51,13 @@ pub struct SweepArgs {
     pub quiet: bool,
 }
 
-fn shard_arg(s: &str) -> Result<(usize, usize), String> {
+/// `--shard I/N` read, or one paragraph saying what is wrong and the fix.
+fn shard_arg(s: &str) -> Result<(usize, usize), Fail> {
     let bad = || {
-        format!(
-            "{} is not a shard. Fix: write I/N with 0 ≤ I < N, e.g. --shard 0/4 (Kubernetes' JOB_COMPLETION_INDEX is I).",
+        Fail::input(format!(
+            "--shard {} is not a shard. Fix: write I/N with 0 ≤ I < N, e.g. --shard 0/4 (Kubernetes' JOB_COMPLETION_INDEX is I).",
             sim_core::error::quoted(s)
-        )
+        ))
     };
     let (i, n) = s.split_once('/').ok_or_else(bad)?;
     let (i, n): (usize, usize) = (
@@ -64,10 +65,10 @@ fn shard_arg(s: &str) -> Result<(usize, usize), String> {
         n.trim().parse().map_err(|_| bad())?,
     );
     if n == 0 || i >= n {
-        return Err(format!(
-            "shard {i}/{n} is out of range: the index runs from 0 to N − 1. Fix: use --shard 0/{n} to --shard {}/{n}.",
+        return Err(Fail::input(format!(
+            "--shard {i}/{n} is out of range: shard indices run from 0 to N − 1. Fix: use --shard 0/{n} to --shard {}/{n}.",
             n.max(1) - 1
-        ));
+        )));
     }
     Ok((i, n))
 }
@@ -140,6 +141,7 @@ pub fn load(path: &Path) -> Result<(Sweep, Plan, String), Fail> {
 
 /// Runs `microsim sweep`.
 pub fn sweep(a: &SweepArgs) -> Result<(), Fail> {
+    let shard = a.shard.as_deref().map(shard_arg).transpose()?;
     let (sweep, plan, shown) = load(&a.spec)?;
     crate::output::check_out_dir(&a.out)?;
     std::fs::create_dir_all(&a.out).map_err(|e| {
@@ -148,7 +150,7 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Fail> {
             shown_path(&a.out)
         ))
     })?;
-    let mine: Vec<usize> = match a.shard {
+    let mine: Vec<usize> = match shard {
         Some((i, n)) => plan.shard(i, n).collect(),
         None => (0..plan.len()).collect(),
     };
@@ -169,7 +171,7 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Fail> {
             plan.len(),
             plan.variants(),
             plan.seeds.len(),
-            a.shard
+            shard
                 .map(|(i, n)| format!(", shard {i}/{n}: {}", mine.len()))
                 .unwrap_or_default(),
             mine.len() - pending.len(),
@@ -177,7 +179,7 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Fail> {
         );
     }
     let started = std::time::Instant::now();
-    let ran = run_all(&plan, &todo, a)?;
+    let ran = run_all(&plan, &todo, a, shard)?;
     let wall = started.elapsed().as_secs_f64();
     for r in ran {
         done.insert(r.run as usize, r);
@@ -201,7 +203,7 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Fail> {
         eprintln!(
             "stopped by --limit: {} runs of this {} still to run. Run the same command again to go on.",
             mine.len() - mine.iter().filter(|k| rows.binary_search_by_key(&(**k as u64), |r| r.run).is_ok()).count(),
-            if a.shard.is_some() { "shard" } else { "sweep" }
+            if shard.is_some() { "shard" } else { "sweep" }
         );
         return Ok(());
     }
@@ -248,11 +250,16 @@ fn finished(plan: &Plan, dir: &Path) -> Result<HashMap<usize, Row>, Fail> {
 }
 
 /// Runs `todo` in parallel, appending each row to the journal as it ends.
-fn run_all(plan: &Plan, todo: &[usize], a: &SweepArgs) -> Result<Vec<Row>, Fail> {
+fn run_all(
+    plan: &Plan,
+    todo: &[usize],
+    a: &SweepArgs,
+    shard: Option<(usize, usize)>,
+) -> Result<Vec<Row>, Fail> {
     if todo.is_empty() {
         return Ok(Vec::new());
     }
-    let journal = Mutex::new(journal::Journal::open(&a.out, &journal::name(a.shard))?);
+    let journal = Mutex::new(journal::Journal::open(&a.out, &journal::name(shard))?);
     let pb = (!a.quiet && fancy_stderr()).then(|| {
         let pb = ProgressBar::new(todo.len() as u64);
         let plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
