@@ -7,7 +7,8 @@
 #   graphviz                  apt (the DOT reader)
 #   mdbook                    cargo install, pinned (the workshop guide)
 #   python3-venv              apt, only when `python3 -m venv` cannot make a venv
-#   .venv                     pip, exactly tests/readers/requirements.txt
+#   .venv                     pip, exactly tests/readers/requirements.txt and
+#                             sim-py/requirements.txt (maturin, Dask distributed)
 #   chromium                  apt: Debian's, for the browser tests (playwright's
 #                             own browser downloads do not work here; set
 #                             CHROMIUM to use another binary)
@@ -116,16 +117,21 @@ if [ ! -x .venv/bin/python ]; then
         "make sure $(command -v python3) can create venvs (Debian: python3-venv), then run this again"
   fi
 fi
-step="pip install -r tests/readers/requirements.txt"
-req=$(sha256sum tests/readers/requirements.txt | cut -d' ' -f1)
-stamp=.venv/.microsim-requirements.sha256
-if [ "$(cat "$stamp" 2>/dev/null)" != "$req" ]; then
-  echo "==> $step (into .venv)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r tests/readers/requirements.txt ||
-    fail "$step" "pip could not install the pinned readers (its message is above)" \
-      "check network access to pypi.org; if a pin has no wheel for $(.venv/bin/python --version 2>&1), re-resolve the pins as tests/readers/requirements.txt says; or delete .venv and run this again"
-  echo "$req" >"$stamp"
-fi
+# Each requirements file is installed when its content changed (a hash
+# stamped per file): the readers, then what the Python package needs to be
+# built (maturin) and tested (Dask distributed).
+for req_file in tests/readers/requirements.txt sim-py/requirements.txt; do
+  step="pip install -r $req_file"
+  req=$(sha256sum "$req_file" | cut -d' ' -f1)
+  stamp=.venv/.microsim-$(echo "$req_file" | tr '/.' '--').sha256
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$req" ]; then
+    echo "==> $step (into .venv)"
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req_file" ||
+      fail "$step" "pip could not install the pinned packages (its message is above)" \
+        "check network access to pypi.org; if a pin has no wheel for $(.venv/bin/python --version 2>&1), re-resolve the pins as $req_file says; or delete .venv and run this again"
+    echo "$req" >"$stamp"
+  fi
+done
 
 # 5. Chromium for the browser tests: Debian's (or $CHROMIUM), driven by
 #    playwright-core from web/package-lock.json.

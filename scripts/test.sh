@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then runs every check: formatting, lints
 # (native and wasm32), the wasm32 build of sim-core, all Rust tests, the wasm
-# tests under Node, a short benchmark smoke run, the browser viewer's ESLint
+# tests under Node, a short benchmark smoke run, the Python package (built by
+# maturin, tested on a local Dask cluster), the browser viewer's ESLint
 # and unit tests, the viewer in headless chromium, and its benchmark smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,3 +54,7 @@ node tests/browser/bench.mjs
 
 step "all Rust tests"
 cargo test --workspace
+
+step "the Python package: maturin builds sim-py into .venv (dev profile: sim-core is optimised in it, and its build above is reused); its tests run a sweep on a local Dask cluster of two worker processes"
+(cd sim-py && VIRTUAL_ENV="$PWD/../.venv" PATH="$PWD/../.venv/bin:$PATH" maturin develop -q)
+.venv/bin/python -m pytest -q -rs sim-py/tests

@@ -18,6 +18,7 @@ MICROSIM = os.environ.get("MICROSIM", str(ROOT / "target" / "release" / "microsi
 ARCHS = sorted((ROOT / "architectures").glob("*.json"))
 SCENARIOS = sorted((ROOT / "architectures" / "scenarios").glob("*.json"))
 LESSONS = sorted((ROOT / "architectures" / "lessons").glob("*.json"))
+SWEEPS = sorted((ROOT / "architectures" / "sweeps").glob("*.json"))
 
 
 def schema(*flags):
@@ -30,6 +31,7 @@ def schema(*flags):
 ARCH = schema()
 SCENARIO = schema("--scenario")
 LESSON = schema("--lesson")
+SWEEP = schema("--sweep")
 
 
 def accepted_by_microsim(kind, doc, tmp_path):
@@ -56,6 +58,19 @@ def test_shipped_scenarios_are_valid(path):
 @pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
 def test_shipped_lessons_are_valid(path):
     LESSON.validate(json.loads(path.read_text()))
+
+
+@pytest.mark.parametrize("path", SWEEPS, ids=[p.name for p in SWEEPS])
+def test_shipped_sweeps_are_valid(path):
+    SWEEP.validate(json.loads(path.read_text()))
+
+
+def test_the_sweep_schema_refuses_what_microsim_refuses():
+    good = json.loads((ROOT / "architectures" / "sweeps" / "zone-outage-counts.json").read_text())
+    for bad in [dict(good, grids={}), dict(good, seeds="1"), dict(good, architectures="four-nines"),
+                dict(good, chart={"x": "services.api.count", "colour": "red"})]:
+        with pytest.raises(jsonschema.ValidationError):
+            SWEEP.validate(bad)
 
 
 def test_the_lesson_schema_refuses_what_microsim_refuses(tmp_path):
