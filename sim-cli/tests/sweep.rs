@@ -37,7 +37,8 @@ fn journal(dir: &Path) -> (usize, usize) {
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if !(name.starts_with("journal") && name.ends_with(".jsonl")) {
+        let jsonl = e.path().extension().is_some_and(|x| x == "jsonl");
+        if !(name.starts_with("journal") && jsonl) {
             continue;
         }
         for l in std::fs::read_to_string(e.path()).unwrap().lines() {

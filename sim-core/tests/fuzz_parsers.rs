@@ -365,3 +365,59 @@ fn corrupted_lessons_never_panic() {
     }
     assert!(accepted > 100 && rejected > 100, "{accepted} {rejected}");
 }
+
+/// Corrupted sweeps are refused or expanded, never a panic: parsed, each
+/// parameter set applied by path to its architecture and checked as a run,
+/// and the first jobs sent through JSON and back.
+#[test]
+fn corrupted_sweeps_never_panic() {
+    use sim_core::sweep::{parse_sweep, plan::Named, Job, Plan};
+    let seed = include_str!("../../architectures/sweeps/zone-outage-counts.json");
+    let arch = include_str!("../../architectures/four-nines.json");
+    let scenario = SCENARIOS[0];
+    let mut rng = Stream::new(17, Purpose::Faults);
+    let (mut accepted, mut rejected) = (0, 0);
+    for _ in 0..2000 {
+        let text = mutate(seed, &mut rng);
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let sweep = parse_sweep(&text)?;
+            let archs = sweep
+                .spec
+                .architectures
+                .iter()
+                .map(|n| Named {
+                    name: n.clone(),
+                    text: arch.into(),
+                })
+                .collect();
+            let scenarios = sweep
+                .scenarios()
+                .iter()
+                .map(|s| {
+                    s.map(|n| Named {
+                        name: n.into(),
+                        text: scenario.into(),
+                    })
+                })
+                .collect();
+            let plan = Plan::new(&sweep, archs, scenarios)?;
+            for k in 0..plan.len().min(3) {
+                let job = plan.job(k);
+                assert_eq!(Job::from_json(&job.to_json()).unwrap(), job);
+            }
+            Ok::<_, sim_core::InputError>(plan.len())
+        }));
+        match r {
+            Ok(Ok(n)) => {
+                assert!(n > 0, "{text}");
+                accepted += 1;
+            }
+            Ok(Err(e)) => {
+                assert!(!e.message.is_empty());
+                rejected += 1;
+            }
+            Err(_) => panic!("the sweep parser panicked on:\n{text}"),
+        }
+    }
+    assert!(accepted > 100 && rejected > 100, "{accepted} {rejected}");
+}

@@ -222,6 +222,8 @@ fn row_cells(row_json: &str) -> PyResult<String> {
 }
 
 /// runs.csv of these rows, byte for byte as `microsim sweep` writes it.
+// PyO3 extracts a Python list into an owned Vec; there is no borrowed form.
+#[allow(clippy::needless_pass_by_value)]
 #[pyfunction]
 fn runs_csv(columns: Vec<String>, rows: Vec<String>) -> PyResult<String> {
     let mut out = Vec::new();
@@ -230,6 +232,7 @@ fn runs_csv(columns: Vec<String>, rows: Vec<String>) -> PyResult<String> {
 }
 
 /// means.csv of these rows, byte for byte as `microsim sweep` writes it.
+#[allow(clippy::needless_pass_by_value)]
 #[pyfunction]
 fn means_csv(paths: Vec<String>, figures: Vec<String>, rows: Vec<String>) -> PyResult<String> {
     let ms = means::means(&rows_of(&rows)?);

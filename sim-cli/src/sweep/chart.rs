@@ -23,10 +23,13 @@ pub struct Chart<'a> {
     pub target: Option<f64>,
 }
 
+/// A line: its label and its points (x, mean, low, high).
+type Line = (String, Vec<(f64, f64, f64, f64)>);
+
 /// The chart as SVG; `None` when the x path has no numeric values.
 pub fn svg(c: &Chart, means: &[MeanRow]) -> Result<Option<String>, String> {
     // Lines: every other column's values, in the sweep's order.
-    let mut lines: Vec<(String, Vec<(f64, f64, f64, f64)>)> = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
     for m in means {
         let Some(x) = m.params[c.x].as_deref().and_then(|t| t.parse::<f64>().ok()) else {
             continue;

@@ -76,9 +76,10 @@ pub fn read_all(dir: &Path) -> Result<Vec<Row>, Fail> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("journal") && n.ends_with(".jsonl"))
+            p.extension().is_some_and(|x| x == "jsonl")
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("journal"))
         })
         .collect();
     names.sort();

@@ -79,26 +79,25 @@ pub fn load(path: &Path) -> Result<(Sweep, Plan, String), Fail> {
     let built_in = (!path.exists())
         .then(|| path.to_str().and_then(archs::sweep))
         .flatten();
-    let (shown, text, dir) = match built_in {
-        Some(text) => (format!("sweep {}", path.display()), text.to_string(), None),
-        None => {
-            let (shown, text) = read_input(
-                path,
-                "sweep",
-                &format!(
-                    "architectures/sweeps/zone-outage-counts.json, or a built-in sweep's name: {}",
-                    archs::sweep_names().join(", ")
-                ),
-            )?;
-            let dir = path.parent().map(|d| {
-                if d.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    d
-                }
-            });
-            (shown, text, dir)
-        }
+    let (shown, text, dir) = if let Some(text) = built_in {
+        (format!("sweep {}", path.display()), text.to_string(), None)
+    } else {
+        let (shown, text) = read_input(
+            path,
+            "sweep",
+            &format!(
+                "architectures/sweeps/zone-outage-counts.json, or a built-in sweep's name: {}",
+                archs::sweep_names().join(", ")
+            ),
+        )?;
+        let dir = path.parent().map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        });
+        (shown, text, dir)
     };
     let sweep = parse_sweep(&text).map_err(|e| Fail::input(e.render(&shown)))?;
     let from = (shown.as_str(), dir, "sweep");

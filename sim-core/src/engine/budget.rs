@@ -84,6 +84,21 @@ pub const PER_CACHE_INSTANCE: usize = size_of::<crate::cache::Lru>() + size_of::
 /// exist only for keys set, at most the capacity per instance.
 pub const PER_CACHE_ENTRY: usize = crate::cache::ENTRY_BYTES;
 
+/// Bytes per finished run a sweep holds while it writes its tables
+/// (`sim_core::sweep::Row`: the record, its 16 figures, its 16-digit id;
+/// its names, override values and extra figures add their length). A sweep
+/// expands to at most [`crate::sweep::MAX_RUNS`] runs, so at most about
+/// 50 MB of rows with short names. The journal on disk holds the same
+/// rows as JSON lines (about 500 B each).
+pub const PER_SWEEP_ROW: usize = size_of::<crate::sweep::Row>()
+    + crate::sweep::row::FIGURES.len() * size_of::<Option<f64>>()
+    + 16;
+/// Bytes per parameter set a sweep's plan holds: its indices and one JSON
+/// value per path (each value's own length on top). The architecture with
+/// the values applied is made again for each run, never kept per set; one
+/// parsed copy of each architecture is held for the whole sweep.
+pub const PER_SWEEP_VARIANT: usize = 2 * size_of::<usize>() + size_of::<Vec<u8>>();
+
 /// What a run of a file should cost, before it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Estimate {
@@ -211,6 +226,8 @@ mod tests {
         assert_eq!(PER_TRACK, 269, "a Row holds the cache columns too");
         assert_eq!(PER_DEPLOYMENT, 688);
         assert_eq!((PER_VERDICT, PER_METRIC_RESULT), (72, 152));
+        // Sweeps, as the README's table states them.
+        assert_eq!((PER_SWEEP_ROW, PER_SWEEP_VARIANT), (416, 40));
     }
 
     #[test]

@@ -29,17 +29,15 @@ pub struct Named {
 }
 
 /// One parameter set of one architecture under one scenario, ready to run
-/// with any seed.
+/// with any seed. Only the values are kept: the architecture with them
+/// applied is made again for each job, so a plan costs a few hundred bytes
+/// per parameter set, not a copy of the file.
 #[derive(Debug, Clone)]
 struct Variant {
     arch: usize,
     scenario: usize,
     /// One value per path (`None`: the file's own).
     params: Vec<Option<Value>>,
-    /// The architecture with the overrides applied.
-    arch_text: String,
-    /// The options before the seed: the file's, then option overrides.
-    options: Map<String, Value>,
 }
 
 /// Every run of a sweep, checked.
@@ -52,7 +50,13 @@ pub struct Plan {
     /// Seeds per parameter set.
     pub seeds: Vec<u64>,
     archs: Vec<Named>,
+    /// Each architecture parsed, for the overrides.
+    docs: Vec<Value>,
     scenarios: Vec<Option<Named>>,
+    /// Where each path goes.
+    targets: Vec<(String, Target)>,
+    /// The file's options, before overrides and seeds.
+    options: Map<String, Value>,
     variants: Vec<Variant>,
 }
 
@@ -101,29 +105,39 @@ impl Plan {
     ) -> Result<Plan, InputError> {
         let sets = parameter_sets(sweep);
         let mut variants = Vec::with_capacity(archs.len() * scenarios.len() * sets.len());
+        let mut docs = Vec::with_capacity(archs.len());
         for (a, arch) in archs.iter().enumerate() {
             let doc = parsed(arch)?;
             for (s, scenario) in scenarios.iter().enumerate() {
                 for (params, at) in &sets {
-                    let v = variant(sweep, arch, &doc, a, s, params, at)?;
-                    let options = run_options(&v.options, sweep.seeds[0])
+                    let (text, options) =
+                        apply(&sweep.paths, &sweep.options, arch, &doc, params, at)?;
+                    let options = run_options(&options, sweep.seeds[0])
                         .map_err(|e| refused(&arch.name, sweep, params, &RunError::option(e)))?;
                     RunSpec::new(
-                        Input::new(&arch.name, &v.arch_text),
+                        Input::new(&arch.name, &text),
                         scenario.as_ref().map(|n| Input::new(&n.name, &n.text)),
                         options,
                     )
                     .map_err(|e| refused(&arch.name, sweep, params, &e))?;
-                    variants.push(v);
+                    variants.push(Variant {
+                        arch: a,
+                        scenario: s,
+                        params: params.clone(),
+                    });
                 }
             }
+            docs.push(doc);
         }
         Ok(Plan {
             paths: sweep.paths.iter().map(|(p, _)| p.clone()).collect(),
             figures: sweep.spec.figures.clone(),
             seeds: sweep.seeds.clone(),
             archs,
+            docs,
             scenarios,
+            targets: sweep.paths.clone(),
+            options: sweep.options.clone(),
             variants,
         })
     }
@@ -149,10 +163,18 @@ impl Plan {
         let seed = self.seeds[k % self.seeds.len()];
         let arch = &self.archs[v.arch];
         let scenario = self.scenarios[v.scenario].as_ref();
-        let mut options = v.options.clone();
+        let (arch_text, mut options) = apply(
+            &self.targets,
+            &self.options,
+            arch,
+            &self.docs[v.arch],
+            &v.params,
+            &[],
+        )
+        .expect("applied when planned");
         options.insert("seed".into(), seed.into());
         let options = Value::Object(options).to_string();
-        let id = run_id(arch, scenario, &v.arch_text, &options);
+        let id = run_id(arch, scenario, &arch_text, &options);
         Job {
             run: k as u64,
             id,
@@ -166,7 +188,7 @@ impl Plan {
                 .map(|p| p.as_ref().map(Value::to_string))
                 .collect(),
             figures: self.figures.clone(),
-            arch_text: v.arch_text.clone(),
+            arch_text,
             scenario_text: scenario.map(|n| n.text.clone()),
             options,
         }
@@ -279,18 +301,19 @@ fn parsed(arch: &Named) -> Result<Value, InputError> {
     Ok(serde_json::from_str(text).expect("a loaded architecture is JSON"))
 }
 
-fn variant(
-    sweep: &Sweep,
+/// The architecture's text and the run's options (before its seed) with
+/// `params` applied. `at` says where each value comes from, for errors.
+fn apply(
+    targets: &[(String, Target)],
+    base: &Map<String, Value>,
     arch: &Named,
     doc: &Value,
-    a: usize,
-    s: usize,
     params: &[Option<Value>],
     at: &[String],
-) -> Result<Variant, InputError> {
-    let mut options = sweep.options.clone();
+) -> Result<(String, Map<String, Value>), InputError> {
+    let mut options = base.clone();
     let mut doc_changed: Option<Value> = None;
-    for (c, ((_, target), value)) in sweep.paths.iter().zip(params).enumerate() {
+    for (c, ((_, target), value)) in targets.iter().zip(params).enumerate() {
         let Some(value) = value else { continue };
         match target {
             Target::Option(key) => {
@@ -300,7 +323,7 @@ fn variant(
                 let d = doc_changed.get_or_insert_with(|| doc.clone());
                 path.apply(d, value).map_err(|m| {
                     InputError::at(
-                        at[c].clone(),
+                        at.get(c).cloned().unwrap_or_default(),
                         format!(
                             "the path matches nothing in {}: {}.",
                             quoted(&arch.name),
@@ -315,13 +338,10 @@ fn variant(
             }
         }
     }
-    Ok(Variant {
-        arch: a,
-        scenario: s,
-        params: params.to_vec(),
-        arch_text: doc_changed.map_or_else(|| arch.text.clone(), |d| d.to_string()),
-        options,
-    })
+    // Without an override of the file, its own text: errors keep their
+    // line:column.
+    let text = doc_changed.map_or_else(|| arch.text.clone(), |d| d.to_string());
+    Ok((text, options))
 }
 
 fn run_options(options: &Map<String, Value>, seed: u64) -> Result<RunOptions, InputError> {
