@@ -13,13 +13,13 @@ fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A sweep file in `dir` over the built-in four-nines architecture.
+/// A sweep file in `dir` over the built-in zone-capacity architecture.
 fn spec(dir: &Path, seeds: u32, extra: &str) -> String {
     let p = dir.join("s.json");
     std::fs::write(
         &p,
         format!(
-            r#"{{"architectures": ["four-nines"], "scenarios": ["zone-outage"],
+            r#"{{"architectures": ["zone-capacity"], "scenarios": ["zone-outage"],
                 "seeds": {{"first": 1, "count": {seeds}}}, "options": {{"duration": "30s"}},
                 "grid": {{"services.api.count": [3, 4], "services.db.count": [2, 3]}}{extra}}}"#
         ),
@@ -78,7 +78,7 @@ fn a_sweep_writes_its_rows_means_and_chart() {
         .lines()
         .nth(1)
         .unwrap()
-        .starts_with("0,four-nines,zone-outage,3,2,3,"));
+        .starts_with("0,zone-capacity,zone-outage,3,2,3,"));
     let parquet = std::fs::read(out.join("runs.parquet")).unwrap();
     assert!(parquet.starts_with(b"PAR1") && parquet.ends_with(b"PAR1"));
     let svg = std::fs::read_to_string(out.join("chart.svg")).unwrap();
@@ -199,7 +199,7 @@ fn bad_sweeps_exit_2_with_the_path_and_a_fix() {
     let empty = d.join("empty.json");
     std::fs::write(
         &empty,
-        r#"{"architectures": ["four-nines"], "seeds": [1], "grid": {}}"#,
+        r#"{"architectures": ["zone-capacity"], "seeds": [1], "grid": {}}"#,
     )
     .unwrap();
     refused(

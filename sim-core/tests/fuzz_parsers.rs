@@ -373,7 +373,7 @@ fn corrupted_lessons_never_panic() {
 fn corrupted_sweeps_never_panic() {
     use sim_core::sweep::{parse_sweep, plan::Named, Job, Plan};
     let seed = include_str!("../../architectures/sweeps/zone-outage-counts.json");
-    let arch = include_str!("../../architectures/four-nines.json");
+    let arch = include_str!("../../architectures/zone-capacity.json");
     let scenario = SCENARIOS[0];
     let mut rng = Stream::new(17, Purpose::Faults);
     let (mut accepted, mut rejected) = (0, 0);

@@ -19,7 +19,7 @@ MICROSIM = os.environ.get("MICROSIM", str(ROOT / "target" / "release" / "microsi
 
 # Small enough for CI: 2 parameter sets × 3 seeds of 30 s runs.
 SWEEP = {
-    "architectures": ["four-nines"],
+    "architectures": ["zone-capacity"],
     "scenarios": ["zone-outage"],
     "seeds": [1, 2, 3],
     "options": {"duration": "30s"},

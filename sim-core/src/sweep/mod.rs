@@ -5,11 +5,11 @@
 //!
 //! ```json
 //! {"title": "smallest counts that keep four nines under a zone outage",
-//!  "architectures": ["sweep-zones"],
+//!  "architectures": ["zone-capacity"],
 //!  "scenarios": ["zone-outage"],
 //!  "seeds": {"first": 1, "count": 5},
 //!  "options": {"duration": "60s"},
-//!  "grid": {"services.api.count": [1, 2, 3, 4], "services.db.count": [2, 3]},
+//!  "grid": {"services.api.count": [3, 4, 5, 6], "services.db.count": [2, 3, 4]},
 //!  "figures": ["services.db.failed"]}
 //! ```
 //!
