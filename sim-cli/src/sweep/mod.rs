@@ -376,13 +376,19 @@ fn table(sweep: &Sweep, plan: &Plan, ms: &[means::MeanRow]) -> String {
                 set.push(format!("{p}={}", row::param(v)));
             }
         }
+        // A share as a percentage to three decimals (four nines shows as
+        // 99.990 %), anything else short.
+        let shown = |x: f64| {
+            if y == "success" {
+                format!("{:.3} %", x * 100.0)
+            } else {
+                sim_core::error::compact(x)
+            }
+        };
         let figure = match m.figures[f] {
-            Some((mean, low, high)) => format!(
-                "{y} {} [{}, {}]",
-                row::number(mean),
-                row::number(low),
-                row::number(high)
-            ),
+            Some((mean, low, high)) => {
+                format!("{y} {} [{}, {}]", shown(mean), shown(low), shown(high))
+            }
             None => format!("{y} -"),
         };
         out.push_str(&format!("{}  ({} runs)  {figure}\n", set.join(" "), m.runs));
