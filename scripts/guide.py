@@ -84,14 +84,15 @@ def main():
         full = json.loads((ROOT / "architectures" / "lessons" / f"{name}.json").read_text())
         (SRC / "lessons" / f"{name}.md").write_text(lesson_chapter(name, full))
         summary.append(f"  - [{full['title']}](lessons/{name}.md)")
+    summary.append("- [Experiments of many runs](sweeps.md)")
     summary.append("- [Reference]()")
     for flag, file, title in [((), "architecture", "Architecture files"), (("--scenario",), "scenario", "Scenario files"),
-                              (("--lesson",), "lesson", "Lesson files")]:
+                              (("--lesson",), "lesson", "Lesson files"), (("--sweep",), "sweep", "Sweep files")]:
         schema = json.loads(run("schema", *flag))
         (SRC / "reference" / f"{file}.md").write_text(reference(title, schema, flag))
         summary.append(f"  - [{title}](reference/{file}.md)")
     (SRC / "SUMMARY.md").write_text("\n".join(summary) + "\n")
-    print(f"guide sources: {len(names)} lessons, 3 references in {SRC}")
+    print(f"guide sources: {len(names)} lessons, 4 references in {SRC}")
 
 
 if __name__ == "__main__":

@@ -88,3 +88,15 @@ def test_a_sweep_on_a_dask_cluster_gets_exactly_microsim_sweeps_rows(tmp_path):
     assert [r["run"] for r in on_dask.rows] == list(range(6))
     # Locally, on threads: the same again.
     assert microsim.sweep(SWEEP).csv() == on_dask.csv()
+
+
+def test_the_guides_notebook_cell_runs_as_written(tmp_path, monkeypatch):
+    """docs/guide/src/sweeps.md's Python cell, after its `microsim sweep` cell."""
+    pytest.importorskip("distributed")
+    import re
+
+    chapter = (ROOT / "docs" / "guide" / "src" / "sweeps.md").read_text()
+    (cell,) = re.findall(r"```python\n(.*?)```", chapter, re.S)
+    subprocess.run([MICROSIM, "sweep", "zone-outage-counts", "--out", "counts", "-q"], check=True, cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(cell, "sweeps.md", "exec"), {})
