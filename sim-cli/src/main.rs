@@ -11,6 +11,7 @@ mod compare;
 mod fail;
 mod judge;
 mod lesson;
+mod lesson_page;
 mod output;
 mod report;
 mod run;
