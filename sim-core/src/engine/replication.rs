@@ -484,6 +484,7 @@ impl Simulation {
             }
             if stale {
                 store.counts.stale_reads += 1;
+                store.counts.stale_by_region[co.local as usize] += 1;
                 self.series.store(sid, |r| r.stale += 1);
             }
             if self.repl.stores[st].cfg.read_repair {

@@ -33,6 +33,8 @@ pub struct StoreSummary {
     pub stale_reads: u64,
     /// stale_reads / reads, to 6 decimals.
     pub stale_rate: f64,
+    /// Stale reads by the region whose node coordinated them.
+    pub stale_by_region: BTreeMap<String, u64>,
     /// Requests refused because too few replicas were alive or reachable.
     pub unavailable: u64,
     /// Acknowledged writes whose every copy died.
@@ -92,6 +94,15 @@ pub fn stores(sim: &Simulation) -> Option<BTreeMap<String, StoreSummary>> {
                         } else {
                             libm::round(c.stale_reads as f64 / c.reads as f64 * 1e6) / 1e6
                         },
+                        stale_by_region: (0..s.regions)
+                            .map(|r| {
+                                let inst = topo.instances[(s.first + r * s.per_region) as usize];
+                                (
+                                    topo.regions[inst.region as usize].clone(),
+                                    c.stale_by_region[r as usize],
+                                )
+                            })
+                            .collect(),
                         unavailable: c.unavailable,
                         lost_writes: c.lost_writes,
                         read_repairs: c.read_repairs,

@@ -90,6 +90,9 @@ pub struct StoreCounts {
     /// Reads that succeeded with an older version than the latest write
     /// acknowledged before they began.
     pub stale_reads: u64,
+    /// The same, by the region (of the store's) whose node coordinated them:
+    /// where the stale reads are.
+    pub stale_by_region: [u64; MAX_REGIONS],
     /// Requests refused at once because too few replicas were alive.
     pub unavailable: u64,
     /// Acknowledged writes whose every copy was lost.
