@@ -144,7 +144,7 @@ impl Live {
 
 /// Time series of every service plus end to end.
 ///
-/// Memory: a closed bucket keeps one end-to-end row (96 B) — at most
+/// Memory: a closed bucket keeps one end-to-end row (120 B) — at most
 /// [`crate::RunOptions::MAX_BUCKETS`] of them — and, when service rows are
 /// retained, one row per service that did something in it; services idle in
 /// a bucket have no row (metrics.csv writes their zeros). Front ends that
