@@ -17,7 +17,7 @@ pub use policy::{
     check as check_policy, BackoffSpec, BreakerKind, BreakerSpec, CircuitBreaker, Retries,
     RetrySpec, MAX_RETRIES,
 };
-pub use replication::{LevelSpec, ReplicationSpec, StorageSpec};
+pub use replication::{ReplicationSpec, StorageSpec};
 pub use spec::*;
 pub use state::{CacheSpec, CopiesSpec, KeysSpec};
 pub use validate::{validate, Limits, LIMITS};

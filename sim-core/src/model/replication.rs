@@ -15,43 +15,6 @@ use crate::replication::{
     Level, ReplicationConfig, Storage, DEFAULT_VNODES, MAX_FACTOR, MAX_VNODES,
 };
 
-/// A consistency level, as CQL names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum LevelSpec {
-    /// One replica, anywhere.
-    One,
-    /// Two replicas, anywhere.
-    Two,
-    /// Three replicas, anywhere.
-    Three,
-    /// A majority of all replicas (Σ RF / 2 + 1).
-    Quorum,
-    /// Every replica of every region.
-    All,
-    /// One replica in the coordinator's region.
-    LocalOne,
-    /// A majority of the coordinator's region's replicas (RF / 2 + 1).
-    LocalQuorum,
-    /// A majority in every region.
-    EachQuorum,
-}
-
-impl LevelSpec {
-    fn level(self) -> Level {
-        match self {
-            LevelSpec::One => Level::One,
-            LevelSpec::Two => Level::Two,
-            LevelSpec::Three => Level::Three,
-            LevelSpec::Quorum => Level::Quorum,
-            LevelSpec::All => Level::All,
-            LevelSpec::LocalOne => Level::LocalOne,
-            LevelSpec::LocalQuorum => Level::LocalQuorum,
-            LevelSpec::EachQuorum => Level::EachQuorum,
-        }
-    }
-}
-
 /// Whether a replica's data outlives its process.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -74,10 +37,10 @@ pub struct ReplicationSpec {
     pub factor: u32,
     /// Consistency level of reads (default ONE, Cassandra's default).
     #[serde(default = "one")]
-    pub read: LevelSpec,
+    pub read: Level,
     /// Consistency level of writes (default ONE).
     #[serde(default = "one")]
-    pub write: LevelSpec,
+    pub write: Level,
     /// Tokens per instance on the ring (1 to 256; default 16, Cassandra 4.0's `num_tokens`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 256))]
@@ -95,8 +58,8 @@ pub struct ReplicationSpec {
     pub anti_entropy: Option<String>,
 }
 
-fn one() -> LevelSpec {
-    LevelSpec::One
+fn one() -> Level {
+    Level::One
 }
 
 /// Shortest anti-entropy period: each pass visits every key touched.
@@ -142,8 +105,8 @@ impl ReplicationSpec {
         };
         Ok(ReplicationConfig {
             factor: self.factor,
-            read: self.read.level(),
-            write: self.write.level(),
+            read: self.read,
+            write: self.write,
             vnodes,
             storage: match self.storage {
                 StorageSpec::Persistent => Storage::Persistent,

@@ -2,10 +2,14 @@
 //! for — Cassandra's `ConsistencyLevel` (`blockFor`,
 //! `assureSufficientLiveReplicas`, `isSufficientLiveReplicas`).
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use super::MAX_REGIONS;
 
-/// A consistency level, as CQL names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A consistency level, as CQL names them (and files write them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Level {
     /// One replica, anywhere.
     One,
