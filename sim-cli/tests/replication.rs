@@ -1,8 +1,9 @@
 //! Replicated stores through the binary: a consistency level the
 //! replication factor cannot satisfy (and other bad replication) exits 2
 //! with one paragraph naming the file, the JSON path and a fix, writing
-//! nothing; a run with a replicated store reports it in summary.json and in
-//! metrics.csv (`unavailable` and four more columns, only then).
+//! nothing; a run with a replicated store reports it in summary.json, the
+//! run table, stores.svg and metrics.csv (`unavailable` and four more
+//! columns, only then).
 
 use std::path::{Path, PathBuf};
 
@@ -85,6 +86,15 @@ fn a_run_with_a_replicated_store_reports_it() {
     assert!(stale > 100, "{st}");
     assert_eq!(st["read"], "ONE");
     assert_eq!(s["services"]["api"]["failures"]["unavailable"], 0);
+    // The table names the store's figures, and stores.svg draws them.
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        table.contains("store cassandra (3 copies × 2 region(s), writes LOCAL_QUORUM, reads ONE)")
+            && table.contains(&format!("{stale} stale reads")),
+        "{table}"
+    );
+    let chart = std::fs::read_to_string(out.join("stores.svg")).unwrap();
+    assert!(chart.contains("stale reads") && chart.contains("unavailable"));
     let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
     assert!(header.ends_with(&["store_reads", "store_writes", "stale_reads", "lost_writes"]));
