@@ -64,6 +64,14 @@ pub(super) fn caches<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Char
     root.present().map_err(err)
 }
 
+/// One half of the stores chart: title, y axis, the figure of a row, where.
+type Half<'a, DB> = (
+    &'static str,
+    &'static str,
+    fn(&Row) -> u64,
+    &'a DrawingArea<DB, Shift>,
+);
+
 /// Each replicated store's stale reads per second above its requests
 /// refused `unavailable` per second: where a partition makes a store give
 /// old answers, and where it makes it give none.
@@ -87,7 +95,7 @@ pub(super) fn stores<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Char
             .map(|(b, x)| (b as f64 * d.bucket_s, x))
             .collect()
     };
-    let halves: [(&str, &str, fn(&Row) -> u64, _); 2] = [
+    let halves: [Half<'_, DB>; 2] = [
         (
             "stale reads of the replicated stores",
             "stale reads/s",
