@@ -66,6 +66,9 @@ pub struct Draft {
     /// Not in the input: chosen by the importer (one line each).
     pub assumed: Vec<String>,
     pub ignored: Vec<Ignored>,
+    /// Figures about the input (spans read, missing parents, …).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub counts: std::collections::BTreeMap<String, u64>,
     #[serde(skip)]
     pub zones: Option<u32>,
     #[serde(skip)]
@@ -73,6 +76,9 @@ pub struct Draft {
     /// Network latency zero (the hops are inside measured times).
     #[serde(skip)]
     pub network_zero: bool,
+    /// Services renamed for microsim: (as written, as named).
+    #[serde(skip)]
+    renamed: Vec<(String, String)>,
 }
 
 impl Draft {
@@ -167,8 +173,87 @@ impl Draft {
         dropped.len()
     }
 
-    /// The architecture file.
-    pub fn arch(&self, arch: &str) -> ArchSpec {
+    /// Renames services whose names microsim refuses (dots, spaces,
+    /// slashes, quotes, `<`, `>`, `&`, control characters, more than 100
+    /// characters, `eureka`) — Kubernetes and compose allow some of them —
+    /// to names it takes, distinct from every other, and says so.
+    fn rename(&mut self) {
+        let mut taken: Vec<String> = Vec::new();
+        let mut renamed: Vec<(String, String)> = Vec::new();
+        let names: Vec<String> = self.services.iter().map(|s| s.name.clone()).collect();
+        for raw in &names {
+            let mut base: String = raw
+                .chars()
+                .map(|c| {
+                    if matches!(c, '.' | ' ' | '/' | '"' | '<' | '>' | '&')
+                        || sim_core::error::breaks_text(c)
+                    {
+                        '-'
+                    } else {
+                        c
+                    }
+                })
+                .take(90)
+                .collect();
+            if base.is_empty() || base == "eureka" {
+                base = format!("{base}service");
+            }
+            let mut name = base.clone();
+            let mut k = 2;
+            while taken.contains(&name) {
+                name = format!("{base}-{k}");
+                k += 1;
+            }
+            taken.push(name.clone());
+            if &name != raw {
+                renamed.push((raw.clone(), name));
+            }
+        }
+        if renamed.is_empty() {
+            return;
+        }
+        self.renamed.clone_from(&renamed);
+        let new = |n: &str| {
+            renamed
+                .iter()
+                .find(|(raw, _)| raw == n)
+                .map_or_else(|| n.to_string(), |(_, to)| to.clone())
+        };
+        for s in &mut self.services {
+            s.name = new(&s.name);
+            for d in &mut s.deps {
+                d.service = new(&d.service);
+            }
+        }
+        for e in &mut self.edges {
+            e.from = new(&e.from);
+            e.to = new(&e.to);
+        }
+        for (raw, to) in &renamed {
+            self.assumed.push(format!(
+                "{} renamed {to}: microsim's names have no dots, spaces, slashes, quotes, <, >, & or control characters",
+                sim_core::error::quoted(raw)
+            ));
+        }
+    }
+
+    /// The scenario's services under their new names ([`Draft::arch`] first).
+    pub fn rename_in(&self, scenario: &mut Value) {
+        for f in scenario["faults"].as_array_mut().into_iter().flatten() {
+            for action in ["latency", "errors"] {
+                if let Some(Value::String(s)) = f.get_mut(action).and_then(|a| a.get_mut("service"))
+                {
+                    if let Some((_, to)) = self.renamed.iter().find(|(raw, _)| raw == s) {
+                        s.clone_from(to);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The architecture file (names microsim refuses renamed first).
+    pub fn arch(&mut self, arch: &str) -> ArchSpec {
+        self.rename();
         let services = self
             .services
             .iter()

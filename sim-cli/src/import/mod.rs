@@ -12,10 +12,13 @@
 
 mod compose;
 mod draft;
+#[cfg(test)]
+mod fuzz;
 mod infer;
 mod istio;
 mod k8s;
 mod kinds;
+mod traces;
 mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +44,9 @@ enum What {
     /// and Istio's VirtualServices (timeouts, retries, faults → a scenario)
     /// and DestinationRules (outlier detection, connection pools).
     K8s(K8sArgs),
+    /// Traces (Zipkin v2 JSON, OTLP/JSON or Jaeger JSON): the call graph with
+    /// call probabilities, each service's own time fitted, entry rates, errors.
+    Traces(TracesArgs),
 }
 
 /// What every import shares.
@@ -76,6 +82,33 @@ struct K8sArgs {
     scenario_out: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
+}
+
+#[derive(Args, Debug)]
+struct TracesArgs {
+    /// A JSON file of spans: Zipkin v2 (a list of spans, or of traces),
+    /// OTLP/JSON (`resourceSpans`) or Jaeger's JSON (`data[].spans`).
+    file: PathBuf,
+    /// Write the scenario the services' own error rates make here (an errors
+    /// fault per failing service, for the whole run).
+    #[arg(long, value_name = "FILE")]
+    scenario_out: Option<PathBuf>,
+    /// The fraction of requests the traces were sampled at: entry rates are
+    /// the roots' rate divided by it.
+    #[arg(long, default_value_t = 1.0, value_name = "FRACTION", value_parser = fraction)]
+    sampled: f64,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if f > 0.0 && f <= 1.0 => Ok(f),
+        _ => Err(format!(
+            "{} is not a fraction in (0, 1]. Fix: e.g. --sampled 0.01 for traces sampled at 1 %",
+            sim_core::error::quoted(s)
+        )),
+    }
 }
 
 /// Bad input, as one paragraph (exit 2).
@@ -132,7 +165,7 @@ fn read(path: &Path) -> Result<(String, String), Fail> {
 }
 
 pub fn import(a: ImportArgs) -> Result<(), Fail> {
-    let (draft, scenario, common, scenario_out, stem) = match a.what {
+    let (mut draft, scenario, common, scenario_out, stem) = match a.what {
         What::Compose(c) => {
             let (name, text) = read(&c.file)?;
             let d = compose::import(&name, &text).map_err(|p| Fail::input(p.message))?;
@@ -148,8 +181,23 @@ pub fn import(a: ImportArgs) -> Result<(), Fail> {
             let stem = stem(&k.files[0]);
             (got.draft, got.scenario, k.common, k.scenario_out, stem)
         }
+        What::Traces(t) => {
+            let (name, text) = read(&t.file)?;
+            let got =
+                traces::import(&name, &text, t.sampled).map_err(|p| Fail::input(p.message))?;
+            (
+                got.draft,
+                got.scenario,
+                t.common,
+                t.scenario_out,
+                stem(&t.file),
+            )
+        }
     };
-    let arch_name = common.name.clone().unwrap_or(stem);
+    let arch_name = match &common.name {
+        Some(n) => checked_name(n)?,
+        None => stem,
+    };
     let spec = draft.arch(&arch_name);
     // The scenario names the architecture it was written for.
     let arch_base = common.out.as_ref().and_then(|p| p.file_name()).map_or_else(
@@ -157,6 +205,9 @@ pub fn import(a: ImportArgs) -> Result<(), Fail> {
         |n| n.to_string_lossy().to_string(),
     );
     let mut scenario = scenario;
+    if let Some(s) = scenario.as_mut() {
+        draft.rename_in(s);
+    }
     if let Some(Value::String(d)) = scenario.as_mut().map(|s| &mut s["description"]) {
         d.push_str(&format!(
             " Written for {arch_base} (microsim run {arch_base} --scenario THIS)."
@@ -251,6 +302,22 @@ fn summary(
         _ => {}
     }
     s
+}
+
+/// `--name`: letters, digits, `-`, `_` and `.`, at most 60.
+fn checked_name(n: &str) -> Result<String, Fail> {
+    let good = !n.is_empty()
+        && n.chars().count() <= 60
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if good {
+        Ok(n.to_string())
+    } else {
+        Err(Fail::input(format!(
+            "--name {} is not a name for an architecture. Fix: use letters, digits, '-', '_' and '.', at most 60, e.g. --name shop.",
+            sim_core::error::quoted(n)
+        )))
+    }
 }
 
 /// A name from a file's name: `shop/app.yaml` is `app`.
