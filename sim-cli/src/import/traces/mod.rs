@@ -23,6 +23,7 @@
 //!   of its waited-for children did; each service's share of such visits is
 //!   an `errors` fault in the scenario (`--scenario-out`), for the whole run.
 
+mod formats;
 pub(super) mod read;
 mod visits;
 
