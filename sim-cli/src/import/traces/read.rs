@@ -99,24 +99,26 @@ pub struct Raw<'a> {
     pub zone: Option<String>,
 }
 
+/// A JSON error at its line and column.
+fn parsed<'a>(
+    file: &str,
+    what: &str,
+    r: serde_json::Result<Vec<Raw<'a>>>,
+) -> Result<Vec<Raw<'a>>, Problem> {
+    r.map_err(|e| Problem {
+        message: format!(
+            "{}:{}:{}: malformed {what}: {e}. Fix: correct the file there, or export it again.",
+            sim_core::error::shown(file),
+            e.line(),
+            e.column()
+        ),
+    })
+}
+
 /// Reads `text`, whichever of the three formats it is.
 pub fn spans(file: &str, text: &str) -> Result<Spans, Problem> {
     // Positions in messages count from the file's start: only a BOM goes.
     let body = text.trim_start_matches('\u{feff}');
-    fn parsed<'a>(
-        file: &str,
-        what: &str,
-        r: serde_json::Result<Vec<Raw<'a>>>,
-    ) -> Result<Vec<Raw<'a>>, Problem> {
-        r.map_err(|e| Problem {
-            message: format!(
-                "{}:{}:{}: malformed {what}: {e}. Fix: correct the file there, or export it again.",
-                sim_core::error::shown(file),
-                e.line(),
-                e.column()
-            ),
-        })
-    }
     let (format, raws) = if body.trim_start().starts_with('[') {
         (
             "Zipkin v2",
