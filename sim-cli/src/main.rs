@@ -12,6 +12,7 @@ mod fail;
 mod import;
 mod judge;
 mod lesson;
+mod lesson_page;
 mod output;
 mod report;
 mod run;
