@@ -9,6 +9,7 @@ mod bench;
 mod charts;
 mod compare;
 mod fail;
+mod import;
 mod judge;
 mod lesson;
 mod lesson_page;
@@ -50,6 +51,8 @@ enum Command {
     Lesson(lesson::LessonArgs),
     /// Judge baseline and canary samples as Kayenta does (Mann–Whitney per metric, score, verdict).
     Judge(judge::JudgeArgs),
+    /// Import an architecture from docker-compose, Kubernetes and Istio files, or from traces.
+    Import(import::ImportArgs),
     /// Serve the browser viewer, and stream native simulations to it over a WebSocket (/ws).
     Serve(serve::ServeArgs),
 }
@@ -141,6 +144,7 @@ fn main() {
         Command::Lesson(a) => lesson::lesson(&a),
         Command::Compare(a) => compare::compare(&a),
         Command::Serve(a) => serve::serve(&a),
+        Command::Import(a) => import::import(a),
         Command::List(a) => {
             let names = if a.scenarios {
                 archs::scenario_names()
