@@ -53,6 +53,10 @@ pub struct RunLessonArgs {
     /// Print the runs' summaries and the hypotheses' outcomes as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also write the lesson as one HTML page: story, question, the runs'
+    /// table, each hypothesis held or broken, overlaid charts, the answer.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// Runs `microsim lesson`.
@@ -188,11 +192,17 @@ pub fn resolve(
 }
 
 /// One run of a lesson, finished.
-struct Ran {
-    summary: Value,
+pub(crate) struct Ran {
+    pub(crate) summary: Value,
+    pub(crate) finished: crate::run::Finished,
 }
 
 fn run(a: &RunLessonArgs) -> Result<(), Fail> {
+    let target = a
+        .html
+        .as_ref()
+        .map(|p| crate::output::Target::check(p, "--html"))
+        .transpose()?;
     let loaded = load(&a.name)?;
     let l = &loaded.lesson;
     let mut specs = Vec::with_capacity(l.spec.runs.len());
@@ -246,7 +256,10 @@ fn run(a: &RunLessonArgs) -> Result<(), Fail> {
             let summary = sim_core::Summary::of(&f.sim).to_json();
             let summary = serde_json::from_str(&summary)
                 .map_err(|e| Fail::internal(format!("summary does not parse: {e}")))?;
-            Ok(Ran { summary })
+            Ok(Ran {
+                summary,
+                finished: f,
+            })
         })
         .collect::<Result<_, Fail>>()?;
     let summary_of = |name: &str| {
@@ -292,6 +305,13 @@ fn run(a: &RunLessonArgs) -> Result<(), Fail> {
     } else {
         print!("{}", table(l, &ran, &outcomes));
     }
+    if let Some(t) = target {
+        let page = crate::lesson_page::page(l, &ran, &figures(l, &ran), &outcomes)?;
+        t.write("--html", page.as_bytes())?;
+        if !a.json {
+            println!("wrote {}", t.shown());
+        }
+    }
     if held {
         Ok(())
     } else {
@@ -316,17 +336,37 @@ const ROWS: [(&str, &str); 5] = [
     ("p99 latency ms", "end_to_end.latency_ms.p99"),
 ];
 
-fn table(l: &Lesson, ran: &[Ran], outcomes: &[hypothesis::Outcome]) -> String {
-    let s = &l.spec;
+/// The figures a lesson's runs are compared by: [`ROWS`], then those its
+/// hypotheses name; each with its value in every run (the text table and
+/// the HTML page show the same).
+pub(crate) fn figures(l: &Lesson, ran: &[Ran]) -> Vec<(String, Vec<String>)> {
     let mut rows: Vec<(String, String)> = ROWS
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-    for h in &s.hypotheses {
+    for h in &l.spec.hypotheses {
         if !rows.iter().any(|(_, m)| *m == h.metric) {
             rows.push((h.metric.clone(), h.metric.clone()));
         }
     }
+    rows.into_iter()
+        .map(|(name, path)| {
+            let cells = ran
+                .iter()
+                .map(|x| match hypothesis::metric(&x.summary, &path) {
+                    Ok(v) if path.ends_with("success") => format!("{:.3} %", v * 100.0),
+                    Ok(v) => hypothesis::figure(v),
+                    Err(_) => "-".into(),
+                })
+                .collect();
+            (name, cells)
+        })
+        .collect()
+}
+
+fn table(l: &Lesson, ran: &[Ran], outcomes: &[hypothesis::Outcome]) -> String {
+    let s = &l.spec;
+    let rows = figures(l, ran);
     let label = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0).max(12);
     let width = s
         .runs
@@ -367,16 +407,8 @@ fn table(l: &Lesson, ran: &[Ran], outcomes: &[hypothesis::Outcome]) -> String {
             .map(|r| r.scenario.clone().unwrap_or_else(|| "-".into()))
             .collect(),
     );
-    for (name, path) in &rows {
-        let cells = ran
-            .iter()
-            .map(|x| match hypothesis::metric(&x.summary, path) {
-                Ok(v) if path.ends_with("success") => format!("{:.3} %", v * 100.0),
-                Ok(v) => hypothesis::figure(v),
-                Err(_) => "-".into(),
-            })
-            .collect();
-        line(&mut out, name, cells);
+    for (name, cells) in rows {
+        line(&mut out, &name, cells);
     }
     let _ = writeln!(out, "\nSteady-state hypotheses:");
     for (h, o) in s.hypotheses.iter().zip(outcomes) {

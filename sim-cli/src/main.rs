@@ -9,8 +9,10 @@ mod bench;
 mod charts;
 mod compare;
 mod fail;
+mod import;
 mod judge;
 mod lesson;
+mod lesson_page;
 mod output;
 mod report;
 mod run;
@@ -52,6 +54,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Judge baseline and canary samples as Kayenta does (Mann–Whitney per metric, score, verdict).
     Judge(judge::JudgeArgs),
+    /// Import an architecture from docker-compose, Kubernetes and Istio files, or from traces.
+    Import(import::ImportArgs),
     /// Serve the browser viewer, and stream native simulations to it over a WebSocket (/ws).
     Serve(serve::ServeArgs),
 }
@@ -152,6 +156,7 @@ fn main() {
         Command::Compare(a) => compare::compare(&a),
         Command::Sweep(a) => sweep::sweep(&a),
         Command::Serve(a) => serve::serve(&a),
+        Command::Import(a) => import::import(a),
         Command::List(a) => {
             let names = if a.scenarios {
                 archs::scenario_names()

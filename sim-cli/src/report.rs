@@ -50,6 +50,7 @@ pub fn html(sim: &sim_core::Simulation, charts: &[(&'static str, Vec<u8>)]) -> S
             svg("histograms.svg"),
             svg("instances.svg"),
             svg("caches.svg"),
+            svg("stores.svg"),
         ],
     )
 }

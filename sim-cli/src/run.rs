@@ -324,12 +324,11 @@ pub fn simulate(
         .map(|(s, e)| (secs(s), secs(e)))
         .collect();
     let mut sim = spec.simulation();
-    // Service rows are kept only to be streamed; charts need end to end, and
-    // the caches and the stores behind them.
+    // Service rows are kept only to be streamed; charts need end to end, the
+    // caches and the stores behind them, and the replicated stores.
     sim.series_mut().keep_service_rows(staging.is_some());
-    let (caches, stores) = crate::charts::cache_services(sim.topology());
-    if !caches.is_empty() {
-        let followed: Vec<u32> = caches.iter().chain(&stores).copied().collect();
+    let followed = crate::charts::followed_services(sim.topology());
+    if !followed.is_empty() {
         sim.series_mut().follow(&followed);
     }
     let started = std::time::Instant::now();

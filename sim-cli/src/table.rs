@@ -113,6 +113,21 @@ pub fn render(s: &Summary, topo: &Topology) -> String {
             c.entries
         ));
     }
+    for (name, st) in s.stores.iter().flatten() {
+        out.push_str(&format!(
+            "store {name} ({} copies × {} region(s), writes {}, reads {}): {} reads, {} writes; {} stale reads ({:.2}%), {} unavailable, {} lost writes\n",
+            st.factor,
+            st.regions,
+            st.write,
+            st.read,
+            st.reads,
+            st.writes,
+            st.stale_reads,
+            100.0 * st.stale_rate,
+            st.unavailable,
+            st.lost_writes
+        ));
+    }
     if let Some(c) = &s.capacity {
         out.push_str(&format!(
             "capacity: {:.2} instance-hours, cost {:.4} ({:.4} per million requests)\n",

@@ -114,6 +114,38 @@ fn a_broken_hypothesis_exits_1_and_says_which() {
     );
 }
 
+/// `--html` writes the lesson as one page, even when a hypothesis breaks
+/// (the page says which), and refuses a target it cannot write before running.
+#[test]
+fn a_lesson_run_writes_its_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = own_lesson(
+        tmp.path(),
+        r#"[{"title": "waits exceed the service time", "run": "q", "metric": "end_to_end.latency_ms.mean", "comparison": ">", "value": 1},
+            {"title": "no queueing at all", "run": "q", "metric": "end_to_end.latency_ms.mean", "comparison": "<", "value": 1}]"#,
+    );
+    let html = tmp.path().join("lesson.html");
+    let o = microsim(&["lesson", "run", &path, "--html", html.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&html).unwrap();
+    for want in [
+        "<h1>M/M/1</h1>",
+        "One server at 80 % load.",
+        "How long is the wait?",
+        "<b>held</b> waits exceed the service time",
+        "<b>BROKEN</b> no queueing at all",
+        "end_to_end.latency_ms.mean",
+        "<svg",
+        "1 of 2 held.",
+    ] {
+        assert!(page.contains(want), "{want:?} missing from the page");
+    }
+    let nowhere = tmp.path().join("lesson.json").join("page.html");
+    let o = microsim(&["lesson", "run", &path, "--html", nowhere.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--html"), "{}", stderr(&o));
+}
+
 #[test]
 fn bad_lessons_exit_2_naming_the_file_and_path() {
     let tmp = tempfile::tempdir().unwrap();

@@ -33,6 +33,7 @@ pub mod lesson;
 pub mod live;
 pub mod metrics;
 pub mod model;
+pub mod replication;
 pub mod resilience;
 pub mod rng;
 pub mod run;

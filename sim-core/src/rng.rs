@@ -41,6 +41,9 @@ pub enum Purpose {
     /// Which version of a service a call goes to, and which requests a
     /// version's defect fails: drawn only for services with versions.
     Versions = 10,
+    /// Which replicas a replicated store's read asks among equals: drawn
+    /// only for stores with `replication`.
+    Replication = 11,
 }
 
 /// One random stream.

@@ -170,6 +170,21 @@ fn corrupted_keyed_architectures_never_panic_and_keep_invariants() {
     assert!(ran > 100 && refused > 100, "{ran} {refused}");
 }
 
+/// Replicated stores, corrupted (odd factors, levels, vnodes, storage,
+/// repair periods, keyspaces): refused with an `InputError` or run briefly
+/// keeping the engine's invariants — coordinators, flying replica writes and
+/// versions among them.
+#[test]
+fn corrupted_replicated_architectures_never_panic_and_keep_invariants() {
+    const REPLICATED: [&str; 3] = [
+        include_str!("../../architectures/cap-available.json"),
+        include_str!("../../architectures/cap-consistent.json"),
+        include_str!("../../architectures/shard-one-copy.json"),
+    ];
+    let (ran, refused) = run_corrupted_architectures(&REPLICATED, 15, 800, 3, 20.0);
+    assert!(ran > 100 && refused > 100, "{ran} {refused}");
+}
+
 /// Corrupted scenarios go the way every front end takes them — a
 /// [`RunSpec`] with the resilient architecture — and those accepted are run
 /// (briefly) and must keep the engine's invariants, so odd-but-valid faults

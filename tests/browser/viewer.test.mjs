@@ -115,6 +115,27 @@ test('split screen runs two engines with one seed, and their figures differ as t
   assert.deepEqual(errors.splice(0), [], 'no errors in the page');
 });
 
+test('CAP: during a partition the panel shows where reads go stale', async () => {
+  const page = await openPage(browser, `${server.url}/?lesson=cap`, errors);
+  try {
+    assert.equal(await page.inputValue('#arch'), 'cap-available');
+    assert.equal(await page.inputValue('#scenario'), 'cap-partition');
+    await page.selectOption('#speed', '10');
+    // the partition runs from 20 s to 50 s
+    await page.waitForFunction(() => window.microsim.virtualMs() > 30000, null, { timeout: 90000 });
+    await page.waitForFunction(() => /replicated stores/.test(document.getElementById('panel').textContent), null, WAIT);
+    const text = await page.textContent('#panel');
+    assert.match(text, /cassandra\s*LOCAL_QUORUM\/ONE/);
+    assert.match(text, /\d+\.\d % stale/);
+    assert.match(text, /us-west-2\s*[\d.k]+ stale reads/);
+    const stale = await page.evaluate(() => window.microsim.state().stores.cassandra.stale_reads);
+    assert.ok(stale > 100, `stale reads ${stale}`);
+    await page.selectOption('#speed', '1');
+    await shot(page, 'cap-stale-region');
+  } finally { await page.close(); }
+  assert.deepEqual(errors.splice(0), [], 'no errors in the page');
+});
+
 test('the Hystrix panel shows a circuit opening under failing-dependency', async () => {
   const page = await openPage(browser, `${server.url}/?arch=netflixoss-resilient&scenario=failing-dependency&seed=1&hystrix=homepage`, errors);
   try {

@@ -14,7 +14,7 @@ export function renderPanel(el, { topo, snap, model, recent }) {
   if (snap.replay) { el.replaceChildren(...replayPanel(topo, snap.replay)); return; }
   const e2e = snap.summary?.end_to_end;
   if (!e2e) { el.textContent = ''; return; }
-  el.replaceChildren(...simulationPanel(e2e, snap.summary.services || {}, model, recent).filter(Boolean), ...cachePanel(snap.summary.caches, model));
+  el.replaceChildren(...simulationPanel(e2e, snap.summary.services || {}, model, recent).filter(Boolean), ...cachePanel(snap.summary.caches, model), ...storePanel(snap.summary.stores));
 }
 
 // Caches with a capacity: hit rate so far, and instances still cold (a
@@ -27,6 +27,24 @@ function cachePanel(caches, model) {
     return h('tr', null, cell(name), cell(`${(c.hit_rate * 100).toFixed(1)} % hits`, 'n'),
       cell(cold ? `${cold} cold` : 'warm', cold ? 'n warn' : 'n muted'));
   }))];
+}
+
+// Replicated stores: the share of reads that returned an old version, the
+// regions where they were read (a stale region shows as one), and the
+// requests refused as unavailable (too few replicas alive or reachable).
+export function storePanel(stores) {
+  if (!stores) return [];
+  const rows = [];
+  for (const [name, s] of Object.entries(stores)) {
+    const stale = s.reads ? s.stale_reads / s.reads : 0;
+    rows.push(h('tr', null, cell(name), cell(`${s.write}/${s.read}`, 'muted'),
+      cell(`${(stale * 100).toFixed(1)} % stale`, stale > 0.01 ? 'n warn' : 'n muted'),
+      cell(`${fmt(s.unavailable)} unavailable`, s.unavailable ? 'n err' : 'n muted')));
+    for (const [region, n] of Object.entries(s.stale_by_region || {})) {
+      if (n > 0) rows.push(h('tr', { class: 'small' }, cell(`  ${region}`), cell(''), cell(`${fmt(n)} stale reads`, 'n warn'), cell('')));
+    }
+  }
+  return [h('h3', null, 'replicated stores'), h('table', null, rows)];
 }
 
 // The window of the "last seconds" availability: a fault shows there at once,

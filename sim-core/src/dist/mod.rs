@@ -38,6 +38,7 @@
 //! the parameters validation accepts the cap moves them by far less than the
 //! sampling error of any run.
 
+pub mod fit;
 mod samplers;
 #[cfg(test)]
 mod tests;

@@ -98,6 +98,16 @@ pub const PER_SWEEP_ROW: usize = size_of::<crate::sweep::Row>()
 /// the values applied is made again for each run, never kept per set; one
 /// parsed copy of each architecture is held for the whole sweep.
 pub const PER_SWEEP_VARIANT: usize = 2 * size_of::<usize>() + size_of::<Vec<u8>>();
+/// Bytes per key a replicated store touched: its state and index entry,
+/// plus [`PER_STORE_COPY`] per replica (factor × regions).
+pub const PER_STORE_KEY: usize = crate::replication::data::KEY_BYTES;
+/// Bytes per replica of a key touched: its version, instance and epoch.
+pub const PER_STORE_COPY: usize = crate::replication::data::SLOT_BYTES;
+/// Bytes per call slot more in a run with replicated stores: a replica
+/// call's coordinator, replica and version (a side table beside the slab),
+/// and a coordinator's state for the requests coordinating.
+pub const PER_REPLICATED_CALL: usize =
+    size_of::<super::replication::Tag>() + size_of::<super::replication::Coord>();
 
 /// What a run of a file should cost, before it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +123,10 @@ pub struct Estimate {
     /// Caches with a capacity, every instance full: at most capacity ×
     /// instances × [`PER_CACHE_ENTRY`] (only keys actually set take memory).
     pub caches: usize,
+    /// Replicated stores: their rings, and every key of the keyspaces that
+    /// reach them touched (at most [`crate::replication::MAX_STORE_KEYS`])
+    /// with a copy on each replica — only keys touched take memory.
+    pub stores: usize,
 }
 
 impl Estimate {
@@ -177,7 +191,30 @@ impl Estimate {
                 .services
                 .iter()
                 .any(|s| s.deps.iter().any(|d| d.keys.is_some()));
-        let per_call = PER_CALL + if keyed { PER_KEYED_CALL } else { 0 };
+        let mut stores = 0;
+        let space: u64 = topo
+            .entry_traffic
+            .iter()
+            .filter_map(|t| t.keys)
+            .chain(
+                topo.services
+                    .iter()
+                    .flat_map(|s| s.deps.iter().filter_map(|d| d.keys)),
+            )
+            .map(|k| k.zipf.n())
+            .sum();
+        for s in &topo.services {
+            if let Some(r) = s.replication {
+                topology += s.instance_count() as usize
+                    * crate::replication::ring::bytes_per_instance(r.vnodes);
+                let keys = space.min(crate::replication::MAX_STORE_KEYS) as usize;
+                stores += keys * (PER_STORE_KEY + (r.factor * s.regions) as usize * PER_STORE_COPY);
+            }
+        }
+        let replicated = topo.services.iter().any(|s| s.replication.is_some());
+        let per_call = PER_CALL
+            + if keyed { PER_KEYED_CALL } else { 0 }
+            + if replicated { PER_REPLICATED_CALL } else { 0 };
         let buckets = (o.duration.saturating_add(o.drain) / o.bucket.max(1)) as usize + 1;
         Estimate {
             topology,
@@ -185,12 +222,18 @@ impl Estimate {
             calls_at_limit: o.max_calls as usize * per_call,
             series: buckets * PER_ROW,
             caches,
+            stores,
         }
     }
 
     /// Everything at once: the bound a run stays under.
     pub fn total(&self) -> usize {
-        self.topology + self.histograms + self.calls_at_limit + self.series + self.caches
+        self.topology
+            + self.histograms
+            + self.calls_at_limit
+            + self.series
+            + self.caches
+            + self.stores
     }
 }
 
@@ -223,7 +266,10 @@ mod tests {
         assert!(per_service < 1024, "{per_service}");
         // Versions and deployments, as the README's table states them.
         assert_eq!(PER_VERSION_PLACE, 10);
-        assert_eq!(PER_TRACK, 269, "a Row holds the cache columns too");
+        assert_eq!(
+            PER_TRACK, 293,
+            "a Row holds the cache and store columns too"
+        );
         assert_eq!(PER_DEPLOYMENT, 688);
         assert_eq!((PER_VERDICT, PER_METRIC_RESULT), (72, 152));
         // Sweeps, as the README's table states them.

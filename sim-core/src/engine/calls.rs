@@ -12,6 +12,9 @@ use crate::keys::{Key, NO_KEY};
 pub const NONE: u32 = u32::MAX;
 /// `dep` value of a ring-replication call.
 pub const PEER: u16 = u16::MAX;
+/// `dep` value of a replicated store's call to one of a key's replicas
+/// ([`crate::replication`]).
+pub const REPLICA: u16 = u16::MAX - 1;
 /// `track` of a call to a service without versions.
 pub const NO_TRACK: u8 = u8::MAX;
 
@@ -139,7 +142,7 @@ impl Call {
             dep,
             pending: 0,
             stage: 0,
-            replica: dep == PEER,
+            replica: dep >= REPLICA,
             stage_failed: false,
             peer_failures: 0,
             attempt: 0,
@@ -158,6 +161,13 @@ impl Call {
             parent_span: 0,
             deadline: Nanos::MAX,
         }
+    }
+
+    /// Whether the call goes to its caller's own service (a ring peer or a
+    /// key's replica), not to a dependency.
+    #[inline]
+    pub fn to_own_service(&self) -> bool {
+        self.dep >= REPLICA
     }
 
     /// A request from outside (a detached call has no parent either, but a caller).

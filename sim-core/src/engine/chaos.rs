@@ -335,6 +335,10 @@ impl Simulation {
         };
         // A cache's memory dies with its process: it restarts empty.
         self.empty_cache(id);
+        if self.repl.any() && mode == Mode::Refuse {
+            // Ephemeral storage dies with its process.
+            self.storage_dies(id);
+        }
         if mode == Mode::Refuse {
             self.refuse_list(head);
         } else {

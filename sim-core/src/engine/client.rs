@@ -8,7 +8,7 @@
 
 use super::calls::flag;
 use super::routing::Prefs;
-use super::{Call, Kind, Simulation, NONE, NO_TRACK, PEER};
+use super::{Call, Kind, Simulation, NONE, NO_TRACK, PEER, REPLICA};
 use crate::behaviour::{self, Launch, OnFailure};
 use crate::duration::{Nanos, SEC};
 use crate::metrics::Reason;
@@ -121,7 +121,7 @@ impl Clients {
 /// A free function so that it borrows only the topology.
 #[inline]
 fn policy_in<'t>(topo: &'t Topology, c: &Call) -> Option<&'t Policy> {
-    if c.dep == PEER {
+    if c.to_own_service() {
         return None;
     }
     let sid = topo.instances[c.caller as usize].service;
@@ -181,7 +181,7 @@ impl Simulation {
     /// The service call `c` is addressed to.
     fn target_of(&self, c: &Call) -> ServiceId {
         let sid = self.topo.instances[c.caller as usize].service;
-        if c.dep == PEER {
+        if c.to_own_service() {
             sid
         } else {
             self.topo.services[sid as usize].deps[c.dep as usize].target
@@ -391,6 +391,10 @@ impl Simulation {
             if self.retry(c, reason) {
                 return;
             }
+        }
+        if call.dep == REPLICA {
+            // A key's replica: its coordinator counts it (and may have answered already).
+            return self.replica_answered(c, reason);
         }
         if call.has(flag::DETACHED) {
             // Nobody waits for it: the answer (a mirror's is discarded, as

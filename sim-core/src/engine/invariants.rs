@@ -53,6 +53,7 @@ impl Simulation {
         self.check_queues(&parked)?;
         self.check_versions()?;
         self.check_caches()?;
+        self.check_replication(&occupied)?;
         if let Some(t) = self.queue.peek_time() {
             if t < self.now {
                 return Err(format!(
@@ -70,7 +71,7 @@ impl Simulation {
             return self.topo.instances[c.inst as usize].service;
         }
         let caller = self.topo.instances[c.caller as usize].service;
-        if c.dep == PEER {
+        if c.to_own_service() {
             caller
         } else {
             self.topo.services[caller as usize].deps[c.dep as usize].target

@@ -30,6 +30,7 @@ mod deploy;
 mod failures;
 mod invariants;
 mod queue;
+mod replication;
 mod routing;
 mod server;
 mod versions;
@@ -43,10 +44,11 @@ use crate::topology::{Topology, GLOBAL};
 
 pub use analysis::VerdictRecord;
 pub use autoscale::{Capacity, Phase};
-pub use calls::{flag, Call, CallTable, NONE, NO_TRACK, PEER};
+pub use calls::{flag, Call, CallTable, NONE, NO_TRACK, PEER, REPLICA};
 pub use deploy::{Outcome, Report, MAX_ROLLOUTS};
 pub use failures::FailureCounts;
 pub use queue::{Event, EventQueue, Kind};
+pub use replication::{Staleness, STALENESS_BIN, STALENESS_BINS};
 
 /// Runtime state of one instance: busy workers and its FIFO wait queue, linked
 /// through the call records (no per-instance allocation), and whether it is up.
@@ -167,6 +169,8 @@ pub struct Simulation {
     rollouts: deploy::Rollouts,
     /// The LRUs of caches with a capacity, and what they did.
     caches: caches::Caches,
+    /// Replicated stores: rings, copies, coordinators waiting.
+    repl: replication::Replication,
 }
 
 /// What a run's stated limits cut short: calls refused because too many were
@@ -265,6 +269,7 @@ impl Simulation {
             versions: versions::Versions::new(&topo, cfg.seed),
             rollouts: deploy::Rollouts::default(),
             caches: caches::Caches::new(&topo),
+            repl: replication::Replication::new(&topo, cfg.seed),
             topo,
             cfg,
             args,
@@ -292,6 +297,7 @@ impl Simulation {
         sim.start_autoscaling();
         sim.start_versions();
         sim.schedule_deployments();
+        sim.schedule_repairs();
         if let (Some(accel), Some(figures)) = (sim.cfg.failures, figures) {
             sim.start_failures(figures, accel);
         }
@@ -488,6 +494,7 @@ impl Simulation {
                 Kind::Deploy => self.deployment_starts(ev.id),
                 Kind::Rollout => self.rollout_timer(ev.id),
                 Kind::Sample => self.sample_tick(ev.id),
+                Kind::Repair => self.anti_entropy(ev.id),
             }
         }
         false

@@ -55,6 +55,8 @@ pub enum Kind {
     Rollout,
     /// A sampling step of deployment `id`'s analysis ends.
     Sample,
+    /// Anti-entropy repair of replicated store `id` (index among the stores).
+    Repair,
 }
 
 /// A scheduled event; 32 bytes (a u128 key aligns to 16), no heap data.

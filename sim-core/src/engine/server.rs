@@ -3,7 +3,7 @@
 //! by stage, and answers.
 
 use super::calls::flag;
-use super::{Kind, Simulation, NONE, NO_TRACK};
+use super::{Kind, Simulation, NONE, NO_TRACK, REPLICA};
 use crate::behaviour::{self, Access, StageOutcome};
 use crate::metrics::{Reason, SpanRecord, END_TO_END, NO_VERSION};
 use crate::topology::{InstanceId, ServiceId};
@@ -155,6 +155,18 @@ impl Simulation {
         {
             // The version's bug: the request fails after its work, before its calls.
             self.calls[c].reason = Reason::Injected as u8;
+        }
+        if self.repl.any() && self.calls[c].stage == 0 && self.calls[c].reason == 0 {
+            if self.calls[c].dep == REPLICA {
+                // A key's replica stores or reads its copy once its work is done.
+                self.serve_replica(c);
+            } else if !self.calls[c].replica
+                && self.topo.services[sid as usize].replication.is_some()
+                && self.coordinate(c, inst, sid)
+            {
+                // Waiting for replicas; the coordinator resumes the plan.
+                return;
+            }
         }
         // Only a run with keys has caches with a capacity (a keyless request
         // may not reach one): the others skip all of this on one flag.

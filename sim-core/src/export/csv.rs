@@ -8,8 +8,13 @@ use crate::topology::Topology;
 
 /// The CSV header, documented in the README.
 pub fn header() -> String {
+    header_listing(Reason::ALL.as_slice())
+}
+
+/// The header with the failure reasons `reasons` ([`Reason::listed`]).
+fn header_listing(reasons: &[Reason]) -> String {
     let mut h = String::from("time_s,service,requests,ok,failed");
-    for r in Reason::ALL {
+    for &r in reasons {
         h.push(',');
         h.push_str(r.name());
     }
@@ -27,6 +32,13 @@ pub const CACHE_COLUMNS: &str = ",cache_hits,cache_misses";
 pub fn has_cache_columns(topo: &Topology) -> bool {
     topo.services.iter().any(|s| s.cache.is_some())
 }
+
+/// Columns a run with replicated stores adds after the cache columns (and,
+/// among the failure reasons, `unavailable` after `dependency`): reads and
+/// writes each store coordinated, stale reads and lost writes (every
+/// store's, end to end; 0 for other services). Files without replicated
+/// stores keep their columns.
+pub const STORE_COLUMNS: &str = ",store_reads,store_writes,stale_reads,lost_writes";
 
 /// The column a run whose architecture has versions adds last (after the
 /// cache columns when there are some): `version`, empty on a service's own
@@ -60,6 +72,8 @@ pub struct CsvWriter {
     tracks: Vec<(u32, String)>,
     /// The run has caches with a capacity: two more columns.
     caches: bool,
+    /// The run has replicated stores: `unavailable` and four more columns.
+    stores: bool,
 }
 
 impl CsvWriter {
@@ -96,6 +110,7 @@ impl CsvWriter {
                 })
                 .collect(),
             caches: has_cache_columns(topo),
+            stores: topo.services.iter().any(|s| s.replication.is_some()),
         }
     }
 
@@ -107,7 +122,12 @@ impl CsvWriter {
         } else {
             VERSION_COLUMN
         };
-        writeln!(w, "{}{caches}{version}", header())
+        let stores = if self.stores { STORE_COLUMNS } else { "" };
+        writeln!(
+            w,
+            "{}{caches}{stores}{version}",
+            header_listing(Reason::listed(self.stores))
+        )
     }
 
     /// Writes closed rows (as [`Series::drain_rows`] hands them out, in order).
@@ -155,8 +175,8 @@ impl CsvWriter {
             row.ok,
             row.failed()
         )?;
-        for f in row.failures {
-            write!(w, ",{f}")?;
+        for &r in Reason::listed(self.stores) {
+            write!(w, ",{}", row.failures[r as usize - 1])?;
         }
         write!(
             w,
@@ -168,6 +188,10 @@ impl CsvWriter {
         )?;
         if self.caches {
             write!(w, ",{},{}", row.hits, row.misses)?;
+        }
+        if self.stores {
+            let s = row.store;
+            write!(w, ",{},{},{},{}", s.reads, s.writes, s.stale, s.lost)?;
         }
         if self.tracks.is_empty() {
             writeln!(w)

@@ -9,6 +9,7 @@ pub mod dot;
 pub mod flows;
 pub mod graph;
 pub mod graphml;
+pub mod stores;
 pub mod summary;
 pub mod traces;
 pub mod vizceral;

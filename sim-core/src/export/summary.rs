@@ -49,6 +49,10 @@ pub struct Summary {
     /// only when the file gives a cache a capacity).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caches: Option<BTreeMap<String, CacheSummary>>,
+    /// Per replicated store: reads, writes, stale reads, `unavailable`, lost
+    /// writes, repairs (present only when the file replicates a store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stores: Option<BTreeMap<String, super::stores::StoreSummary>>,
     /// What each deployment did (present only when the run had one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployments: Option<Vec<super::deployments::DeploymentSummary>>,
@@ -231,7 +235,8 @@ fn ms(ns: f64) -> f64 {
 
 impl ServiceSummary {
     /// Summarises one [`Stats`].
-    pub fn of(s: &Stats) -> Self {
+    /// `reasons`: those the run lists ([`Reason::listed`]).
+    pub fn of(s: &Stats, reasons: &[Reason]) -> Self {
         ServiceSummary {
             requests: s.requests,
             ok: s.ok,
@@ -240,7 +245,7 @@ impl ServiceSummary {
             degraded: s.degraded,
             retries: s.retries,
             reached: s.requests - s.local,
-            failures: Reason::ALL
+            failures: reasons
                 .iter()
                 .map(|r| (r.name(), s.failures[*r as usize - 1]))
                 .collect(),
@@ -264,7 +269,11 @@ impl ServiceSummary {
 
 /// Each versioned service's figures per version (and its baseline group's,
 /// when one ran) added to its summary.
-fn add_versions(sim: &Simulation, services: &mut BTreeMap<String, ServiceSummary>) {
+fn add_versions(
+    sim: &Simulation,
+    services: &mut BTreeMap<String, ServiceSummary>,
+    reasons: &[Reason],
+) {
     let topo = sim.topology();
     for (track, st) in topo.tracks().iter().zip(sim.track_stats()) {
         let svc = &topo.services[track.service as usize];
@@ -275,10 +284,10 @@ fn add_versions(sim: &Simulation, services: &mut BTreeMap<String, ServiceSummary
             Some(v) => {
                 s.versions.get_or_insert_with(BTreeMap::new).insert(
                     svc.versions[v as usize].name.clone(),
-                    ServiceSummary::of(st),
+                    ServiceSummary::of(st, reasons),
                 );
             }
-            None if st.requests > 0 => s.baseline = Some(Box::new(ServiceSummary::of(st))),
+            None if st.requests > 0 => s.baseline = Some(Box::new(ServiceSummary::of(st, reasons))),
             None => {}
         }
     }
@@ -369,18 +378,19 @@ impl Summary {
     /// Summarises a simulation (normally after [`Simulation::run`]).
     pub fn of(sim: &Simulation) -> Self {
         let topo = sim.topology();
+        let reasons = Reason::listed(topo.services.iter().any(|s| s.replication.is_some()));
         let dur: Nanos = sim.config().duration;
         let mut services: BTreeMap<String, ServiceSummary> = topo
             .services
             .iter()
             .zip(sim.service_stats())
-            .map(|(svc, st)| (svc.name.clone(), ServiceSummary::of(st)))
+            .map(|(svc, st)| (svc.name.clone(), ServiceSummary::of(st, reasons)))
             .collect();
-        add_versions(sim, &mut services);
+        add_versions(sim, &mut services, reasons);
         Summary {
             seed: sim.config().seed,
             duration_s: dur as f64 / 1e9,
-            end_to_end: ServiceSummary::of(sim.end_to_end()),
+            end_to_end: ServiceSummary::of(sim.end_to_end(), reasons),
             services,
             arch: topo.arch.clone(),
             instances: topo.instances.len(),
@@ -422,6 +432,7 @@ impl Summary {
             }),
             capacity: capacity(sim),
             caches: caches(sim),
+            stores: super::stores::stores(sim),
             deployments: super::deployments::deployments(sim),
             failure_process: sim.failure_counts().map(|f| FailuresSummary {
                 acceleration: f.acceleration,

@@ -12,6 +12,6 @@ mod stats;
 
 pub use flows::{Flow, Flows, Place, PlaceFlow};
 pub use histogram::LazyHistogram;
-pub use series::{Row, Series, END_TO_END};
+pub use series::{Row, Series, StoreRow, END_TO_END};
 pub use spans::{SpanRecord, Spans, NO_VERSION};
-pub use stats::{Reason, Stats};
+pub use stats::{Reason, Stats, REASONS};

@@ -6,7 +6,7 @@
 //! reset. One live histogram per service keeps memory flat however long the run,
 //! and idle services have no rows.
 
-use super::stats::Reason;
+use super::stats::{Reason, REASONS};
 use super::LazyHistogram;
 use crate::duration::Nanos;
 
@@ -25,7 +25,7 @@ pub struct Row {
     /// Answers in the bucket that succeeded.
     pub ok: u64,
     /// Failed answers in the bucket, by `Reason as usize - 1`.
-    pub failures: [u64; 6],
+    pub failures: [u64; REASONS],
     /// Latency percentiles (ns) of answers in the bucket: p50, p90, p99.
     pub p50: u64,
     /// 90th percentile.
@@ -39,6 +39,22 @@ pub struct Row {
     pub hits: u64,
     /// Reads of a cache with a capacity that did not.
     pub misses: u64,
+    /// Reads and writes a replicated store coordinated, stale reads among
+    /// them, and acknowledged writes lost (every store's, end to end).
+    pub store: StoreRow,
+}
+
+/// A replicated store's bucket ([`crate::replication`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreRow {
+    /// Reads coordinated.
+    pub reads: u32,
+    /// Writes coordinated.
+    pub writes: u32,
+    /// Reads that returned an older version than the latest acknowledged write.
+    pub stale: u32,
+    /// Acknowledged writes whose every copy died.
+    pub lost: u32,
 }
 
 impl Row {
@@ -49,13 +65,14 @@ impl Row {
             service,
             requests: 0,
             ok: 0,
-            failures: [0; 6],
+            failures: [0; REASONS],
             p50: 0,
             p90: 0,
             p99: 0,
             instances: 0,
             hits: 0,
             misses: 0,
+            store: StoreRow::default(),
         }
     }
 
@@ -69,12 +86,13 @@ impl Row {
 struct Live {
     requests: u64,
     ok: u64,
-    failures: [u64; 6],
+    failures: [u64; REASONS],
     latency: LazyHistogram,
     /// Instances paid for now.
     instances: u32,
     hits: u64,
     misses: u64,
+    store: StoreRow,
     /// Something happened in the current bucket (the service is on the active list).
     active: bool,
 }
@@ -84,12 +102,13 @@ impl Live {
         Live {
             requests: 0,
             ok: 0,
-            failures: [0; 6],
+            failures: [0; REASONS],
             // 2 significant digits are plenty for a per-second chart.
             latency: LazyHistogram::new(2),
             instances: 0,
             hits: 0,
             misses: 0,
+            store: StoreRow::default(),
             active: false,
         }
     }
@@ -107,23 +126,25 @@ impl Live {
             instances: self.instances,
             hits: self.hits,
             misses: self.misses,
+            store: self.store,
         }
     }
 
     fn reset(&mut self) {
         self.requests = 0;
         self.ok = 0;
-        self.failures = [0; 6];
+        self.failures = [0; REASONS];
         self.latency.reset();
         self.hits = 0;
         self.misses = 0;
+        self.store = StoreRow::default();
         self.active = false;
     }
 }
 
 /// Time series of every service plus end to end.
 ///
-/// Memory: a closed bucket keeps one end-to-end row (96 B) — at most
+/// Memory: a closed bucket keeps one end-to-end row (120 B) — at most
 /// [`crate::RunOptions::MAX_BUCKETS`] of them — and, when service rows are
 /// retained, one row per service that did something in it; services idle in
 /// a bucket have no row (metrics.csv writes their zeros). Front ends that
@@ -168,14 +189,15 @@ pub struct FirstFailure {
 
 impl FirstFailure {
     /// Reasons that are a service's own doing.
-    const OWN: [Reason; 4] = [
+    const OWN: [Reason; 5] = [
         Reason::Timeout,
         Reason::Refused,
         Reason::Rejected,
         Reason::Injected,
+        Reason::Unavailable,
     ];
 
-    fn of(bucket: u32, failures: &[u64; 6]) -> Option<FirstFailure> {
+    fn of(bucket: u32, failures: &[u64; REASONS]) -> Option<FirstFailure> {
         let count: u64 = Self::OWN.iter().map(|&r| failures[r as usize - 1]).sum();
         let reason = Self::OWN
             .iter()
@@ -302,6 +324,15 @@ impl Series {
             let l = self.slot(s);
             l.hits += u64::from(hit);
             l.misses += u64::from(!hit);
+        }
+    }
+
+    /// Counts what replicated store `service` did: `f` adds to its bucket
+    /// and to end to end's.
+    #[inline]
+    pub fn store(&mut self, service: u32, f: impl Fn(&mut StoreRow)) {
+        for s in [service, END_TO_END] {
+            f(&mut self.slot(s).store);
         }
     }
 

@@ -23,7 +23,14 @@ pub enum Reason {
     Injected = 5,
     /// A critical dependency failed.
     Dependency = 6,
+    /// A replicated store had too few replicas alive (or reachable) for the
+    /// consistency level asked: Cassandra's UnavailableException. Listed in
+    /// outputs only by runs with a replicated store ([`Reason::listed`]).
+    Unavailable = 7,
 }
+
+/// Failure reasons there are (the size of per-reason counters).
+pub const REASONS: usize = 7;
 
 impl Reason {
     /// All reasons, in output order.
@@ -36,6 +43,27 @@ impl Reason {
         Reason::Dependency,
     ];
 
+    /// Every reason, `unavailable` last.
+    pub const EVERY: [Reason; REASONS] = [
+        Reason::Timeout,
+        Reason::Refused,
+        Reason::Rejected,
+        Reason::ShortCircuited,
+        Reason::Injected,
+        Reason::Dependency,
+        Reason::Unavailable,
+    ];
+
+    /// The reasons a run's outputs list: [`Reason::ALL`], and `unavailable`
+    /// when the run has a replicated store (other files keep their columns).
+    pub fn listed(replicated: bool) -> &'static [Reason] {
+        if replicated {
+            &Reason::EVERY
+        } else {
+            &Reason::ALL
+        }
+    }
+
     /// The name used in summary.json.
     pub fn name(self) -> &'static str {
         match self {
@@ -45,12 +73,13 @@ impl Reason {
             Reason::ShortCircuited => "short_circuited",
             Reason::Injected => "injected",
             Reason::Dependency => "dependency",
+            Reason::Unavailable => "unavailable",
         }
     }
 
     /// Decodes the compact form kept in call records (0 is success).
     pub fn from_code(code: u8) -> Option<Reason> {
-        Reason::ALL.get((code as usize).wrapping_sub(1)).copied()
+        Reason::EVERY.get((code as usize).wrapping_sub(1)).copied()
     }
 }
 
@@ -62,7 +91,7 @@ pub struct Stats {
     /// Requests answered successfully.
     pub ok: u64,
     /// Failures, indexed by `Reason as usize - 1`.
-    pub failures: [u64; 6],
+    pub failures: [u64; REASONS],
     /// Response times in ns (arrival to answer).
     pub latency: LazyHistogram,
     /// Exact sum of response times, for the mean.
@@ -81,7 +110,7 @@ impl Default for Stats {
         Stats {
             requests: 0,
             ok: 0,
-            failures: [0; 6],
+            failures: [0; REASONS],
             // 1 µs to 1 day at 3 significant digits, allocated at first use.
             latency: LazyHistogram::new(3),
             latency_sum: 0,

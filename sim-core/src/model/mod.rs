@@ -4,6 +4,7 @@
 mod autoscale;
 mod parse;
 mod policy;
+mod replication;
 mod spec;
 mod state;
 mod validate;
@@ -16,6 +17,7 @@ pub use policy::{
     check as check_policy, BackoffSpec, BreakerKind, BreakerSpec, CircuitBreaker, Retries,
     RetrySpec, MAX_RETRIES,
 };
+pub use replication::{ReplicationSpec, StorageSpec};
 pub use spec::*;
 pub use state::{CacheSpec, CopiesSpec, KeysSpec};
 pub use validate::{validate, Limits, LIMITS};

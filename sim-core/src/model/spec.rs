@@ -314,6 +314,11 @@ pub struct ServiceSpec {
     /// layer's fixed `hit_rate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<super::CacheSpec>,
+    /// A store that keeps copies of the keys it is asked for, as Cassandra
+    /// does: replication factor per region, consistency levels of reads and
+    /// writes, storage, repair. Requests that reach it must carry keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<super::ReplicationSpec>,
     /// Autoscaling per region, as Kubernetes' Horizontal Pod Autoscaler does
     /// it; `count` is where it starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]

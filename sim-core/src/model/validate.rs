@@ -226,6 +226,7 @@ pub fn validate(spec: &ArchSpec) -> Result<(), InputError> {
             check_range(&at("hit_rate"), h, 0.0, 1.0, "(a fraction)")?;
         }
         super::state::check_service(i, s)?;
+        super::replication::check_service(i, s)?;
     }
 
     for (i, s) in spec.services.iter().enumerate() {

@@ -237,7 +237,13 @@ impl Topology {
                 .transpose()?;
             let keyed_caches = role == Role::DataAccess && deps.iter().any(|d| d.copies > 0);
             let per_region_peers = per_region.saturating_sub(1);
-            let ring_replicas = if ring {
+            let replication = s
+                .replication
+                .as_ref()
+                .map(|r| r.check(&format!("services[{sid}] \"{}\".replication", s.name)))
+                .transpose()?;
+            // A replicated store's copies are its replication's, not a ring's peers.
+            let ring_replicas = if ring && replication.is_none() {
                 s.replicas
                     .unwrap_or(behaviour::DEFAULT_REPLICAS)
                     .min(per_region_peers)
@@ -276,6 +282,7 @@ impl Topology {
                 versions,
                 cache,
                 keyed_caches,
+                replication,
             });
         }
 
@@ -324,6 +331,7 @@ impl Topology {
 
         let entry_traffic = entry_traffic(spec, &services, &entry_points)?;
         super::state::check(spec, &services, &entry_points, &entry_traffic)?;
+        super::replication::check(&services, &entry_traffic)?;
 
         let regions = (0..max_regions as usize)
             .map(|r| {

@@ -10,6 +10,7 @@ mod build;
 mod versions;
 
 pub use versions::{to_ppm, Defect, Track, Version, PPM};
+mod replication;
 mod state;
 
 use petgraph::graph::DiGraph;
@@ -150,6 +151,9 @@ pub struct Service {
     /// A data-access layer whose caches have a capacity: keyed reads and
     /// writes follow EVCache's look-aside plan ([`crate::behaviour`]).
     pub keyed_caches: bool,
+    /// A replicated store: keys on a token ring, copies per region,
+    /// consistency levels ([`crate::replication`]).
+    pub replication: Option<crate::replication::ReplicationConfig>,
 }
 
 impl Service {

@@ -89,7 +89,12 @@ fn keyless_reach(
     }
     while let Some(sid) = stack.pop() {
         let s = &services[sid as usize];
-        if s.cache.is_some() {
+        if s.cache.is_some() || s.replication.is_some() {
+            let what = if s.cache.is_some() {
+                "cache"
+            } else {
+                "replication"
+            };
             let mut path = vec![s.name.as_str()];
             let mut at = sid;
             while let Some(from) = via[at as usize].filter(|&f| f != at) {
@@ -97,16 +102,21 @@ fn keyless_reach(
                 at = from;
             }
             path.reverse();
+            let why = if s.cache.is_some() {
+                "a cache with a capacity has nothing to look them up by"
+            } else {
+                "a replicated store places and versions each request by its key"
+            };
             return Err(InputError::at(
-                format!("services[{sid}] \"{}\".cache", s.name),
+                format!("services[{sid}] \"{}\".{what}", s.name),
                 format!(
-                    "requests without a key reach the cache \"{}\" ({}), and a cache with a capacity has nothing to look them up by.",
+                    "requests without a key reach the {what} of \"{}\" ({}), and {why}.",
                     s.name,
                     path.join(" → ")
                 ),
             )
             .hint(format!(
-                "give the traffic keys (\"traffic\": {{\"keys\": {{\"count\": 1000000, \"zipf\": 0.8}}}}, at the top level or on {}), or the dependency that leads there; or remove the cache's capacity.",
+                "give the traffic keys (\"traffic\": {{\"keys\": {{\"count\": 1000000, \"zipf\": 0.8}}}}, at the top level or on {}), or the dependency that leads there; or remove the cache's capacity (the store's replication).",
                 services[at as usize].name
             )));
         }

@@ -1,7 +1,8 @@
 //! Charts of a run with plotters: latency percentiles over time, error rate
 //! over time with fault windows shaded, a latency histogram per service, the
-//! instances of autoscaled services, and the hit rate of caches with a
-//! capacity above the load on the stores behind them.
+//! instances of autoscaled services, and state ([`state`]): the hit rate of
+//! caches with a capacity above the load on the stores behind them, and the
+//! stale reads and `unavailable` of replicated stores.
 //! Each chart is drawn once per backend: SVG always, PNG with an embedded
 //! DejaVu font so it renders the same on a machine with no fonts installed.
 
@@ -12,6 +13,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use sim_core::metrics::{Row, Stats, END_TO_END};
 use sim_core::Topology;
+
+mod state;
 
 pub(crate) const W: u32 = 960;
 pub(crate) const H: u32 = 540;
@@ -30,8 +33,8 @@ pub struct ChartData<'a> {
     pub faults: &'a [(f64, f64)],
     /// Autoscaled services: name and (seconds, instances) at every change.
     pub capacity: Vec<(&'a str, Vec<(f64, u32)>)>,
-    /// Rows of the caches with a capacity and the stores behind them
-    /// ([`cache_services`]), bucket by bucket.
+    /// Rows of the caches with a capacity, the stores behind them and the
+    /// replicated stores ([`followed_services`]), bucket by bucket.
     pub followed: &'a [Row],
 }
 
@@ -52,7 +55,24 @@ pub fn cache_services(topo: &Topology) -> (Vec<u32>, Vec<u32>) {
     (caches, stores)
 }
 
-type Drawn = Result<(), String>;
+/// The services whose rows the state charts need, bucket by bucket: the
+/// caches with a capacity and the stores behind them, and the replicated stores.
+pub fn followed_services(topo: &Topology) -> Vec<u32> {
+    let (caches, stores) = cache_services(topo);
+    let mut all: Vec<u32> = caches
+        .into_iter()
+        .chain(stores)
+        .chain(
+            (0..topo.services.len() as u32)
+                .filter(|&s| topo.services[s as usize].replication.is_some()),
+        )
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+pub(super) type Drawn = Result<(), String>;
 
 pub(crate) fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
@@ -113,7 +133,7 @@ fn axes<'a, DB: DrawingBackend>(
 }
 
 /// One labelled line of a time chart, its legend mark in the same colour.
-fn labelled_line<'a, DB: DrawingBackend + 'a>(
+pub(super) fn labelled_line<'a, DB: DrawingBackend + 'a>(
     chart: &mut TimeChart<'a, DB>,
     pts: Vec<(f64, f64)>,
     color: RGBAColor,
@@ -128,7 +148,7 @@ fn labelled_line<'a, DB: DrawingBackend + 'a>(
 }
 
 /// A chart of one run over virtual time.
-fn time_chart<'a, DB: DrawingBackend>(
+pub(super) fn time_chart<'a, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,
     d: &ChartData,
     title: &str,
@@ -215,7 +235,7 @@ fn error_pct(r: &Row) -> f64 {
 }
 
 /// The legend of a chart's labelled series, boxed in the same style on every chart.
-fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut TimeChart<'a, DB>) -> Drawn {
+pub(super) fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut TimeChart<'a, DB>) -> Drawn {
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))
@@ -379,61 +399,6 @@ fn instances<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
     root.present().map_err(err)
 }
 
-/// Each cache's hit rate over time above the requests per second reaching
-/// the stores behind it: a cold cache's misses land on the stores.
-fn caches<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Drawn {
-    root.fill(&WHITE).map_err(err)?;
-    let (top, bottom) = root.split_vertically(H / 2);
-    let t_max = (d.rows.len() as f64 * d.bucket_s).max(1.0);
-    let (caches, stores) = cache_services(d.topo);
-    let t = |r: &Row| f64::from(r.bucket) * d.bucket_s;
-    let mut chart = time_chart(&top, d, "cache hit rate", "hit rate (%)", t_max, 105.0)?;
-    for (k, &sid) in caches.iter().enumerate() {
-        let color = Palette99::pick(k).to_rgba();
-        let pts: Vec<(f64, f64)> = d
-            .followed
-            .iter()
-            .filter(|r| r.service == sid && r.hits + r.misses > 0)
-            .map(|r| (t(r), 100.0 * r.hits as f64 / (r.hits + r.misses) as f64))
-            .collect();
-        labelled_line(&mut chart, pts, color, &d.topo.services[sid as usize].name)?;
-    }
-    legend(&mut chart)?;
-    // Every bucket, zeros included: an idle store shows as 0, not as a gap.
-    let load = |sid: u32| -> Vec<(f64, f64)> {
-        let mut v = vec![0.0; d.rows.len()];
-        for r in d.followed.iter().filter(|r| r.service == sid) {
-            if let Some(x) = v.get_mut(r.bucket as usize) {
-                *x = r.requests as f64 / d.bucket_s;
-            }
-        }
-        v.into_iter()
-            .enumerate()
-            .map(|(b, x)| (b as f64 * d.bucket_s, x))
-            .collect()
-    };
-    let loads: Vec<(u32, Vec<(f64, f64)>)> = stores.iter().map(|&s| (s, load(s))).collect();
-    let y_max = loads
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|q| q.1))
-        .fold(1.0, f64::max)
-        * 1.2;
-    let mut chart = time_chart(
-        &bottom,
-        d,
-        "load on the stores behind the caches",
-        "requests/s",
-        t_max,
-        y_max,
-    )?;
-    for (k, (sid, pts)) in loads.into_iter().enumerate() {
-        let color = Palette99::pick(k + caches.len()).to_rgba();
-        labelled_line(&mut chart, pts, color, &d.topo.services[sid as usize].name)?;
-    }
-    legend(&mut chart)?;
-    root.present().map_err(err)
-}
-
 #[derive(Clone, Copy)]
 enum Chart {
     Latency,
@@ -441,6 +406,7 @@ enum Chart {
     Histograms,
     Instances,
     Caches,
+    Stores,
 }
 
 // By value on purpose: dropping the area at the end flushes the backend
@@ -452,7 +418,8 @@ fn draw<DB: DrawingBackend>(c: Chart, root: DrawingArea<DB, Shift>, d: &ChartDat
         Chart::Errors => errors(&root, d),
         Chart::Histograms => histograms(&root, d),
         Chart::Instances => instances(&root, d),
-        Chart::Caches => caches(&root, d),
+        Chart::Caches => state::caches(&root, d),
+        Chart::Stores => state::stores(&root, d),
     }
 }
 
@@ -514,6 +481,10 @@ pub fn render(d: &ChartData) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
     if d.topo.services.iter().any(|s| s.cache.is_some()) {
         files.push(("caches.svg", svg(Chart::Caches, d)?));
         files.push(("caches.png", png(Chart::Caches, d)?));
+    }
+    if d.topo.services.iter().any(|s| s.replication.is_some()) {
+        files.push(("stores.svg", svg(Chart::Stores, d)?));
+        files.push(("stores.png", png(Chart::Stores, d)?));
     }
     Ok(files)
 }
