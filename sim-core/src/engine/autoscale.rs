@@ -252,7 +252,8 @@ impl Simulation {
         for g in 0..self.scaler.groups.len() {
             let sid = self.scaler.groups[g].sid;
             let first = self.topo.services[sid as usize].first;
-            self.changed(first);
+            // Listed by the poll made at once below: no poll to schedule.
+            self.relist(first);
             let period = self.topo.services[sid as usize]
                 .autoscale
                 .expect("scaled")

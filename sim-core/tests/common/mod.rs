@@ -4,6 +4,7 @@
 //! service, the call slab, the queues, the event times).
 #![allow(dead_code)] // each test file uses a part
 
+pub mod availability;
 pub mod queueing;
 
 use sim_core::duration::SEC;

@@ -7,7 +7,11 @@
 //! behind its answer. Replicas store and read versions when their work is
 //! done. Reads are judged stale against the latest write acknowledged
 //! before they began; ephemeral copies die with their process, and an
-//! acknowledged write left with no copy is lost.
+//! acknowledged write left with no copy is lost. Repair and loss are in
+//! [`repair`], the invariants in [`check`].
+
+mod check;
+mod repair;
 
 use super::calls::flag;
 use super::{Call, Kind, Simulation, NONE, REPLICA};
@@ -17,7 +21,7 @@ use crate::metrics::Reason;
 use crate::replication::data::Table;
 use crate::replication::ring::Ring;
 use crate::replication::{
-    Need, ReplicationConfig, Storage, StoreCounts, MAX_REGIONS, READ_TIMEOUT, WRITE_TIMEOUT,
+    Need, ReplicationConfig, StoreCounts, MAX_REGIONS, READ_TIMEOUT, WRITE_TIMEOUT,
 };
 use crate::rng::{Purpose, Stream};
 use crate::topology::{InstanceId, ServiceId, Topology};
@@ -496,116 +500,6 @@ impl Simulation {
         self.run_stages(co.call);
     }
 
-    /// After read `co`, replicas it heard answer an older version than the
-    /// newest get the newest, in the background.
-    fn read_repair(&mut self, co: Coord) {
-        let st = co.store as usize;
-        let coordinator = self.calls[co.call].inst;
-        for j in 0..128u32 {
-            if co.heard & (1u128 << j) == 0 {
-                continue;
-            }
-            let held = self.repl.stores[st]
-                .table
-                .held(co.key, j as usize, &self.repl.epochs);
-            if held < co.best {
-                let to = self.repl.stores[st].table.slots(co.key)[j as usize].inst;
-                self.repl.stores[st].counts.read_repairs += 1;
-                self.send_replica(
-                    co.call,
-                    coordinator,
-                    to,
-                    NONE,
-                    j as u8,
-                    true,
-                    co.best,
-                    WRITE_TIMEOUT,
-                );
-            }
-        }
-    }
-
-    /// Instance `id` died: if it is a replica with ephemeral storage, its
-    /// copies are gone — and an acknowledged write with no other copy (and
-    /// none on its way) is lost.
-    pub(super) fn storage_dies(&mut self, id: InstanceId) {
-        let sid = self.topo.instances[id as usize].service;
-        let st = self.repl.of[sid as usize];
-        if st == NONE || self.repl.stores[st as usize].cfg.storage != Storage::Ephemeral {
-            return;
-        }
-        self.repl.epochs[id as usize] = self.repl.epochs[id as usize].wrapping_add(1);
-        let n = self.repl.stores[st as usize].table.len() as u32;
-        for k in 0..n {
-            let table = &self.repl.stores[st as usize].table;
-            let s = *table.state(k);
-            if s.latest == 0 || s.lost || !table.slots(k).iter().any(|x| x.inst == id) {
-                continue;
-            }
-            if !table.stored(k, s.latest, &self.repl.epochs) {
-                if s.flying > 0 {
-                    self.repl.stores[st as usize].table.state_mut(k).at_risk = true;
-                } else {
-                    self.lose(st, k);
-                }
-            }
-        }
-    }
-
-    /// Anti-entropy repair of store `st`: every live replica of every key
-    /// gets the newest live copy it can reach; then the next pass is due.
-    pub(super) fn anti_entropy(&mut self, st: u32) {
-        let store = &self.repl.stores[st as usize];
-        let Some(every) = store.cfg.anti_entropy else {
-            return;
-        };
-        let n = store.table.len() as u32;
-        let mut repaired = 0u64;
-        for k in 0..n {
-            let table = &self.repl.stores[st as usize].table;
-            let slots = table.slots(k);
-            let mut newest = (0u64, NONE);
-            for (j, s) in slots.iter().enumerate() {
-                let v = table.held(k, j, &self.repl.epochs);
-                if self.inst[s.inst as usize].down == 0 && v > newest.0 {
-                    newest = (v, s.inst);
-                }
-            }
-            if newest.0 == 0 {
-                continue;
-            }
-            for j in 0..slots.len() {
-                let table = &self.repl.stores[st as usize].table;
-                let to = table.slots(k)[j].inst;
-                if table.held(k, j, &self.repl.epochs) < newest.0
-                    && self.inst[to as usize].down == 0
-                    && !self.chaos.cut(&self.topo, newest.1, to)
-                {
-                    self.repl.stores[st as usize]
-                        .table
-                        .apply(k, j, newest.0, &self.repl.epochs);
-                    repaired += 1;
-                }
-            }
-        }
-        self.repl.stores[st as usize].counts.repaired += repaired;
-        let next = self.now.saturating_add(every);
-        if next < self.cfg.duration {
-            self.queue.push(next, Kind::Repair, st);
-        }
-    }
-
-    /// Schedules each store's first anti-entropy pass.
-    pub(super) fn schedule_repairs(&mut self) {
-        for (st, s) in self.repl.stores.iter().enumerate() {
-            if let Some(every) = s.cfg.anti_entropy {
-                if every < self.cfg.duration {
-                    self.queue.push(every, Kind::Repair, st as u32);
-                }
-            }
-        }
-    }
-
     /// What each replicated store did, by service id (defaults for other
     /// services); empty when the run has none.
     pub fn store_counts(&self) -> Vec<StoreCounts> {
@@ -637,71 +531,5 @@ impl Simulation {
         } else {
             self.repl.stores[st as usize].table.len()
         }
-    }
-}
-
-impl Simulation {
-    /// Replication's invariants: a waiting coordinator's request is in flight
-    /// and waits on it alone; a key's flying writes match the replica writes
-    /// in flight that have not stored; a key's acknowledged version is one
-    /// that was given out.
-    pub(super) fn check_replication(&self, occupied: &[bool]) -> Result<(), String> {
-        if !self.repl.any() {
-            return Ok(());
-        }
-        for (id, co) in self.repl.coords.iter().enumerate() {
-            if co.done {
-                continue;
-            }
-            let c = co.call as usize;
-            if !occupied.get(c).copied().unwrap_or(false)
-                || self.calls[co.call].span != co.span
-                || self.calls[co.call].pending != 1
-            {
-                return Err(format!(
-                    "coordinator {id} waits for replicas of a request that is gone or not waiting"
-                ));
-            }
-        }
-        let mut flying: Vec<Vec<u32>> = self
-            .repl
-            .stores
-            .iter()
-            .map(|s| vec![0; s.table.len()])
-            .collect();
-        for (i, _) in occupied.iter().enumerate().filter(|(_, &o)| o) {
-            let c = &self.calls[i as u32];
-            if c.dep != REPLICA || !c.has(flag::WRITE) || self.repl.tags[i].applied {
-                continue;
-            }
-            if c.has(flag::DONE) {
-                continue;
-            }
-            let sid = self.topo.instances[c.inst as usize].service;
-            let st = self.repl.of[sid as usize] as usize;
-            let k = self.repl.stores[st]
-                .table
-                .find(self.calls.key(i as u32))
-                .ok_or("a replica write's key is not in its store's table")?;
-            flying[st][k as usize] += 1;
-        }
-        for (st, s) in self.repl.stores.iter().enumerate() {
-            for k in 0..s.table.len() as u32 {
-                let state = s.table.state(k);
-                if state.flying != flying[st][k as usize] {
-                    return Err(format!(
-                        "key {} of store {} has {} replica writes flying but {} are in flight",
-                        state.key, s.sid, state.flying, flying[st][k as usize]
-                    ));
-                }
-                if state.latest > self.repl.seq {
-                    return Err(format!(
-                        "key {} acknowledged a version never written",
-                        state.key
-                    ));
-                }
-            }
-        }
-        Ok(())
     }
 }
