@@ -16,8 +16,7 @@ use pyo3::prelude::*;
 use rust_embed::RustEmbed;
 use serde_json::{json, Value};
 use sim_core::export::OutputFile;
-use sim_core::sweep::plan::Named;
-use sim_core::sweep::{means, parse_sweep, row, Job, Plan, Row};
+use sim_core::sweep::{means, parse_sweep, row, InputKind, Job, Plan, Row};
 use sim_core::{Input, RunOptions, RunSpec};
 
 /// architectures/ as it was when this module was built.
@@ -137,26 +136,15 @@ fn resolve(base_dir: Option<&str>, kind: &str, at: &str, name: &str) -> PyResult
 #[pyo3(signature = (spec_name, spec_text, base_dir))]
 fn plan(spec_name: &str, spec_text: &str, base_dir: Option<&str>) -> PyResult<String> {
     let sweep = parse_sweep(spec_text).map_err(|e| bad(e.render(spec_name)))?;
-    let mut archs = Vec::new();
-    for (i, a) in sweep.spec.architectures.iter().enumerate() {
-        let text = resolve(base_dir, "architecture", &format!("architectures[{i}]"), a)
-            .map_err(|e| bad(format!("{spec_name}: {e}")))?;
-        archs.push(Named {
-            name: a.clone(),
-            text,
-        });
-    }
-    let mut scenarios = Vec::new();
-    for (i, s) in sweep.scenarios().iter().enumerate() {
-        scenarios.push(match s {
-            None => None,
-            Some(s) => Some(Named {
-                name: (*s).to_string(),
-                text: resolve(base_dir, "scenario", &format!("scenarios[{i}]"), s)
-                    .map_err(|e| bad(format!("{spec_name}: {e}")))?,
-            }),
-        });
-    }
+    let (archs, scenarios) = sweep
+        .inputs(|kind, at, name| {
+            let kind = match kind {
+                InputKind::Architecture => "architecture",
+                InputKind::Scenario => "scenario",
+            };
+            resolve(base_dir, kind, at, name)
+        })
+        .map_err(|e| bad(format!("{spec_name}: {e}")))?;
     let plan = Plan::new(&sweep, archs, scenarios).map_err(|e| bad(e.render(spec_name)))?;
     let jobs: Vec<String> = (0..plan.len()).map(|k| plan.job(k).to_json()).collect();
     Ok(json!({

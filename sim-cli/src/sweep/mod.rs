@@ -17,8 +17,7 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use sim_core::sweep::plan::Named;
-use sim_core::sweep::{means, parse_sweep, row, Plan, Row, Sweep};
+use sim_core::sweep::{means, parse_sweep, row, InputKind, Plan, Row, Sweep};
 
 use crate::archs;
 use crate::fail::{fancy_stderr, shown_path, Fail};
@@ -101,39 +100,13 @@ pub fn load(path: &Path) -> Result<(Sweep, Plan, String), Fail> {
     };
     let sweep = parse_sweep(&text).map_err(|e| Fail::input(e.render(&shown)))?;
     let from = (shown.as_str(), dir, "sweep");
-    let mut archs = Vec::new();
-    for (i, a) in sweep.spec.architectures.iter().enumerate() {
-        let (_, text) = resolve(
-            from,
-            &format!("architectures[{i}]"),
-            a,
-            archs::built_in,
-            archs::names,
-        )?;
-        archs.push(Named {
-            name: a.clone(),
-            text,
-        });
-    }
-    let mut scenarios = Vec::new();
-    for (i, s) in sweep.scenarios().iter().enumerate() {
-        scenarios.push(match s {
-            None => None,
-            Some(s) => {
-                let (_, text) = resolve(
-                    from,
-                    &format!("scenarios[{i}]"),
-                    s,
-                    archs::scenario,
-                    archs::scenario_names,
-                )?;
-                Some(Named {
-                    name: (*s).to_string(),
-                    text,
-                })
-            }
-        });
-    }
+    let (archs, scenarios) = sweep.inputs(|kind, at, name| {
+        let (_, text) = match kind {
+            InputKind::Architecture => resolve(from, at, name, archs::built_in, archs::names),
+            InputKind::Scenario => resolve(from, at, name, archs::scenario, archs::scenario_names),
+        }?;
+        Ok::<_, Fail>(text)
+    })?;
     let plan = Plan::new(&sweep, archs, scenarios).map_err(|e| Fail::input(e.render(&shown)))?;
     Ok((sweep, plan, shown))
 }

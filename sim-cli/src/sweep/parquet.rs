@@ -35,31 +35,30 @@ impl Column {
     }
 }
 
-fn ints(it: impl Iterator<Item = Option<i64>>) -> Column {
+/// A column from optional values: the values present, and a definition
+/// level (1 present, 0 null) per row.
+fn column<T>(it: impl Iterator<Item = Option<T>>, make: fn(Vec<T>, Vec<i16>) -> Column) -> Column {
     let (mut v, mut d) = (Vec::new(), Vec::new());
     for x in it {
         d.push(i16::from(x.is_some()));
         v.extend(x);
     }
-    Column::Int(v, d)
+    make(v, d)
+}
+
+fn ints(it: impl Iterator<Item = Option<i64>>) -> Column {
+    column(it, Column::Int)
 }
 
 fn reals(it: impl Iterator<Item = Option<f64>>) -> Column {
-    let (mut v, mut d) = (Vec::new(), Vec::new());
-    for x in it {
-        d.push(i16::from(x.is_some()));
-        v.extend(x);
-    }
-    Column::Real(v, d)
+    column(it, Column::Real)
 }
 
 fn texts(it: impl Iterator<Item = Option<String>>) -> Column {
-    let (mut v, mut d) = (Vec::new(), Vec::new());
-    for x in it {
-        d.push(i16::from(x.is_some()));
-        v.extend(x.map(|s| ByteArray::from(s.into_bytes())));
-    }
-    Column::Text(v, d)
+    column(
+        it.map(|x| x.map(|s| ByteArray::from(s.into_bytes()))),
+        Column::Text,
+    )
 }
 
 /// A path's values (JSON text): whole numbers, numbers (read with Rust's

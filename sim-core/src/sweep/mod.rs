@@ -319,7 +319,44 @@ pub fn parse_sweep(text: &str) -> Result<Sweep, InputError> {
     Ok(sweep)
 }
 
+/// What a sweep names: an architecture or a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// An entry of `architectures`.
+    Architecture,
+    /// An entry of `scenarios`.
+    Scenario,
+}
+
 impl Sweep {
+    /// Every architecture and scenario the sweep names, read by the front
+    /// end's `read(kind, json_path, name)` (files beside the sweep, built-in
+    /// names), in the order [`Plan::new`] takes them.
+    pub fn inputs<E>(
+        &self,
+        mut read: impl FnMut(InputKind, &str, &str) -> Result<String, E>,
+    ) -> Result<(Vec<plan::Named>, Vec<Option<plan::Named>>), E> {
+        let mut archs = Vec::with_capacity(self.spec.architectures.len());
+        for (i, a) in self.spec.architectures.iter().enumerate() {
+            let text = read(InputKind::Architecture, &format!("architectures[{i}]"), a)?;
+            archs.push(plan::Named {
+                name: a.clone(),
+                text,
+            });
+        }
+        let mut scenarios = Vec::new();
+        for (i, s) in self.scenarios().into_iter().enumerate() {
+            scenarios.push(match s {
+                None => None,
+                Some(s) => Some(plan::Named {
+                    name: s.to_string(),
+                    text: read(InputKind::Scenario, &format!("scenarios[{i}]"), s)?,
+                }),
+            });
+        }
+        Ok((archs, scenarios))
+    }
+
     /// The scenarios, `[None]` when the file gives none.
     pub fn scenarios(&self) -> Vec<Option<&str>> {
         if self.spec.scenarios.is_empty() {
