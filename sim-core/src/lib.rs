@@ -13,7 +13,8 @@
 //! (one checked description of a run, the way in for every front end),
 //! [`topology`] (instances), [`engine`] (events), [`behaviour`] (what packages
 //! do), [`metrics`] (what is measured), [`export`] (what is written), [`live`]
-//! (a run paced by the wall clock, for the browser and `microsim serve`).
+//! (a run paced by the wall clock, for the browser and `microsim serve`), and
+//! [`sweep`] (experiments of many runs, reduced to rows and means).
 
 #![warn(missing_docs)]
 
