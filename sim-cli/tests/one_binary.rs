@@ -108,6 +108,11 @@ fn runs_built_in_architectures_and_scenarios_from_an_empty_directory() {
         scenarios.contains(&"zone-outage".to_string()) && scenarios.len() >= 8,
         "{scenarios:?}"
     );
+    let sweeps = listed(&["list", "--sweeps"]);
+    assert!(
+        sweeps.contains(&"zone-outage-counts".to_string()),
+        "{sweeps:?}"
+    );
 
     let out = run(
         &bin,
