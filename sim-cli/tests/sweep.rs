@@ -219,3 +219,36 @@ fn bad_sweeps_exit_2_with_the_path_and_a_fix() {
         &["runs with services.api.count = -4", "negative"],
     );
 }
+
+#[test]
+fn string_values_set_consistency_levels_and_the_rows_show_cap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    sweep(&["consistency-levels", "--out", out.to_str().unwrap(), "-q"]);
+    let csv = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (w, r) = (
+        col("services.cassandra.replication.write"),
+        col("services.cassandra.replication.read"),
+    );
+    let (stale, unavailable) = (
+        col("stores.cassandra.stale_rate"),
+        col("stores.cassandra.unavailable"),
+    );
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 40);
+    for row in rows {
+        let local = row[w] == "LOCAL_QUORUM" && ["ONE", "LOCAL_QUORUM"].contains(&row[r]);
+        let stale: f64 = row[stale].parse().unwrap();
+        let unavailable: f64 = row[unavailable].parse().unwrap();
+        // CAP under a partition: local levels stay available and read stale
+        // versions; a level that needs the other region fails, never stale.
+        assert_eq!(local, stale > 0.0 && unavailable == 0.0, "{row:?}");
+        assert_eq!(!local, stale == 0.0 && unavailable > 0.0, "{row:?}");
+    }
+}

@@ -180,18 +180,10 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Fail> {
         return Ok(());
     }
     let ms = means::means(&rows);
-    write_tables(&sweep, &plan, &rows, &ms, &a.out, &shown)?;
+    let written = write_tables(&sweep, &plan, &rows, &ms, &a.out, &shown)?;
     if !a.quiet {
         print!("{}", table(&sweep, &plan, &ms));
-        eprintln!(
-            "tables in {}: runs.csv, runs.parquet, means.csv{}",
-            shown_path(&a.out),
-            if sweep.chart().is_some() {
-                ", chart.svg"
-            } else {
-                ""
-            }
-        );
+        eprintln!("tables in {}: {}", shown_path(&a.out), written.join(", "));
     }
     Ok(())
 }
@@ -283,7 +275,7 @@ fn write_tables(
     ms: &[means::MeanRow],
     dir: &Path,
     shown: &str,
-) -> Result<(), Fail> {
+) -> Result<Vec<&'static str>, Fail> {
     let columns = plan.columns();
     let mut csv = Vec::new();
     row::write_csv(&mut csv, &columns, rows).expect("writing to memory");
@@ -322,6 +314,7 @@ fn write_tables(
             files.push(("chart.svg", svg.into_bytes()));
         }
     }
+    let names = files.iter().map(|(n, _)| *n).collect();
     let mut out = Staging::begin(dir)?;
     for (name, bytes) in &files {
         let mut w = out.create(name)?;
@@ -329,7 +322,8 @@ fn write_tables(
             .and_then(|()| w.flush())
             .map_err(|e| out.failed(name, &e))?;
     }
-    out.commit()
+    out.commit()?;
+    Ok(names)
 }
 
 /// The means of the chart's figure (success by default), one line per
