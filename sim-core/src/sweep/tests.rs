@@ -1,3 +1,8 @@
+//! Sweeps expanded, run and reduced: the order and ids of runs, a job's row
+//! wherever it runs, means against Student's t (Student 1908; the
+//! replication method of Law & Kelton §9.4.1, quantiles from the t table),
+//! bad sweeps named by their path, shards, and floats that cross JSON exactly.
+
 use super::plan::Named;
 use super::*;
 
@@ -107,6 +112,8 @@ fn a_job_runs_to_the_row_of_its_summary_wherever_it_was_sent() {
     );
 }
 
+/// The mean and the half-width t(0.975; n − 1)·s/√n of Student's interval,
+/// by hand for two runs (t(0.975; 1) = 12.706 in the t table).
 #[test]
 fn means_take_each_parameter_sets_seeds() {
     let p = plan(SWEEP).unwrap();
