@@ -29,20 +29,10 @@ pub(super) fn caches<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Char
         labelled_line(&mut chart, pts, color, &d.topo.services[sid as usize].name)?;
     }
     legend(&mut chart)?;
-    // Every bucket, zeros included: an idle store shows as 0, not as a gap.
-    let load = |sid: u32| -> Vec<(f64, f64)> {
-        let mut v = vec![0.0; d.rows.len()];
-        for r in d.followed.iter().filter(|r| r.service == sid) {
-            if let Some(x) = v.get_mut(r.bucket as usize) {
-                *x = r.requests as f64 / d.bucket_s;
-            }
-        }
-        v.into_iter()
-            .enumerate()
-            .map(|(b, x)| (b as f64 * d.bucket_s, x))
-            .collect()
-    };
-    let loads: Vec<(u32, Vec<(f64, f64)>)> = stores.iter().map(|&s| (s, load(s))).collect();
+    let loads: Vec<(u32, Vec<(f64, f64)>)> = stores
+        .iter()
+        .map(|&s| (s, per_second(d, s, |r| r.requests)))
+        .collect();
     let y_max = loads
         .iter()
         .flat_map(|(_, p)| p.iter().map(|q| q.1))
@@ -64,6 +54,21 @@ pub(super) fn caches<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Char
     root.present().map_err(err)
 }
 
+/// A followed service's figure `f` per second in every bucket, zeros
+/// included: a quiet service shows as 0, not as a gap.
+fn per_second(d: &ChartData, sid: u32, f: fn(&Row) -> u64) -> Vec<(f64, f64)> {
+    let mut v = vec![0.0; d.rows.len()];
+    for r in d.followed.iter().filter(|r| r.service == sid) {
+        if let Some(x) = v.get_mut(r.bucket as usize) {
+            *x = f(r) as f64 / d.bucket_s;
+        }
+    }
+    v.into_iter()
+        .enumerate()
+        .map(|(b, x)| (b as f64 * d.bucket_s, x))
+        .collect()
+}
+
 /// One half of the stores chart: title, y axis, the figure of a row, where.
 type Half<'a, DB> = (
     &'static str,
@@ -82,19 +87,6 @@ pub(super) fn stores<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Char
     let stores: Vec<u32> = (0..d.topo.services.len() as u32)
         .filter(|&s| d.topo.services[s as usize].replication.is_some())
         .collect();
-    // Every bucket, zeros included: a quiet store shows as 0, not as a gap.
-    let per_s = |sid: u32, f: fn(&Row) -> u64| -> Vec<(f64, f64)> {
-        let mut v = vec![0.0; d.rows.len()];
-        for r in d.followed.iter().filter(|r| r.service == sid) {
-            if let Some(x) = v.get_mut(r.bucket as usize) {
-                *x = f(r) as f64 / d.bucket_s;
-            }
-        }
-        v.into_iter()
-            .enumerate()
-            .map(|(b, x)| (b as f64 * d.bucket_s, x))
-            .collect()
-    };
     let halves: [Half<'_, DB>; 2] = [
         (
             "stale reads of the replicated stores",
@@ -110,7 +102,8 @@ pub(super) fn stores<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Char
         ),
     ];
     for (title, y, f, area) in halves {
-        let lines: Vec<(u32, Vec<(f64, f64)>)> = stores.iter().map(|&s| (s, per_s(s, f))).collect();
+        let lines: Vec<(u32, Vec<(f64, f64)>)> =
+            stores.iter().map(|&s| (s, per_second(d, s, f))).collect();
         let y_max = lines
             .iter()
             .flat_map(|(_, p)| p.iter().map(|q| q.1))
